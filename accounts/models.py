@@ -1,0 +1,467 @@
+"""Who the client is and what happened with it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        KAM = "kam", _("Key account manager")
+        HEAD = "head", _("Sales head")
+        INTEGRATION = "integration", _("Integration (ERP)")
+        ADMIN = "admin", _("Administrator")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.KAM)
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        """Sales heads, admins and the ERP read every account; a KAM only their own."""
+        return self.is_admin_role or self.role in (self.Role.HEAD, self.Role.INTEGRATION)
+
+    @property
+    def is_head_or_admin(self) -> bool:
+        return self.is_admin_role or self.role == self.Role.HEAD
+
+    @property
+    def is_integration(self) -> bool:
+        return self.role == self.Role.INTEGRATION and not self.is_superuser
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Region(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Industry(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(TimeStamped):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        LOST = "lost", _("Lost")
+
+    class Tier(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    legal_name = models.CharField(_("legal name"), max_length=255, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=32, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    industry = models.ForeignKey(
+        Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    # KAM-owned fields: the ERP never overwrites them.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_accounts",
+    )
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team"),
+        blank=True,
+        related_name="team_accounts",
+    )
+    potential_annual = models.DecimalField(
+        _("annual potential"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What the client could buy from us in a year, in the base currency."),
+    )
+    strategic = models.BooleanField(_("strategic"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    # Written down by the reports app's nightly job (latest ttm), so lists can filter and
+    # sort on them without joining the metric tables.
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
+    is_key = models.BooleanField(_("key account"), default=False, db_index=True)
+    ttm_revenue = models.DecimalField(
+        _("revenue, last 12 months"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    ttm_share = models.FloatField(_("share, last 12 months"), null=True, blank=True)
+    ttm_penetration = models.FloatField(_("penetration, last 12 months"), null=True, blank=True)
+    ttm_growth = models.FloatField(_("growth, last 12 months"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[team], excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(potential_annual__isnull=True) | Q(potential_annual__gte=0),
+                name="account_potential_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="account_not_own_parent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="account_external_id_not_blank"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(TimeStamped):
+    class DecisionRole(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        ECONOMIC_BUYER = "economic_buyer", _("Economic buyer")
+        INFLUENCER = "influencer", _("Influencer")
+        TECHNICAL_EVALUATOR = "technical_evaluator", _("Technical evaluator")
+        USER = "user", _("User")
+        GATEKEEPER = "gatekeeper", _("Gatekeeper")
+        CHAMPION = "champion", _("Champion")
+
+    class Attitude(models.TextChoices):
+        SUPPORTER = "supporter", _("Supporter")
+        NEUTRAL = "neutral", _("Neutral")
+        DETRACTOR = "detractor", _("Detractor")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("reports to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    decision_role = models.CharField(
+        _("decision role"), max_length=32, choices=DecisionRole.choices, default=DecisionRole.USER
+    )
+    influence = models.PositiveSmallIntegerField(
+        _("influence"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (little) to 5 (decisive)"),
+    )
+    attitude = models.CharField(
+        _("attitude"), max_length=16, choices=Attitude.choices, default=Attitude.NEUTRAL
+    )
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(influence__gte=1) & Q(influence__lte=5),
+                name="contact_influence_1_5",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reports_to=models.F("id")), name="contact_not_own_manager"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Interaction(TimeStamped):
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("E-mail")
+        VISIT = "visit", _("Visit")
+        PRESENTATION = "presentation", _("Presentation")
+        EVENT = "event", _("Event")
+        INFORMAL = "informal", _("Informal")
+        SURVEY = "survey", _("Survey")
+
+    class Sentiment(models.TextChoices):
+        POSITIVE = "positive", _("Positive")
+        NEUTRAL = "neutral", _("Neutral")
+        NEGATIVE = "negative", _("Negative")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="interactions"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MEETING)
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    contacts = models.ManyToManyField(
+        Contact, verbose_name=_("who was there"), blank=True, related_name="interactions"
+    )
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"))
+    outcome = models.TextField(_("outcome"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=255, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=16, choices=Sentiment.choices, default=Sentiment.NEUTRAL
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [models.Index(fields=["account", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        label = self.subject or self.summary[:40]
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}: {label}"
+
+
+class Distributor(TimeStamped):
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    contacts = models.TextField(_("contacts"), blank=True, help_text=_("People, phones, e-mails"))
+    accounts = models.ManyToManyField(
+        Account, through="DistributorLink", related_name="distributors", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("distributor")
+        verbose_name_plural = _("distributors")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="distributor_external_id_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DistributorLink(TimeStamped):
+    class Role(models.TextChoices):
+        EXCLUSIVE = "exclusive", _("Exclusive")
+        PREFERRED = "preferred", _("Preferred")
+        SECONDARY = "secondary", _("Secondary")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
+
+    distributor = models.ForeignKey(
+        Distributor, verbose_name=_("distributor"), on_delete=models.CASCADE, related_name="links"
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="distributor_links",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.PREFERRED)
+    share_of_volume = models.DecimalField(
+        _("share of volume, %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    since = models.DateField(_("since"), null=True, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+    terms = models.TextField(_("terms"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    class Meta:
+        verbose_name = _("distributor link")
+        verbose_name_plural = _("distributor links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distributor", "account"], name="distributorlink_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(share_of_volume__isnull=True)
+                | (Q(share_of_volume__gte=0) & Q(share_of_volume__lte=100)),
+                name="distributorlink_share_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(since__isnull=True)
+                | Q(until__isnull=True)
+                | Q(until__gte=models.F("since")),
+                name="distributorlink_until_after_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor} → {self.account}"
+
+
+class Event(TimeStamped):
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", _("Conference")
+        PRESENTATION = "presentation", _("Presentation")
+        EXHIBITION = "exhibition", _("Exhibition")
+        WORKSHOP = "workshop", _("Workshop")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CONFERENCE)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organizer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organized_events",
+    )
+    accounts = models.ManyToManyField(
+        Account, verbose_name=_("accounts"), blank=True, related_name="events"
+    )
+    invited = models.ManyToManyField(
+        Contact, verbose_name=_("invited"), blank=True, related_name="events_invited"
+    )
+    attended = models.ManyToManyField(
+        Contact, verbose_name=_("attended"), blank=True, related_name="events_attended"
+    )
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="event_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Survey(TimeStamped):
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="surveys"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="surveys",
+    )
+    date = models.DateField(_("date"))
+    nps = models.PositiveSmallIntegerField(
+        _("NPS score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text=_("0 to 10: how likely they recommend us"),
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 to 5"),
+    )
+    needs = models.TextField(_("needs"), blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nps__isnull=True) | (Q(nps__gte=0) & Q(nps__lte=10)),
+                name="survey_nps_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | (Q(satisfaction__gte=1) & Q(satisfaction__lte=5)),
+                name="survey_satisfaction_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.date}"

@@ -1,0 +1,107 @@
+"""Reads of the accounts app, scoped by who asks.
+
+Scoping lives here so the API, the admin and the pages share one rule (DESIGN.md, "Who
+sees what"): a KAM sees the accounts they own or are on the team of, with everything under
+them; sales heads, admins and the integration user see every account.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+
+from .models import (
+    Account,
+    Contact,
+    Distributor,
+    DistributorLink,
+    Event,
+    Interaction,
+    Survey,
+    User,
+)
+
+
+def _team_membership(user: User) -> Exists:
+    return Exists(Account.team.through.objects.filter(account_id=OuterRef("pk"), user_id=user.pk))
+
+
+def account_scope(*, user: User) -> QuerySet[Account]:
+    """Every account the user may see (no ordering or joins: compose on top of it)."""
+    qs = Account.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.sees_all_accounts:
+        return qs
+    return qs.filter(Q(owner_id=user.pk) | _team_membership(user))
+
+
+def account_ids_in_scope(*, user: User) -> QuerySet:
+    """A subquery of visible account ids, for filtering rows that hang under an account."""
+    return account_scope(user=user).values("pk")
+
+
+def account_list(*, user: User) -> QuerySet[Account]:
+    return account_scope(user=user).select_related("owner", "region", "industry", "parent")
+
+
+def account_get(*, user: User, pk: int) -> Account:
+    """One visible account or Account.DoesNotExist (a KAM probing others' ids gets 404)."""
+    return account_list(user=user).get(pk=pk)
+
+
+def user_can_change_account(*, user: User, account: Account) -> bool:
+    """KAMs change the accounts they see; heads and admins any; the ERP user none."""
+    if not user.is_authenticated or user.is_integration:
+        return False
+    if user.is_head_or_admin:
+        return True
+    return account_scope(user=user).filter(pk=account.pk).exists()
+
+
+def contact_list(*, user: User) -> QuerySet[Contact]:
+    return (
+        Contact.objects.filter(account_id__in=account_ids_in_scope(user=user))
+        .select_related("account", "reports_to")
+        .annotate(last_interaction_at=Max("interactions__occurred_at"))
+    )
+
+
+def interaction_list(*, user: User) -> QuerySet[Interaction]:
+    return (
+        Interaction.objects.filter(account_id__in=account_ids_in_scope(user=user))
+        .select_related("account", "author")
+        .prefetch_related("contacts")
+    )
+
+
+def survey_list(*, user: User) -> QuerySet[Survey]:
+    return Survey.objects.filter(account_id__in=account_ids_in_scope(user=user)).select_related(
+        "account", "contact"
+    )
+
+
+def distributor_link_list(*, user: User) -> QuerySet[DistributorLink]:
+    return DistributorLink.objects.filter(
+        account_id__in=account_ids_in_scope(user=user)
+    ).select_related("distributor", "account")
+
+
+def distributor_list(*, user: User) -> QuerySet[Distributor]:
+    """Distributors are company-wide master data: everyone signed in may read them."""
+    if not user.is_authenticated:
+        return Distributor.objects.none()
+    return Distributor.objects.select_related("region")
+
+
+def event_list(*, user: User) -> QuerySet[Event]:
+    """Events with no account are company events everyone sees; others follow the accounts."""
+    if not user.is_authenticated:
+        return Event.objects.none()
+    qs = Event.objects.select_related("organizer")
+    if user.sees_all_accounts:
+        return qs
+    visible = Event.accounts.through.objects.filter(
+        event_id=OuterRef("pk"), account_id__in=account_ids_in_scope(user=user)
+    )
+    any_account = Event.accounts.through.objects.filter(event_id=OuterRef("pk"))
+    return qs.filter(Exists(visible) | ~Exists(any_account) | Q(organizer_id=user.pk))

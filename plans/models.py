@@ -1,0 +1,242 @@
+"""What we pursue with a key account: the plan, its objectives and actions, and tenders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Account, TimeStamped
+
+
+class AccountPlan(TimeStamped):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        APPROVED = "approved", _("Approved")
+        CLOSED = "closed", _("Closed")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="plans"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="account_plans",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    revenue_target = models.DecimalField(
+        _("revenue target"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    client_goals = models.TextField(_("client's goals"), blank=True)
+    our_strategy = models.TextField(_("our strategy"), blank=True)
+    mutual_value = models.TextField(_("mutual value"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-period_start", "account__name"]
+        verbose_name = _("account plan")
+        verbose_name_plural = _("account plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="plan_period_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_target__isnull=True) | Q(revenue_target__gte=0),
+                name="plan_revenue_target_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Objective(TimeStamped):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ON_TRACK = "on_track", _("On track")
+        AT_RISK = "at_risk", _("At risk")
+        ACHIEVED = "achieved", _("Achieved")
+        MISSED = "missed", _("Missed")
+
+    plan = models.ForeignKey(
+        AccountPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="objectives"
+    )
+    description = models.CharField(_("description"), max_length=500)
+    measure = models.CharField(_("measure"), max_length=255, blank=True)
+    target = models.DecimalField(
+        _("target"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    current = models.DecimalField(
+        _("current"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["due", "id"]
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def progress(self) -> float | None:
+        if not self.target or self.current is None:
+            return None
+        return float(self.current / self.target)
+
+
+class Action(TimeStamped):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    plan = models.ForeignKey(
+        AccountPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="actions"
+    )
+    objective = models.ForeignKey(
+        Objective,
+        verbose_name=_("objective"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="actions",
+    )
+    description = models.CharField(_("description"), max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_actions",
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["due", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        indexes = [models.Index(fields=["status", "due"])]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.status == self.Status.OPEN
+            and self.due is not None
+            and self.due < timezone.localdate()
+        )
+
+
+class Tender(TimeStamped):
+    class Stage(models.TextChoices):
+        IDENTIFIED = "identified", _("Identified")
+        PREPARING = "preparing", _("Preparing")
+        SUBMITTED = "submitted", _("Submitted")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STAGES = (Stage.IDENTIFIED, Stage.PREPARING, Stage.SUBMITTED)
+    CLOSED_WITH_REASON = (Stage.WON, Stage.LOST)
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="tenders"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    platform = models.CharField(_("platform"), max_length=200, blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.IDENTIFIED
+    )
+    submission_deadline = models.DateTimeField(_("submission deadline"), null=True, blank=True)
+    estimated_value = models.DecimalField(
+        _("estimated value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    our_bid = models.DecimalField(
+        _("our bid"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    competitors = models.TextField(_("competitors"), blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    outcome_reason = models.TextField(_("outcome reason"), blank=True)
+    objective = models.ForeignKey(
+        Objective,
+        verbose_name=_("plan objective"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tenders",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["submission_deadline", "id"]
+        verbose_name = _("tender")
+        verbose_name_plural = _("tenders")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage__in=["won", "lost"]) | ~Q(outcome_reason=""),
+                name="tender_won_lost_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_value__isnull=True) | Q(estimated_value__gte=0),
+                name="tender_estimated_value_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(our_bid__isnull=True) | Q(our_bid__gte=0),
+                name="tender_bid_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "submission_deadline"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,231 @@
+"""The numbers: what the ERP sends (categories, rates, revenue) and what we compute."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Distributor, TimeStamped
+
+
+class ProductCategory(TimeStamped):
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExchangeRate(TimeStamped):
+    currency = models.CharField(_("currency"), max_length=3)
+    date = models.DateField(_("date"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("Base-currency units per one unit of the currency."),
+    )
+
+    class Meta:
+        ordering = ["currency", "-date"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="exchangerate_unique_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchangerate_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.date} {self.rate}"
+
+
+class RevenueLine(TimeStamped):
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="revenue_lines"
+    )
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="revenue_lines",
+    )
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    amount_base = models.DecimalField(_("amount in base currency"), max_digits=18, decimal_places=2)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
+    cost_base = models.DecimalField(
+        _("cost in base currency"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    distributor = models.ForeignKey(
+        Distributor,
+        verbose_name=_("distributor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revenue_lines",
+    )
+
+    class Meta:
+        ordering = ["-date", "id"]
+        verbose_name = _("revenue line")
+        verbose_name_plural = _("revenue lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="revenueline_external_id_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost__isnull=True, cost_base__isnull=True)
+                | Q(cost__isnull=False, cost_base__isnull=False),
+                name="revenueline_cost_base_with_cost",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date", "account"]),
+            models.Index(fields=["account", "date"]),
+            models.Index(fields=["currency", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+    TTM = "ttm", _("Last 12 months")
+
+
+class AccountMetric(models.Model):
+    """One account's numbers for one period; a period's rows are replaced atomically."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="metrics"
+    )
+    period = models.CharField(_("period"), max_length=16)
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    revenue = models.DecimalField(_("revenue"), max_digits=18, decimal_places=2)
+    revenue_share = models.FloatField(_("revenue share"), null=True)
+    cumulative_share = models.FloatField(_("cumulative share"), null=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True)
+    tier = models.CharField(_("tier"), max_length=1, blank=True)
+    penetration = models.FloatField(_("penetration"), null=True)
+    category_penetration = models.FloatField(_("category penetration"), null=True)
+    growth = models.FloatField(_("growth"), null=True)
+    margin_pct = models.FloatField(_("margin"), null=True)
+    margin_change = models.FloatField(_("margin change"), null=True)
+
+    class Meta:
+        ordering = ["period", "rank", "account_id"]
+        verbose_name = _("account metric")
+        verbose_name_plural = _("account metrics")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "account"], name="accountmetric_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "period_kind", "period_start"]),
+            models.Index(fields=["period", "tier"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.period}"
+
+
+class PortfolioMetric(models.Model):
+    period = models.CharField(_("period"), max_length=16, unique=True)
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    total_revenue = models.DecimalField(_("total revenue"), max_digits=20, decimal_places=2)
+    accounts_with_revenue = models.PositiveIntegerField(_("accounts with revenue"))
+    tier_counts = models.JSONField(_("tier counts"), default=dict)
+    top10_share = models.FloatField(_("top-10 share"), null=True)
+    hhi = models.FloatField(_("HHI"), null=True)
+    concentration_risk = models.JSONField(_("concentration risk"), default=list)
+
+    class Meta:
+        ordering = ["period"]
+        verbose_name = _("portfolio metric")
+        verbose_name_plural = _("portfolio metrics")
+
+    def __str__(self) -> str:
+        return self.period
+
+
+class MetricRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCESS = "success", _("Success")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
+
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    as_of = models.DateField(_("as of"))
+    full = models.BooleanField(_("full recompute"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    periods_recomputed = models.JSONField(_("periods recomputed"), default=list)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    duration_s = models.FloatField(_("duration, s"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("metric run")
+        verbose_name_plural = _("metric runs")
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.status}"
+
+
+class ImportBatch(models.Model):
+    """One ERP request: what it sent, what it changed, or why it was rejected."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        REJECTED = "rejected", _("Rejected")
+
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_batches",
+    )
+    endpoint = models.CharField(_("endpoint"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    items = models.PositiveIntegerField(_("items"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    deleted = models.PositiveIntegerField(_("deleted"), default=0)
+    not_found = models.PositiveIntegerField(_("not found"), default=0)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.received_at:%Y-%m-%d %H:%M} {self.status}"
