@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -168,6 +169,19 @@ class Account(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id and self.pk:
+            seen = {self.pk}
+            ancestor = self.parent
+            while ancestor is not None:
+                if ancestor.pk in seen:
+                    raise ValidationError(
+                        {"parent": _("This parent would make a cycle of parent accounts.")}
+                    )
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+
 
 class Contact(TimeStamped):
     class DecisionRole(models.TextChoices):
@@ -232,6 +246,24 @@ class Contact(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        manager = self.reports_to
+        if manager is None:
+            return
+        if manager.account_id != self.account_id:
+            raise ValidationError(
+                {"reports_to": _("The manager must be a contact of the same account.")}
+            )
+        seen = {self.pk} if self.pk else set()
+        while manager is not None:
+            if manager.pk in seen:
+                raise ValidationError(
+                    {"reports_to": _("This would make a cycle in the reporting lines.")}
+                )
+            seen.add(manager.pk)
+            manager = manager.reports_to
 
 
 class Interaction(TimeStamped):

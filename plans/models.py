@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -70,6 +71,11 @@ class AccountPlan(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period ends before it starts.")})
 
 
 class Objective(TimeStamped):
@@ -156,6 +162,11 @@ class Action(TimeStamped):
     def __str__(self) -> str:
         return self.description
 
+    def clean(self) -> None:
+        super().clean()
+        if self.objective_id and self.plan_id and self.objective.plan_id != self.plan_id:
+            raise ValidationError({"objective": _("The objective belongs to another plan.")})
+
     @property
     def overdue(self) -> bool:
         return (
@@ -240,3 +251,16 @@ class Tender(TimeStamped):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.stage in self.CLOSED_WITH_REASON and not self.outcome_reason.strip():
+            raise ValidationError({"outcome_reason": _("Say why the tender was won or lost.")})
+        if (
+            self.objective_id
+            and self.account_id
+            and self.objective.plan.account_id != self.account_id
+        ):
+            raise ValidationError(
+                {"objective": _("The objective belongs to another account's plan.")}
+            )

@@ -1,0 +1,92 @@
+"""Writes of the plans app: account plans, objectives, actions and tenders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, User
+from accounts.services import ensure_can_change_account, validated_save
+
+from .models import AccountPlan, Action, Objective, Tender
+
+# Sections of a plan a KAM is expected to fill; "completeness" counts them.
+PLAN_SECTIONS = ("client_goals", "our_strategy", "mutual_value", "revenue_target")
+
+
+@transaction.atomic
+def account_plan_create(*, user: User, account: Account, **fields: Any) -> AccountPlan:
+    ensure_can_change_account(user=user, account=account)
+    fields.setdefault("owner", user)
+    return validated_save(AccountPlan(account=account), fields)
+
+
+@transaction.atomic
+def account_plan_update(*, user: User, plan: AccountPlan, **fields: Any) -> AccountPlan:
+    ensure_can_change_account(user=user, account=plan.account)
+    if "account" in fields and fields["account"] != plan.account:
+        raise ValidationError({"account": _("A plan cannot move to another account.")})
+    return validated_save(plan, fields)
+
+
+def account_plan_completeness(*, plan: AccountPlan) -> dict[str, Any]:
+    """Which parts of the plan are filled: sections, at least one objective and action."""
+    filled = {name: bool(getattr(plan, name)) for name in PLAN_SECTIONS}
+    filled["objectives"] = plan.objectives.exists()
+    filled["actions"] = plan.actions.exists()
+    missing = [name for name, ok in filled.items() if not ok]
+    return {"filled": filled, "missing": missing, "ratio": 1 - len(missing) / len(filled)}
+
+
+@transaction.atomic
+def objective_save(
+    *, user: User, plan: AccountPlan, objective: Objective | None = None, **fields: Any
+) -> Objective:
+    ensure_can_change_account(user=user, account=plan.account)
+    return validated_save(objective or Objective(plan=plan), fields)
+
+
+@transaction.atomic
+def action_save(
+    *, user: User, plan: AccountPlan, action: Action | None = None, **fields: Any
+) -> Action:
+    ensure_can_change_account(user=user, account=plan.account)
+    action = action or Action(plan=plan)
+    status = fields.get("status", action.status)
+    if status == Action.Status.DONE and not action.completed_at:
+        fields["completed_at"] = timezone.now()
+    elif status != Action.Status.DONE:
+        fields["completed_at"] = None
+    return validated_save(action, fields)
+
+
+def action_complete(*, user: User, action: Action) -> Action:
+    return action_save(user=user, plan=action.plan, action=action, status=Action.Status.DONE)
+
+
+@transaction.atomic
+def tender_create(*, user: User, account: Account, **fields: Any) -> Tender:
+    ensure_can_change_account(user=user, account=account)
+    return validated_save(Tender(account=account), fields)
+
+
+@transaction.atomic
+def tender_update(*, user: User, tender: Tender, **fields: Any) -> Tender:
+    """Edit a tender; moving it to won or lost needs the reason (the model's clean says so)."""
+    ensure_can_change_account(user=user, account=tender.account)
+    if "account" in fields and fields["account"] != tender.account:
+        ensure_can_change_account(user=user, account=fields["account"])
+    return validated_save(tender, fields)
+
+
+def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "") -> Tender:
+    fields: dict[str, Any] = {"stage": stage}
+    if reason:
+        fields["outcome_reason"] = reason
+    if stage in Tender.CLOSED_WITH_REASON and not tender.decision_date:
+        fields["decision_date"] = timezone.localdate()
+    return tender_update(user=user, tender=tender, **fields)
