@@ -223,3 +223,6 @@ LOGGING = {
         "kam": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
     },
 }
+
+# Health probes (load balancer, docker/healthcheck.py) speak plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -1,0 +1,162 @@
+"""docker-compose.yml and the Dockerfile describe a deployment that can actually start.
+
+No Docker engine runs here: we check what can be checked offline — the file is valid
+Compose, every command names modules and commands that exist, every variable it uses is
+documented in `.env.example`, and the web health probe really probes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shlex
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from celery import Celery
+from celery.app.utils import find_app
+from django.conf import settings
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
+APP_SERVICES = ("web", "worker", "beat")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def command_of(service: dict) -> list[str]:
+    command = service["command"]
+    if isinstance(command, str):
+        return shlex.split(command)
+    if command[:2] == ["sh", "-c"]:
+        return shlex.split(command[2])
+    return command
+
+
+def env_example_names() -> set[str]:
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", text, re.MULTILINE))
+
+
+def test_compose_file_is_valid_against_the_compose_spec():
+    result = subprocess.run(
+        [
+            Path(sys.executable).with_name("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(COMPOSE),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_validator_rejects_a_broken_compose_file(tmp_path):
+    """The check above can fail: a service with a misspelt key is refused."""
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text("services:\n  web:\n    image: kam\n    comand: [gunicorn]\n")
+    result = subprocess.run(
+        [
+            Path(sys.executable).with_name("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(broken),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+
+
+def test_production_shape_has_every_service_with_a_health_check(compose):
+    services = compose["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert services["postgres"]["image"] == "postgres:16"
+    assert services["redis"]["image"] == "redis:7"
+    for name, service in services.items():
+        assert service["healthcheck"]["test"], name
+    for name in APP_SERVICES:
+        assert services[name]["build"] == "."
+        assert services[name]["env_file"] == ".env"
+        env = services[name]["environment"]
+        assert "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def test_web_migrates_collects_static_and_serves_the_real_wsgi_app(compose):
+    words = command_of(compose["services"]["web"])
+    commands = get_commands()
+    manage_calls = [words[i + 1] for i, w in enumerate(words) if w == "manage.py"]
+    assert manage_calls == ["migrate", "collectstatic"]
+    assert all(name in commands for name in manage_calls)
+    target = words[words.index("gunicorn") + 1]
+    module_name, attr = target.split(":")
+    module = importlib.import_module(module_name)
+    assert callable(getattr(module, attr))
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+
+
+@pytest.mark.parametrize("service, role", [("worker", "worker"), ("beat", "beat")])
+def test_celery_services_point_at_the_kam_app(compose, service, role):
+    words = command_of(compose["services"][service])
+    assert words[0] == "celery" and role in words
+    app = find_app(words[words.index("-A") + 1])  # how `celery -A …` resolves it
+    assert isinstance(app, Celery)
+    assert app.main == "kam"
+    assert app is importlib.import_module("kam.celery").app
+
+
+def test_dockerfile_builds_from_python_311_slim_and_installs_the_project():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim\b", dockerfile, re.MULTILINE)
+    assert re.search(r"^RUN pip install \.$", dockerfile, re.MULTILINE)
+    assert "kam.wsgi:application" in dockerfile
+    # Secrets stay out of the image.
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_every_variable_the_compose_file_uses_is_documented_in_env_example(compose):
+    text = COMPOSE.read_text()
+    # ${VAR}, ${VAR:-default}, ${VAR:?error}; `$$VAR` is an escaped, in-container variable.
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)", text))
+    for name in APP_SERVICES:
+        used |= set(compose["services"][name]["environment"])
+    used |= set(compose["services"]["postgres"]["environment"])
+    assert used, "the check must look at something"
+    assert used - env_example_names() == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_web_health_check_passes_against_a_running_server(live_server):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
+        env={"HEALTHCHECK_URL": f"{live_server.url}/healthz", "ALLOWED_HOSTS": "localhost"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_web_health_check_fails_when_nothing_answers():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        unused_tcp_port = sock.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
+        env={"HEALTHCHECK_URL": f"http://127.0.0.1:{unused_tcp_port}/healthz"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "unhealthy" in result.stderr
