@@ -133,3 +133,11 @@ def test_database_url_switches_to_postgresql_and_redis_url_to_a_real_broker():
     assert (values["NAME"], values["USER"], values["HOST"]) == ("kam_x", "kam", "127.0.0.1")
     assert values["BROKER"] == "redis://127.0.0.1:6379/4"
     assert values["EAGER"] is False
+
+
+def test_readme_configuration_table_lists_every_variable_of_env_example():
+    readme = (ROOT / "README.md").read_text()
+    table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", readme, re.MULTILINE))
+    names = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+    assert names, ".env.example lists variables"
+    assert names - table == set(), "README's configuration table misses these"
