@@ -218,6 +218,7 @@ def test_if_empty_leaves_existing_accounts_alone():
     lines = RevenueLine.objects.count()
     output = seed("--if-empty", "--accounts", "40")
     assert "already exist" in output
+    assert "a.ivanova" in output and "kam-demo-2025" in output  # make demo shows the logins
     assert Account.objects.count() == 30
     assert RevenueLine.objects.count() == lines
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, User
 from reports.demo.builder import DemoBuilder, demo_logins, wipe_kam_data
 
 
@@ -48,6 +48,7 @@ class Command(BaseCommand):
             )
         if options["if_empty"] and Account.objects.exists():
             self.stdout.write("Accounts already exist: seed_demo --if-empty left them as they are.")
+            self._print_logins()  # `make demo` shows them on every start
             return
         if Account.objects.exists() and not options["reset"]:
             raise CommandError(
@@ -73,6 +74,13 @@ class Command(BaseCommand):
             for step, seconds in builder.timings.items():
                 self.stdout.write(f"  {step:<26} {seconds:>7.2f} s")
         self.stdout.write(self.style.SUCCESS(f"Demo company seeded in {elapsed:.1f} s."))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        existing = set(User.objects.values_list("username", flat=True))
+        logins = [login for login in demo_logins() if login[0] in existing]
+        if not logins:
+            return
         self.stdout.write("Logins (username / password / role):")
-        for username, password, role in demo_logins():
+        for username, password, role in logins:
             self.stdout.write(f"  {username:<12} {password:<18} {role}")
