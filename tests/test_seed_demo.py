@@ -170,6 +170,17 @@ def test_foreign_currency_lines_use_the_rate_on_or_before_their_date(small_demo)
     assert not base.exclude(amount_base=F("amount")).exists()
 
 
+def test_seeded_rows_pass_the_same_validation_as_user_input(small_demo):
+    """Bulk inserts skip full_clean(); the demo must still be data a user could have entered."""
+    models = [Account, Contact, Interaction, DistributorLink, Event, Survey, AccountPlan,
+              Action, Tender, RevenueLine, ExchangeRate]  # fmt: skip
+    for model in models:
+        rows = list(model.objects.order_by("pk")[:300])
+        assert rows, model
+        for row in rows:
+            row.full_clean()
+
+
 def fingerprint() -> list:
     return [
         list(
