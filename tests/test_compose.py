@@ -46,17 +46,18 @@ def env_example_names() -> set[str]:
     return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", text, re.MULTILINE))
 
 
-def test_compose_file_is_valid_against_the_compose_spec():
-    result = subprocess.run(
-        [
-            Path(sys.executable).with_name("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.compose-spec",
-            str(COMPOSE),
-        ],
+def validate_compose(path: Path) -> subprocess.CompletedProcess:
+    """The Compose specification's JSON schema, offline (check-jsonschema vendors it)."""
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run(
+        [checker, "--builtin-schema", "vendor.compose-spec", str(path)],
         capture_output=True,
         text=True,
     )
+
+
+def test_compose_file_is_valid_against_the_compose_spec():
+    result = validate_compose(COMPOSE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -64,17 +65,7 @@ def test_the_validator_rejects_a_broken_compose_file(tmp_path):
     """The check above can fail: a service with a misspelt key is refused."""
     broken = tmp_path / "docker-compose.yml"
     broken.write_text("services:\n  web:\n    image: kam\n    comand: [gunicorn]\n")
-    result = subprocess.run(
-        [
-            Path(sys.executable).with_name("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.compose-spec",
-            str(broken),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 1
+    assert validate_compose(broken).returncode == 1
 
 
 def test_production_shape_has_every_service_with_a_health_check(compose):
