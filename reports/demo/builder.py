@@ -630,10 +630,11 @@ class DemoBuilder:
             if plan.status == Account.Status.LOST:
                 end = as_of - dt.timedelta(days=400)
             authors = [plan.owner, *plan.team]
+            ru = plan.russian
             for _ in range(count):
                 day = self._day_between(start, end)
                 kind = rng.choices(kinds, weights=[25, 30, 15, 15, 8, 5, 2])[0]
-                subject = rng.choice(names.INTERACTION_SUBJECTS[kind])
+                subject = rng.choice(names.in_language(names.INTERACTION_SUBJECTS[kind], ru))
                 recent = (as_of - day).days < 45
                 due = day + dt.timedelta(days=rng.randint(5, 30)) if recent else None
                 obj = Interaction(
@@ -642,14 +643,9 @@ class DemoBuilder:
                     kind=kind,
                     occurred_at=self._when(day),
                     subject=subject,
-                    summary=f"{subject}. "
-                    + (
-                        "Обсудили объёмы и сроки поставок."
-                        if plan.russian
-                        else "Discussed volumes and delivery dates."
-                    ),
-                    outcome=rng.choice(names.OUTCOMES),
-                    next_step=rng.choice(names.NEXT_STEPS) if due else "",
+                    summary=rng.choice(names.in_language(names.SUMMARIES, ru)),
+                    outcome=rng.choice(names.in_language(names.OUTCOMES, ru)),
+                    next_step=rng.choice(names.in_language(names.NEXT_STEPS, ru)) if due else "",
                     next_step_due=due,
                     sentiment=rng.choices(
                         ["positive", "neutral", "negative"], weights=[45, 40, 15]
@@ -678,6 +674,7 @@ class DemoBuilder:
         current_objectives: dict[int, list[Objective]] = {}
         for plan in key_plans:
             owner = self.users[plan.owner] if plan.owner else None
+            ru = plan.russian
             for y, status, n_obj in (
                 (year, rng.choice(["active", "approved", "draft"]), rng.randint(2, 4)),
                 (year - 1, "closed", rng.randint(1, 2)),
@@ -704,7 +701,9 @@ class DemoBuilder:
                     ),
                 )
                 plan_rows.append(ap)
-                for desc, measure, tgt, cur in rng.sample(names.OBJECTIVES, n_obj):
+                for desc, measure, tgt, cur in rng.sample(
+                    names.in_language(names.OBJECTIVES, ru), n_obj
+                ):
                     due = dt.date(y, rng.choice([3, 6, 9, 12]), 28)
                     done = due < as_of
                     obj = Objective(
@@ -721,9 +720,15 @@ class DemoBuilder:
                     objective_rows.append(obj)
                     if y == year:
                         current_objectives.setdefault(plan.index, []).append(obj)
-                    for desc_a in rng.sample(names.ACTIONS, rng.randint(1, 3)):
+                    for desc_a in rng.sample(
+                        names.in_language(names.ACTIONS, ru), rng.randint(1, 3)
+                    ):
                         action_rows.append(self._action(ap, obj, owner, desc_a, y))
-                action_rows.append(self._action(ap, None, owner, rng.choice(names.ACTIONS), y))
+                action_rows.append(
+                    self._action(
+                        ap, None, owner, rng.choice(names.in_language(names.ACTIONS, ru)), y
+                    )
+                )
         self._bulk(AccountPlan, plan_rows, "account plans")
         self._bulk(Objective, objective_rows, "objectives")
         self._bulk(Action, action_rows, "actions")
@@ -775,15 +780,15 @@ class DemoBuilder:
         decided = stage in ("won", "lost", "cancelled")
         reason = ""
         if stage == "won":
-            reason = rng.choice(names.WIN_REASONS)
+            reason = rng.choice(names.in_language(names.WIN_REASONS, plan.russian))
         elif stage == "lost":
-            reason = rng.choice(names.LOSS_REASONS)
+            reason = rng.choice(names.in_language(names.LOSS_REASONS, plan.russian))
         elif stage == "cancelled":
             reason = "Заказчик отменил закупку"
         bid = _money(value * rng.uniform(0.85, 1.0)) if stage not in ("identified",) else None
         return Tender(
             account=plan.obj,
-            title=rng.choice(names.TENDER_TITLES),
+            title=rng.choice(names.in_language(names.TENDER_TITLES, plan.russian)),
             reference=f"{rng.randint(10**10, 10**11 - 1)}",
             platform=rng.choice(names.TENDER_PLATFORMS),
             stage=stage,
@@ -865,7 +870,7 @@ class DemoBuilder:
                         date=self._day_between(self.first_day, self.as_of),
                         nps=nps,
                         satisfaction=min(5, max(1, round(nps / 2))),
-                        needs=rng.choice(names.SURVEY_NEEDS),
+                        needs=rng.choice(names.in_language(names.SURVEY_NEEDS, plan.russian)),
                         comments=rng.choice(["", "Довольны сервисом", "Prices went up too fast"]),
                     )
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 REGIONS = [
@@ -244,18 +245,30 @@ ORG_LEVELS_EN = [
 ]
 
 INTERACTION_SUBJECTS = {
-    "meeting": ["Квартальная встреча по итогам", "Quarterly business review",
-                "Обсуждение условий на следующий год", "Annual pricing discussion"],
-    "call": ["Уточнение сроков поставки", "Delivery schedule call", "Звонок по рекламации",
-             "Follow-up on quotation"],
-    "email": ["Коммерческое предложение", "Quotation sent", "Ответ на запрос",
-              "Updated price list"],
-    "visit": ["Визит на производство", "Plant visit", "Аудит склада", "Site walk-through"],
-    "presentation": ["Презентация новой линейки", "New product line presentation",
-                     "Technical seminar"],
+    "meeting": ["Квартальная встреча по итогам", "Обсуждение условий на следующий год",
+                "Встреча с новым директором по закупкам", "Quarterly business review",
+                "Annual pricing discussion", "Meeting the new procurement head"],
+    "call": ["Уточнение сроков поставки", "Звонок по рекламации", "Согласование спецификации",
+             "Delivery schedule call", "Follow-up on quotation", "Complaint about a late order"],
+    "email": ["Коммерческое предложение", "Ответ на запрос", "Новый прайс-лист",
+              "Quotation sent", "Updated price list", "Answer to a technical query"],
+    "visit": ["Визит на производство", "Аудит склада", "Осмотр оборудования с главным механиком",
+              "Plant visit", "Site walk-through", "Maintenance walk-down with the engineers"],
+    "presentation": ["Презентация новой линейки", "Технический семинар для инженеров",
+                     "New product line presentation", "Technical seminar"],
     "informal": ["Обед с руководством", "Dinner with management"],
     "survey": ["Опрос удовлетворённости", "Satisfaction survey"],
 }  # fmt: skip
+SUMMARIES = [
+    "Обсудили объёмы и сроки поставок на следующий квартал.",
+    "Клиент недоволен сроками, попросил резерв на складе.",
+    "Технический директор заинтересован в пилоте.",
+    "Закупки давят на цену, ссылаются на конкурента.",
+    "Discussed volumes and delivery dates for next quarter.",
+    "The client is unhappy with lead times and asked for buffer stock.",
+    "The CTO is interested in a pilot.",
+    "Procurement pushes on price, quoting a competitor.",
+]
 OUTCOMES = [
     "Договорились о пилотной поставке",
     "Agreed on a pilot delivery",
@@ -295,6 +308,8 @@ LOSS_REASONS = [
 COMPETITORS = ["SKF", "Schaeffler", "ООО «ТехноСнаб»", "Bosch Rexroth", "ГК «Энергомаш»"]
 OBJECTIVES = [
     ("Увеличить долю в закупках подшипников", "доля закупок, %", "40", "25"),
+    ("Заключить рамочный договор на группу", "договор", "1", "0"),
+    ("Raise our share of the bearings spend", "share, %", "35", "20"),
     ("Grow annual revenue", "revenue, RUB", "120000000", "80000000"),
     ("Выйти на новые площадки клиента", "площадок", "3", "1"),
     ("Sign a framework agreement", "agreement", "1", "0"),
@@ -327,3 +342,19 @@ SURVEY_NEEDS = [
     "Единый договор на всю группу",
     "One framework contract for the whole group",
 ]
+
+
+def _cyrillic(option) -> bool:
+    text = option if isinstance(option, str) else option[0]
+    return any("а" <= ch <= "я" or ch == "ё" for ch in text.lower())
+
+
+@functools.cache
+def _in_language(options: tuple, russian: bool) -> tuple:
+    chosen = tuple(o for o in options if _cyrillic(o) == russian)
+    return chosen or options
+
+
+def in_language(options, russian: bool) -> tuple:
+    """The options written in the account's language (a Russian client gets Russian notes)."""
+    return _in_language(tuple(options), russian)
