@@ -82,7 +82,9 @@ def test_default_demo_company_has_the_promised_shape(client):
 
     assert set(Tender.objects.values_list("stage", flat=True)) == set(Tender.Stage.values)
     assert not Tender.objects.filter(stage__in=["won", "lost"], outcome_reason="").exists()
-    assert AccountPlan.objects.filter(account__in=key_ids).values("account").distinct().count()
+    this_year = AccountPlan.objects.filter(account__in=key_ids, period_start__year=today.year)
+    assert this_year.values("account").distinct().count() == len(keys)  # each has a plan
+    assert this_year.annotate(n=Count("objectives")).filter(n__lt=2).count() == 0
     assert Action.objects.filter(status="open", due__lt=today).exists()  # overdue ones
     assert Action.objects.filter(status="done", completed_at__isnull=False).exists()
 
