@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, User
-from reports.demo.builder import DemoBuilder, demo_logins, wipe_kam_data
+from reports.demo.builder import DemoBuilder, demo_logins
+from reports.demo.bulk import wipe_kam_data
 
 
 class Command(BaseCommand):
