@@ -318,34 +318,34 @@ class DemoBuilder:
         rng = self.rng
         parents = [p for p in self.plans if p.parent is None]
         children = [p for p in self.plans if p.parent is not None]
-        for batch in (parents, children):
-            objs = []
-            for plan in batch:
-                annual = self._annual(plan)
-                potential = None
-                if rng.random() < 0.9:
-                    potential = _money(round(annual * rng.uniform(1.3, 3.5), -3))
-                tax_id = (
-                    str(rng.randint(10**9, 10**10 - 1))
-                    if plan.russian
-                    else f"DE{rng.randint(10**8, 10**9 - 1)}"
-                )
-                plan.obj = Account(
-                    external_id=plan.external_id,
-                    name=plan.name,
-                    legal_name=plan.legal,
-                    tax_id=tax_id,
-                    parent=self.plans[plan.parent].obj if plan.parent is not None else None,
-                    region=self.regions[plan.region],
-                    industry=rng.choice(self.industries),
-                    status=plan.status,
-                    owner=self.users[plan.owner] if plan.owner else None,
-                    potential_annual=potential,
-                    strategic=plan.strategic,
-                    notes=_account_note(plan, rng),
-                )
-                objs.append(plan.obj)
-            self._bulk(Account, objs, "accounts")
+        objs = []
+        # Parents first: a subsidiary points at an account earlier in the list.
+        for plan in parents + children:
+            annual = self._annual(plan)
+            potential = None
+            if rng.random() < 0.9:
+                potential = _money(round(annual * rng.uniform(1.3, 3.5), -3))
+            tax_id = (
+                str(rng.randint(10**9, 10**10 - 1))
+                if plan.russian
+                else f"DE{rng.randint(10**8, 10**9 - 1)}"
+            )
+            plan.obj = Account(
+                external_id=plan.external_id,
+                name=plan.name,
+                legal_name=plan.legal,
+                tax_id=tax_id,
+                parent=self.plans[plan.parent].obj if plan.parent is not None else None,
+                region=self.regions[plan.region],
+                industry=rng.choice(self.industries),
+                status=plan.status,
+                owner=self.users[plan.owner] if plan.owner else None,
+                potential_annual=potential,
+                strategic=plan.strategic,
+                notes=_account_note(plan, rng),
+            )
+            objs.append(plan.obj)
+        self._copy_objects(Account, objs, "accounts")
         self._copy(
             Account.team.through,
             ["account", "user"],
@@ -386,7 +386,6 @@ class DemoBuilder:
                             department=department,
                             email=f"{local}@{plan.domain}",
                             phone=_phone(rng, plan.russian),
-                            # Saved one level earlier, so its id is known at insert time.
                             reports_to=rng.choice(above) if above else None,
                             decision_role=role,
                             influence=_influence(rng, level),
@@ -401,9 +400,8 @@ class DemoBuilder:
             # The primary contact: procurement's head if there is one, else the first.
             primary = next((c for c in plan.contacts if c.decision_role == "gatekeeper"), None)
             (primary or plan.contacts[0]).is_primary = True
-        # One bulk insert per level, so every manager has an id before their reports.
-        for row in levels:
-            self._bulk(Contact, row, "contacts")
+        # Level by level, so every manager gets an id before the people reporting to them.
+        self._copy_objects(Contact, [c for row in levels for c in row], "contacts")
 
     def _distributors(self) -> None:
         rng = self.rng

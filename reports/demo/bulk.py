@@ -57,7 +57,8 @@ def copy_rows(model: type[models.Model], fields: list[str], rows: list[tuple]) -
 def copy_objects(model: type[models.Model], objs: list, *, now: dt.datetime) -> None:
     """Insert unsaved instances through `copy_rows`, handing out ids after the current max.
 
-    The instances get their ids, so rows that point at them (m2m links) can follow.
+    The instances get their ids in list order, so an instance may point at one earlier in
+    the list (a parent account, a manager), and rows that point at them can follow.
     Meant for a seeding job that owns the database for the moment, not for live traffic.
     """
     fields = list(model._meta.concrete_fields)
@@ -68,13 +69,22 @@ def copy_objects(model: type[models.Model], objs: list, *, now: dt.datetime) -> 
     rows = []
     for i, obj in enumerate(objs):
         obj.pk = next_id + i
-        rows.append(tuple(now if f.name in stamped else getattr(obj, f.attname) for f in fields))
+        rows.append(tuple(now if f.name in stamped else _db_value(obj, f) for f in fields))
     copy_rows(model, [f.name for f in fields], rows)
     if connection.vendor == "postgresql":
         # Explicit ids leave the sequence behind; move it past them (as loaddata does).
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
                 cursor.execute(sql)
+
+
+def _db_value(obj: models.Model, field: models.Field):
+    # A foreign key set to an instance that got its id after the assignment (a manager
+    # earlier in the same list) still has a None `<name>_id`: read the instance's id.
+    if field.is_relation and field.is_cached(obj):
+        related = field.get_cached_value(obj)
+        return None if related is None else related.pk
+    return getattr(obj, field.attname)
 
 
 def wipe_kam_data() -> None:
