@@ -78,8 +78,13 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
-        existing = set(User.objects.values_list("username", flat=True))
-        logins = [login for login in demo_logins() if login[0] in existing]
+        logins = demo_logins()
+        existing = set(
+            User.objects.filter(username__in=[u for u, _p, _r in logins]).values_list(
+                "username", flat=True
+            )
+        )
+        logins = [login for login in logins if login[0] in existing]
         if not logins:
             return
         self.stdout.write("Logins (username / password / role):")
