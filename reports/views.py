@@ -96,7 +96,7 @@ def _page_size(request: HttpRequest) -> int:
 @report_view
 def accounts(request: HttpRequest) -> HttpResponse:
     user = request.user
-    filterset = AccountTableFilter(request.GET or None, queryset=account_table(user=user))
+    filterset = AccountTableFilter(request.GET, queryset=account_table(user=user))
     reassign_form = None
     status = 200
     if request.method == "POST":
