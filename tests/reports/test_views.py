@@ -23,7 +23,6 @@ from tests.factories import (
     RegionFactory,
     RevenueLineFactory,
     TenderFactory,
-    UserFactory,
 )
 from tests.reports.portfolio_builders import build_period
 
