@@ -141,6 +141,8 @@ class ReassignForm(forms.Form):
         queryset=User.objects.none(), required=False, label=_("Remove from team"), empty_label="—"
     )
 
+    prefix = "reassign"  # the filter form on the same page has an owner field too
+
     def __init__(self, *args, accounts: QuerySet[Account], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accounts"].queryset = accounts

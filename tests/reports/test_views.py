@@ -234,7 +234,12 @@ def test_head_reassigns_in_bulk_with_history(client, head_user, other_kam, portf
     ids = [portfolio["big"].pk, portfolio["mid"].pk]
     url = reverse("reports:accounts") + "?tier=A"
     response = client.post(
-        url, {"accounts": ids, "owner": other_kam.pk, "add_to_team": head_user.pk}
+        url,
+        {
+            "reassign-accounts": ids,
+            "reassign-owner": other_kam.pk,
+            "reassign-add_to_team": head_user.pk,
+        },
     )
     assert response.status_code == 302 and response["Location"] == url
     for account in Account.objects.filter(pk__in=ids):
@@ -247,7 +252,8 @@ def test_head_reassigns_in_bulk_with_history(client, head_user, other_kam, portf
 def test_kam_cannot_reassign(client, kam_user, other_kam, portfolio):
     client.force_login(kam_user)
     response = client.post(
-        reverse("reports:accounts"), {"accounts": [portfolio["big"].pk], "owner": other_kam.pk}
+        reverse("reports:accounts"),
+        {"reassign-accounts": [portfolio["big"].pk], "reassign-owner": other_kam.pk},
     )
     assert response.status_code == 403
     assert Account.objects.get(pk=portfolio["big"].pk).owner == kam_user
@@ -255,7 +261,9 @@ def test_kam_cannot_reassign(client, kam_user, other_kam, portfolio):
 
 def test_reassign_without_a_change_shows_the_error(client, head_user, portfolio):
     client.force_login(head_user)
-    response = client.post(reverse("reports:accounts"), {"accounts": [portfolio["big"].pk]})
+    response = client.post(
+        reverse("reports:accounts"), {"reassign-accounts": [portfolio["big"].pk]}
+    )
     assert response.status_code == 400
     assert "Choose a new owner or a team change." in response.content.decode()
 
@@ -266,7 +274,7 @@ def test_reassign_to_the_integration_user_is_refused(
     client.force_login(head_user)
     response = client.post(
         reverse("reports:accounts"),
-        {"accounts": [portfolio["big"].pk], "owner": integration_user.pk},
+        {"reassign-accounts": [portfolio["big"].pk], "reassign-owner": integration_user.pk},
     )
     assert response.status_code == 400
     assert Account.objects.get(pk=portfolio["big"].pk).owner.role == "kam"
