@@ -223,3 +223,8 @@ LOGGING = {
         "kam": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
     },
 }
+
+# --- Exports (reports app): files of queued exports go to the default storage ----------
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Exports with more rows than this are built by a Celery task with a progress page.
+REPORTS_EXPORT_SYNC_MAX_ROWS = env.int("REPORTS_EXPORT_SYNC_MAX_ROWS", default=2000)

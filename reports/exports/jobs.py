@@ -49,7 +49,7 @@ class ExportFile:
 
 
 def sync_max_rows() -> int:
-    return getattr(settings, "REPORTS_EXPORT_SYNC_MAX_ROWS", 2000)
+    return settings.REPORTS_EXPORT_SYNC_MAX_ROWS
 
 
 def export_check(kind: str, fmt: str) -> None:

@@ -77,6 +77,8 @@ def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
         else:
             dist["other_revenue"] += flow["revenue"] or 0
     for link in links:
+        link["role_label"] = DistributorLink.Role(link["role"]).label
+        link["status_label"] = DistributorLink.Status(link["status"]).label
         account_row(link["distributor_id"], link["account_id"])["link"] = link
     names = Distributor.objects.filter(pk__in=report.keys()).select_related("region")
     result = []

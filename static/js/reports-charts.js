@@ -46,7 +46,7 @@
       options: {
         animation: false, maintainAspectRatio: false, parsing: false,
         scales: {
-          x: { type: "linear", min: 0, max: last, title: { display: true, text: "#" } },
+          x: { type: "linear", min: 0, max: last, title: { display: true, text: canvas.dataset.xTitle || "#" } },
           y: { min: 0, max: 100, ticks: { callback: function (v) { return v + " %"; } } }
         },
         plugins: { legend: { position: "bottom" }, tierBands: { bands: d.bands } }

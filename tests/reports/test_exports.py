@@ -131,3 +131,16 @@ def test_large_export_runs_as_a_job_with_progress_and_download(
     client.force_login(other_kam)
     assert client.get(job_url).status_code == 404
     assert client.get(reverse("reports:export-download", args=[job_id])).status_code == 404
+
+
+def test_a_queued_export_shows_progress_that_polls(client, head_user, storage, portfolio):
+    from django.http import QueryDict
+
+    from reports.exports.jobs import export_job_start
+
+    job = export_job_start(user=head_user, kind="accounts", fmt="csv", params=QueryDict())
+    client.force_login(head_user)
+    html = client.get(reverse("reports:export-job", args=[job["id"]])).content.decode()
+    assert '<progress id="export-progress"' in html
+    assert 'hx-trigger="every 1s"' in html
+    assert client.get(reverse("reports:export-download", args=[job["id"]])).status_code == 404

@@ -268,8 +268,9 @@ def test_kam_gets_no_reassign_controls_and_a_403(page, live_server, kam_user, ot
 
 
 def test_xlsx_and_pdf_exports_download_and_open(
-    page, live_server, head_user, board, settings, screenshot_dir
+    page, live_server, head_user, board, settings, screenshot_dir, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
     login(page, live_server, head_user)
     page.goto(f"{live_server.url}/portfolio/accounts/?tier=A")
     with page.expect_download() as info:
