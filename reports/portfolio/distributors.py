@@ -13,6 +13,9 @@ from reports.models import AccountMetric, RevenueLine
 from .periods import Period
 from .scope import scoped
 
+# The biggest key accounts of each distributor; the page says how many there are in all.
+ACCOUNTS_PER_DISTRIBUTOR = 25
+
 
 def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
     """Per distributor: revenue through it in the period and, per key account, its share.
@@ -89,6 +92,13 @@ def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
             total = row["account_revenue"]
             row["share"] = float(row["revenue"] / total) if total and total > 0 else None
         rows.sort(key=lambda r: (-(r["revenue"] or 0), r["name"]))
-        result.append({"distributor": distributor, **dist, "accounts": rows})
+        result.append(
+            {
+                "distributor": distributor,
+                **dist,
+                "accounts": rows[:ACCOUNTS_PER_DISTRIBUTOR],
+                "key_accounts": len(rows),
+            }
+        )
     result.sort(key=lambda d: (-d["revenue"], d["distributor"].name))
     return result

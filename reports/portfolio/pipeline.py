@@ -17,6 +17,7 @@ from plans.models import Tender
 from .scope import scoped
 
 LOSS_REASONS_LIMIT = 15
+DEADLINES_LIMIT = 50
 
 
 def tender_scope(*, user: User) -> QuerySet[Tender]:
@@ -56,15 +57,18 @@ def tender_pipeline(*, user: User) -> dict[str, Any]:
             }
         )
     start, end = _month_bounds(timezone.localdate())
-    deadlines = list(
-        tenders.filter(
-            stage__in=Tender.OPEN_STAGES,
-            submission_deadline__gte=start,
-            submission_deadline__lt=end,
-        )
-        .select_related("account", "account__owner")
-        .order_by("submission_deadline", "pk")
+    due_this_month = tenders.filter(
+        stage__in=Tender.OPEN_STAGES,
+        submission_deadline__gte=start,
+        submission_deadline__lt=end,
     )
+    # The nearest first; the page says how many more there are.
+    deadlines = list(
+        due_this_month.select_related("account", "account__owner").order_by(
+            "submission_deadline", "pk"
+        )[:DEADLINES_LIMIT]
+    )
+    deadlines_total = len(deadlines) if len(deadlines) < DEADLINES_LIMIT else due_this_month.count()
     quarters: dict[dt.date, dict[str, Any]] = defaultdict(
         lambda: {"won": 0, "lost": 0, "value_won": Decimal(0), "value_lost": Decimal(0)}
     )
@@ -110,6 +114,7 @@ def tender_pipeline(*, user: User) -> dict[str, Any]:
     return {
         "stages": stages,
         "deadlines": deadlines,
+        "deadlines_total": deadlines_total,
         "quarters": by_quarter,
         "loss_reasons": reasons,
         "month_start": start,
