@@ -136,7 +136,7 @@ def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None
         *[[_("Tier %(tier)s accounts") % {"tier": t}, dash.tier_counts.get(t)] for t in "ABC"],
         [_("Top-10 share, %"), _pct(m.top10_share) if m else None],
         [_("HHI"), round(m.hhi, 4) if m and m.hhi is not None else None],
-        [_("Accounts ≥ 10 % of revenue"), ", ".join(m.concentration_risk or []) if m else ""],
+        [_("Dependency risk (share ≥ 10 %)"), ", ".join(m.concentration_risk or []) if m else ""],
     ]
     ranking = scoped(AccountMetric.objects.filter(period=period.key), user=user)
     count = ranking.count()
