@@ -77,7 +77,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
         ),
         "penetration_data": (
-            [{"label": b["label"], "accounts": b["accounts"]} for b in dash.penetration_buckets]
+            [
+                {
+                    "label": str(_lazy("no potential set")) if b["label"] == "none" else b["label"],
+                    "accounts": b["accounts"],
+                }
+                for b in dash.penetration_buckets
+            ]
         ),
         "export_query": urlencode({"period": period.key}),
     }

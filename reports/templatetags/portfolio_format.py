@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.formats import get_format
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -50,7 +51,8 @@ def points(value) -> str:
     """A change of a 0–1 ratio, in percentage points."""
     if value is None:
         return "—"
-    return f"{float(value) * 100:+.1f} pp"
+    text = f"{float(value) * 100:+.1f}".replace(".", _separators()[1])
+    return _("%(value)s pp") % {"value": text}
 
 
 @register.filter
