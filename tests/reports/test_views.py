@@ -397,3 +397,23 @@ def test_distributors_revenue_and_share_of_key_accounts(client, head_user, portf
     assert row["external_id"] == "A-BIG" and row["share"] == pytest.approx(0.25)
     unused = next(d for d in report if d["distributor"] == other)
     assert unused["accounts"][0]["external_id"] == "A-MID" and unused["revenue"] == 0
+
+
+@pytest.mark.parametrize("n", [5, 50])
+@pytest.mark.parametrize(
+    ("name", "params", "limit"),
+    [("workload", {}, 10), ("pipeline", {}, 10), ("distributors", {"period": "2025"}, 12)],
+)
+def test_other_pages_queries_are_bounded(
+    client, head_user, kam_user, other_kam, n, name, params, limit, django_assert_max_num_queries
+):
+    accounts = _many_accounts(n, kam_user)
+    Account.objects.filter(pk__in=[a.pk for a in accounts[::2]]).update(owner=other_kam)
+    dist = DistributorFactory()
+    for a in accounts:
+        DistributorLinkFactory(distributor=dist, account=a)
+        ContactFactory(account=a, decision_role=Contact.DecisionRole.DECISION_MAKER)
+    client.force_login(head_user)
+    with django_assert_max_num_queries(limit):
+        response = client.get(reverse(f"reports:{name}"), params)
+    assert response.status_code == 200
