@@ -50,12 +50,9 @@ def report_view(view):
 
 
 def _period_context(request: HttpRequest):
-    form = PeriodForm(request.GET or None)
+    """The chosen period (default ttm), or None with the error on the form."""
+    form = PeriodForm({"period": request.GET.get("period") or "ttm"})
     period = form.cleaned_data["period"] if form.is_valid() else None
-    if not request.GET.get("period"):
-        form = PeriodForm({"period": "ttm"})
-        form.is_valid()
-        period = form.cleaned_data["period"]
     return form, period, {"period_form": form, "period": period, "periods": periods_available()}
 
 
@@ -68,14 +65,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     dash = portfolio_dashboard(user=request.user, period=period)
     context |= {
         "dash": dash,
-        "pareto_data": (
-            {
-                "points": dash.pareto,
-                "bands": [
-                    {"tier": b["tier"], "first": b["first"], "last": b["last"]} for b in dash.bands
-                ],
-            }
-        ),
+        "pareto_data": {
+            "points": dash.pareto,
+            "bands": [
+                {"tier": b["tier"], "first": b["first"], "last": b["last"]} for b in dash.bands
+            ],
+        },
         "penetration_data": (
             [
                 {
