@@ -7,6 +7,7 @@ from . import views
 app_name = "reports"
 urlpatterns: list = [
     path("portfolio/", views.dashboard, name="dashboard"),
+    path("portfolio/panels/<slug:panel>/", views.dashboard_panel, name="dashboard-panel"),
     path("portfolio/accounts/", views.accounts, name="accounts"),
     path("portfolio/workload/", views.workload, name="workload"),
     path("portfolio/tenders/", views.pipeline, name="pipeline"),

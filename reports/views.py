@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -26,6 +27,7 @@ from accounts.services import accounts_reassign
 from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
 from .exports.tables import ExportError
 from .forms import AccountTableFilter, PeriodForm, ReassignForm
+from .models import PortfolioMetric
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.dashboard import portfolio_dashboard
 from .portfolio.distributors import distributor_report
@@ -196,6 +198,36 @@ def _columns(query, current_sort: str) -> list[dict]:
                 column["aria_sort"] = "descending" if current_sort.startswith("-") else "ascending"
         columns.append(column)
     return columns
+
+
+PANEL_CACHE_SECONDS = 15 * 60
+
+
+@require_GET
+@report_view
+def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
+    """A dashboard panel loaded after the page (htmx), cached per period and recompute.
+
+    The key holds the PortfolioMetric row's id, which a recompute replaces, so a new run
+    shows at once; lines imported since the last run show after the next, like every other
+    figure of the dashboard.
+    """
+    if panel not in ("tiers", "heatmap"):
+        raise Http404(_("No such panel."))
+    form, period, context = _period_context(request)
+    if period is None:
+        return render(request, "reports/dashboard.html", context, status=400)
+    metric_id = PortfolioMetric.objects.filter(period=period.key).values_list("pk", flat=True)
+    scope = "all" if request.user.sees_all_accounts else f"user{request.user.pk}"
+    key = f"reports:panel:{panel}:{period.key}:{metric_id.first()}:{scope}"
+    dash = cache.get(key)
+    if dash is None:
+        dash = portfolio_dashboard(user=request.user, period=period, panels=(panel,))
+        cache.set(key, dash, PANEL_CACHE_SECONDS)
+    partial = f"reports/_panel_{panel}.html"
+    # Without JavaScript the "Open" link shows the panel as a page of its own.
+    template = partial if request.htmx else "reports/panel_page.html"
+    return render(request, template, {**context, "dash": dash, "panel_template": partial})
 
 
 @require_GET

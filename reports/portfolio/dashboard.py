@@ -298,8 +298,24 @@ def _heatmap(dash: Dashboard, *, user: User) -> None:
         )
 
 
-def portfolio_dashboard(*, user: User, period: Period) -> Dashboard:
-    """Everything the dashboard shows; lists are limited to the accounts the user sees.
+def _summary(dash: Dashboard, *, user: User) -> None:
+    dash.previous_total = _previous_total(dash.period, dash.previous)
+    if dash.previous_total and dash.previous_total > 0:
+        dash.growth = float(dash.metric.total_revenue / dash.previous_total - 1)
+    _pareto(dash)
+    _concentration(dash, user=user)
+    _penetration(dash, user=user)
+
+
+# The page renders "summary"; the two panels that read the most rows (the previous ttm's
+# tiers, the heat map over raw revenue lines) load after it, each in its own request.
+PANELS = {"summary": _summary, "tiers": _tier_moves, "heatmap": _heatmap}
+
+
+def portfolio_dashboard(
+    *, user: User, period: Period, panels: tuple[str, ...] = ("summary",)
+) -> Dashboard:
+    """The dashboard's figures for `panels`; lists hold only accounts the user sees.
 
     Portfolio totals are company-wide for everyone (DESIGN.md: a KAM sees the portfolio's
     totals); account names only for accounts in the user's scope.
@@ -310,12 +326,6 @@ def portfolio_dashboard(*, user: User, period: Period) -> Dashboard:
     if metric is None:
         return dash
     dash.tier_counts = {t: int((metric.tier_counts or {}).get(t, 0)) for t in ("A", "B", "C")}
-    dash.previous_total = _previous_total(period, previous)
-    if dash.previous_total and dash.previous_total > 0:
-        dash.growth = float(metric.total_revenue / dash.previous_total - 1)
-    _pareto(dash)
-    _tier_moves(dash, user=user)
-    _concentration(dash, user=user)
-    _penetration(dash, user=user)
-    _heatmap(dash, user=user)
+    for name in panels:
+        PANELS[name](dash, user=user)
     return dash

@@ -6,11 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, Contact
 from plans.models import Action, Tender
+from reports.models import AccountMetric, PortfolioMetric
 from tests.factories import (
     AccountFactory,
     AccountPlanFactory,
@@ -54,9 +56,22 @@ def portfolio(kam_user, other_kam):
     return {"big": big, "mid": mid, "small": small, "rival": rival, "tiny": tiny}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Dashboard panels are cached by metric row id; ids come back after a rollback.
+    cache.clear()
+
+
 def page(client, user, name, **params):
     client.force_login(user)
     return client.get(reverse(f"reports:{name}"), params)
+
+
+def panel(client, user, name, **params):
+    client.force_login(user)
+    response = client.get(reverse("reports:dashboard-panel", args=[name]), params)
+    assert response.status_code == 200
+    return response.context["dash"]
 
 
 # --- dashboard ------------------------------------------------------------------------
@@ -79,7 +94,7 @@ def test_dashboard_quarter_compares_with_previous_quarter(client, head_user, por
 
 
 def test_dashboard_lists_accounts_that_moved_tier(client, head_user, portfolio):
-    dash = page(client, head_user, "dashboard", period="2025").context["dash"]
+    dash = panel(client, head_user, "tiers", period="2025")
     # 2024: big A (40 %), small A (70 %), rival B… 2025: big A, mid A, small B, …
     assert {m["external_id"] for m in dash.moved_up} == {"A-MID"}
     assert {m["external_id"] for m in dash.moved_down} >= {"A-SMALL"}
@@ -95,7 +110,7 @@ def test_dashboard_flags_dependency_risk_and_margin_erosion(client, head_user, p
 
 
 def test_dashboard_heat_map_shows_gaps(client, head_user, portfolio):
-    dash = page(client, head_user, "dashboard", period="2025").context["dash"]
+    dash = panel(client, head_user, "heatmap", period="2025")
     big = next(r for r in dash.heat_rows if r["name"] == "Big Buyer")
     assert [c["value"] for c in big["cells"]] == [Decimal("600000.00"), None]
     assert big["gaps"] == 1
@@ -119,6 +134,7 @@ def test_ttm_dashboard_compares_with_the_twelve_months_before(client, head_user,
     assert dash.period.key == "ttm"
     assert dash.previous_total == Decimal("500")
     assert dash.growth == pytest.approx(400 / 500 - 1)
+    dash = panel(client, head_user, "tiers")
     # The previous 12 months, ranked from monthly rows: b 90 % → A, a after 90 % → B.
     assert dash.previous_tier_counts == {"A": 1, "B": 1, "C": 0}
     assert [m["pk"] for m in dash.moved_up] == [a.pk] and dash.moved_down_count == 0
@@ -173,10 +189,45 @@ def test_dashboard_queries_are_bounded(
 ):
     _many_accounts(n, kam_user)
     client.force_login(head_user)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("reports:dashboard"), {"period": "2025"})
     assert response.status_code == 200
+    assert len(response.context["dash"].room) == min(n, 15)
+    for name, limit in (("tiers", 8), ("heatmap", 8)):
+        with django_assert_max_num_queries(limit):
+            response = client.get(
+                reverse("reports:dashboard-panel", args=[name]), {"period": "2025"}
+            )
+        assert response.status_code == 200
     assert len(response.context["dash"].heat_rows) == min(n, 25)
+
+
+def test_dashboard_panels_come_from_the_cache_until_a_recompute(client, head_user, portfolio):
+    first = panel(client, head_user, "heatmap", period="2025")
+    RevenueLineFactory(
+        account=portfolio["big"],
+        category=ProductCategoryFactory(code="C2"),
+        date=dt.date(2025, 5, 1),
+        amount=5,
+    )
+    assert panel(client, head_user, "heatmap", period="2025").heat_rows == first.heat_rows
+    # A recompute replaces the period's rows: the panel follows at once.
+    PortfolioMetric.objects.filter(period="2025").delete()
+    AccountMetric.objects.filter(period="2025").delete()
+    build_period(*Y2025, {portfolio["big"]: 1})
+    big = panel(client, head_user, "heatmap", period="2025").heat_rows[0]
+    assert [c["value"] for c in big["cells"]] == [Decimal("600000.00"), Decimal("5.00")]
+
+
+def test_unknown_panel_is_a_404(client, head_user):
+    client.force_login(head_user)
+    assert client.get(reverse("reports:dashboard-panel", args=["secrets"])).status_code == 404
+
+
+def test_panel_without_javascript_opens_as_a_page(client, head_user, portfolio):
+    client.force_login(head_user)
+    response = client.get(reverse("reports:dashboard-panel", args=["tiers"]), {"period": "2025"})
+    assert "<html" in response.content.decode() and 'id="tier-table"' in response.content.decode()
 
 
 # --- accounts table -------------------------------------------------------------------

@@ -59,6 +59,13 @@ NAMES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()  # dashboard panels are cached by metric row id
+
+
 def login(page, live_server, user) -> None:
     client = Client()
     client.force_login(user)
