@@ -282,7 +282,9 @@ def generate(n_accounts: int, n_lines: int) -> dict[str, float]:
     return {k: round(v, 1) for k, v in timings.items()}
 
 
-def measure(client, url: str, n: int) -> dict:
+def measure(client, url: str, n: int, *, cold: bool = False) -> dict:
+    """p50/p95 of n requests after two warm-ups; `cold` empties the cache before each."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -294,6 +296,8 @@ def measure(client, url: str, n: int) -> dict:
         client.get(url)
     queries = len(ctx.captured_queries)  # read now: the next request resets the log
     for _ in range(n):
+        if cold:
+            cache.clear()
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -343,7 +347,10 @@ def main() -> int:
             ("dashboard", "quarter", "/portfolio/?period=2026-Q1"),
             ("dashboard", "month", "/portfolio/?period=2026-03"),
             ("panel", "tiers ttm, cached", "/portfolio/panels/tiers/"),
+            ("panel", "tiers ttm, cold", "/portfolio/panels/tiers/#cold"),
+            ("panel", "tiers year, cold", "/portfolio/panels/tiers/?period=2025#cold"),
             ("panel", "heat map ttm, cached", "/portfolio/panels/heatmap/"),
+            ("panel", "heat map ttm, cold", "/portfolio/panels/heatmap/#cold"),
             ("accounts", "default", "/portfolio/accounts/"),
             ("accounts", "owner+tier A", f"/portfolio/accounts/?owner={kam.pk}&tier=A"),
             ("accounts", "sort last interaction", "/portfolio/accounts/?sort=last_interaction"),
@@ -358,7 +365,9 @@ def main() -> int:
         results = []
         print(f"{'page':<14}{'case':<26}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
         for page, case, url in pages:
-            r = {"page": page, "case": case, "url": url, **measure(client, url, args.requests)}
+            path, _, mark = url.partition("#")
+            timing = measure(client, path, args.requests, cold=mark == "cold")
+            r = {"page": page, "case": case, "url": path, **timing}
             results.append(r)
             print(
                 f"{page:<14}{case:<26}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['queries']:>9}", flush=True
