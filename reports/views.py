@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +27,7 @@ from accounts.services import accounts_reassign
 
 from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
 from .exports.tables import ExportError
-from .forms import AccountTableFilter, PeriodForm, ReassignForm
+from .forms import AccountTableFilter, PeriodForm, ReassignForm, assignable_users
 from .models import PortfolioMetric
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.dashboard import portfolio_dashboard
@@ -137,10 +138,13 @@ def accounts(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     extras = account_table_extras(a.pk for a in rows)
+    detail = _account_detail_url()
     for account in rows:
         account.extra = extras[account.pk]
+        account.detail_url = detail(account.pk) if detail else ""
     if reassign_form is None and user.is_head_or_admin:
         reassign_form = ReassignForm(accounts=account_table(user=user))
+    _share_user_choices(filterset.form, reassign_form)
     query = request.GET.copy()
     query.pop("page", None)
     current_sort = request.GET.get("sort") or "-revenue"
@@ -160,6 +164,29 @@ def accounts(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _account_detail_url():
+    """reverse() for the account page if the KAM pages define one (they live in accounts)."""
+    try:
+        reverse("accounts:detail", args=[1])
+    except NoReverseMatch:
+        return None
+    return lambda pk: reverse("accounts:detail", args=[pk])
+
+
+def _share_user_choices(*forms) -> None:
+    """One query for the four user pickers of the page, not one (cursor) per select."""
+    users = list(assignable_users())
+    for form in forms:
+        if form is None:
+            continue
+        for name in ("owner", "add_to_team", "remove_from_team"):
+            field = form.fields.get(name)
+            if field is not None:
+                label = getattr(field, "label_from_instance", str)
+                # Only the widget's list: validation still goes through the queryset.
+                field.widget.choices = [("", field.empty_label)] + [(u.pk, label(u)) for u in users]
 
 
 SORTABLE = (
