@@ -358,7 +358,8 @@ def main() -> int:
             ("accounts", "page 100 by name", "/portfolio/accounts/?sort=name&page=100"),
             ("workload", "all KAMs", "/portfolio/workload/"),
             ("pipeline", "all tenders", "/portfolio/tenders/"),
-            ("distributors", "ttm", "/portfolio/distributors/"),
+            ("distributors", "ttm, cached", "/portfolio/distributors/"),
+            ("distributors", "ttm, cold", "/portfolio/distributors/#cold"),
         ]
         client = Client()
         client.force_login(head)

@@ -230,6 +230,18 @@ def _columns(query, current_sort: str) -> list[dict]:
 PANEL_CACHE_SECONDS = 15 * 60
 
 
+def _cached(request: HttpRequest, name: str, period, compute):
+    """`compute()` cached per period, metric recompute and scope (see dashboard_panel)."""
+    metric_id = PortfolioMetric.objects.filter(period=period.key).values_list("pk", flat=True)
+    scope = "all" if request.user.sees_all_accounts else f"user{request.user.pk}"
+    key = f"reports:{name}:{period.key}:{metric_id.first()}:{scope}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, PANEL_CACHE_SECONDS)
+    return value
+
+
 @require_GET
 @report_view
 def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
@@ -244,13 +256,12 @@ def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
         return render(request, "reports/dashboard.html", context, status=400)
-    metric_id = PortfolioMetric.objects.filter(period=period.key).values_list("pk", flat=True)
-    scope = "all" if request.user.sees_all_accounts else f"user{request.user.pk}"
-    key = f"reports:panel:{panel}:{period.key}:{metric_id.first()}:{scope}"
-    dash = cache.get(key)
-    if dash is None:
-        dash = portfolio_dashboard(user=request.user, period=period, panels=(panel,))
-        cache.set(key, dash, PANEL_CACHE_SECONDS)
+    dash = _cached(
+        request,
+        panel,
+        period,
+        lambda: portfolio_dashboard(user=request.user, period=period, panels=(panel,)),
+    )
     partial = f"reports/_panel_{panel}.html"
     # Without JavaScript the "Open" link shows the panel as a page of its own.
     template = partial if request.htmx else "reports/panel_page.html"
@@ -278,7 +289,13 @@ def distributors(request: HttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
         return render(request, "reports/distributors.html", context, status=400)
-    context["report"] = distributor_report(user=request.user, period=period)
+    # Sums raw revenue lines: cached like the dashboard's heavy panels.
+    context["report"] = _cached(
+        request,
+        "distributors",
+        period,
+        lambda: distributor_report(user=request.user, period=period),
+    )
     return render(request, "reports/distributors.html", context)
 
 
