@@ -25,8 +25,10 @@ from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.periods import Period
 from reports.portfolio.scope import scoped
 
-# A font with Cyrillic glyphs (account names and the Russian UI); Debian ships DejaVu.
+# A font with Cyrillic glyphs (account names and the Russian UI): DejaVu Sans 2.37 ships
+# with the code (free licence, see fonts/LICENSE-DejaVu.txt) so slim images render Russian.
 FONT_CANDIDATES = (
+    str(Path(__file__).with_name("fonts") / "DejaVuSans.ttf"),
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",

@@ -209,6 +209,7 @@ def test_dashboard_totals_match_the_portfolio_rows(
     # The chart drew, and its text equivalent lists the bands.
     page.wait_for_function("document.getElementById('pareto-chart').width > 0")
     assert page.locator("#pareto-table tbody tr").count() >= 2
+    page.wait_for_selector("#heatmap")  # the heat map panel loads after the page
     page.screenshot(path=screenshot_dir / f"head-dashboard-{period}.png", full_page=True)
 
 
