@@ -16,6 +16,16 @@ from plans.models import Tender
 from tests.factories import AccountFactory, TenderFactory
 from tests.reports.portfolio_builders import build_period
 
+
+@pytest.fixture
+def eager_celery(settings):
+    """Run queued exports in-process, as the embedded default does (CI sets REDIS_URL).
+
+    Celery reads its CELERY_* settings from Django's live settings, so this is enough.
+    """
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -113,7 +123,14 @@ def test_bad_export_parameters_are_a_400_not_a_crash(client, head_user, portfoli
 
 
 def test_large_export_runs_as_a_job_with_progress_and_download(
-    client, head_user, other_kam, settings, storage, portfolio, django_capture_on_commit_callbacks
+    eager_celery,
+    client,
+    head_user,
+    other_kam,
+    settings,
+    storage,
+    portfolio,
+    django_capture_on_commit_callbacks,
 ):
     settings.REPORTS_EXPORT_SYNC_MAX_ROWS = 2  # five accounts: too many to build inline
     client.force_login(head_user)

@@ -33,6 +33,16 @@ from tests.factories import (
 )
 from tests.reports.portfolio_builders import build_period
 
+
+@pytest.fixture
+def eager_celery(settings):
+    """Run queued exports in-process, as the embedded default does (CI sets REDIS_URL).
+
+    Celery reads its CELERY_* settings from Django's live settings, so this is enough.
+    """
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
 NAMES = [
@@ -276,7 +286,7 @@ def test_kam_gets_no_reassign_controls_and_a_403(page, live_server, kam_user, ot
 
 
 def test_xlsx_and_pdf_exports_download_and_open(
-    page, live_server, head_user, board, settings, screenshot_dir, tmp_path
+    eager_celery, page, live_server, head_user, board, settings, screenshot_dir, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
     login(page, live_server, head_user)
