@@ -165,11 +165,13 @@ def _tier_moves(dash: Dashboard, *, user: User) -> None:
         .order_by(F("ttm_revenue").desc(nulls_last=True), "name")
         .values("pk", "name", "external_id", "ttm_revenue")
     )
-    for row in rows:
+    for row in rows.iterator(chunk_size=200):
         before, now = moved[row["pk"]]
         target = dash.moved_up if row["pk"] in up else dash.moved_down
         if len(target) < LIST_LIMIT:
             target.append({**row, "before": before, "now": now})
+        if len(dash.moved_up) >= LIST_LIMIT and len(dash.moved_down) >= LIST_LIMIT:
+            break
 
 
 def _pareto(dash: Dashboard) -> None:
