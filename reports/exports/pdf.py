@@ -234,12 +234,16 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
             ("FONTSIZE", (0, 0), (-1, -1), 8),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf2")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d9dee5")),
+            # Numbers right-aligned (the first column is a tier or a rank, the second a
+            # count or a name: left for names is fixed up per table below).
+            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
         ]
     )
+    top_style = TableStyle([*grid.getCommands(), ("ALIGN", (1, 0), (1, -1), "LEFT")])
     story += [Spacer(1, 3 * mm), Table(bands, style=grid, hAlign="LEFT"), Spacer(1, 4 * mm)]
     story += [
         Paragraph(_("Top accounts"), styles["Heading3"]),
-        Table(top_rows, style=grid, hAlign="LEFT"),
+        Table(top_rows, style=top_style, hAlign="LEFT"),
     ]
     doc.build(story)
     return buffer.getvalue()
