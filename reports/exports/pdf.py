@@ -234,8 +234,7 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
             ("FONTSIZE", (0, 0), (-1, -1), 8),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf2")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d9dee5")),
-            # Numbers right-aligned (the first column is a tier or a rank, the second a
-            # count or a name: left for names is fixed up per table below).
+            # Figures right-aligned; the top table's account names go back left below.
             ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
         ]
     )
