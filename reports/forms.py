@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -112,8 +112,6 @@ class AccountTableFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, qs, name, value):
-        from django.db.models import Q
-
         return qs.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
 
     def filter_quiet(self, qs, name, value):

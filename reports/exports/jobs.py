@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from .pdf import portfolio_pdf
-from .tables import BUILDERS, ExportError, Progress, _period
+from .tables import BUILDERS, ExportError, Progress, period_from_params
 from .writers import export_csv, export_xlsx
 
 FORMATS = {
@@ -63,7 +63,7 @@ def export_size(*, user: User, kind: str, fmt: str, params: QueryDict) -> int:
     """Rows the export would hold (checks the parameters first)."""
     export_check(kind, fmt)
     if fmt == "pdf":
-        _period(params)
+        period_from_params(params)
         return 0  # one page whatever the portfolio: cheap enough to build in the request
     return BUILDERS[kind](user=user, params=params).rows
 
@@ -75,7 +75,7 @@ def export_build(
     export_check(kind, fmt)
     stamp = timezone.localdate().isoformat()
     if fmt == "pdf":
-        period = _period(params)
+        period = period_from_params(params)
         content = portfolio_pdf(user=user, period=period)
         return ExportFile(f"portfolio-{period.key}-{stamp}.pdf", FORMATS[fmt], content)
     export = BUILDERS[kind](user=user, params=params, progress=progress)

@@ -113,7 +113,7 @@ def accounts_export(*, user: User, params: QueryDict, progress: Progress | None 
     return Export("accounts", [sheet])
 
 
-def _period(params: QueryDict) -> Period:
+def period_from_params(params: QueryDict) -> Period:
     form = PeriodForm(params)
     if not form.is_valid():
         raise ExportError("; ".join(form.errors["period"]))
@@ -122,7 +122,7 @@ def _period(params: QueryDict) -> Period:
 
 def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None = None) -> Export:
     """Summary figures of the period, then its ranking (the accounts the user sees)."""
-    period = _period(params)
+    period = period_from_params(params)
     dash = portfolio_dashboard(user=user, period=period)
     m = dash.metric
     summary = [
