@@ -86,3 +86,7 @@ bench-metrics: venv
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3
+
+.PHONY: bench-dashboard
+bench-dashboard: venv
+	$(PY) bench/dashboard.py

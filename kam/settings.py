@@ -226,3 +226,7 @@ LOGGING = {
 
 # Health probes (load balancer, docker/healthcheck.py) speak plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# --- Exports (reports app): files of queued exports go to the default storage ----------
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Exports with more rows than this are built by a Celery task with a progress page.
+REPORTS_EXPORT_SYNC_MAX_ROWS = env.int("REPORTS_EXPORT_SYNC_MAX_ROWS", default=2000)

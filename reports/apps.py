@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports and metrics")
+
+    def ready(self) -> None:
+        # autodiscover_tasks() only finds reports/tasks.py: register the export task too.
+        from .exports import tasks  # noqa: F401

@@ -187,3 +187,30 @@ class RevenueLineFactory(factory.django.DjangoModelFactory):
     amount = Decimal("1000.00")
     currency = "RUB"
     amount_base = factory.LazyAttribute(lambda line: line.amount)
+
+
+# --- metric rows (the metrics engine writes them; report tests build them directly) -----
+class AccountMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.AccountMetric"
+
+    account = factory.SubFactory(AccountFactory)
+    period = "2025"
+    period_kind = "year"
+    period_start = dt.date(2025, 1, 1)
+    period_end = dt.date(2025, 12, 31)
+    revenue = Decimal("100000.00")
+    tier = "C"
+
+
+class PortfolioMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.PortfolioMetric"
+        django_get_or_create = ("period",)
+
+    period = "2025"
+    period_kind = "year"
+    period_start = dt.date(2025, 1, 1)
+    period_end = dt.date(2025, 12, 31)
+    total_revenue = Decimal("0.00")
+    accounts_with_revenue = 0

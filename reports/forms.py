@@ -1,0 +1,154 @@
+"""Forms of the report pages: the period picker, the accounts-table filters, bulk reassign."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Region, User
+
+from .portfolio.accounts import (
+    filter_no_interaction_since,
+    filter_without_plan,
+    with_last_interaction,
+)
+from .portfolio.periods import Period, PeriodError, period_resolve
+
+ASSIGNABLE_ROLES = (User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
+
+
+def assignable_users() -> QuerySet[User]:
+    return User.objects.filter(role__in=ASSIGNABLE_ROLES, is_active=True).order_by("username")
+
+
+class PeriodForm(forms.Form):
+    period = forms.CharField(
+        label=_("Period"),
+        required=False,
+        help_text=_("A month (2025-07), a quarter (2025-Q3), a year (2025) or ttm."),
+    )
+
+    def clean_period(self) -> Period:
+        try:
+            return period_resolve(self.cleaned_data.get("period") or "ttm")
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """Sort by a column; empty values always sort last, ties by name then id."""
+
+    def get_ordering_value(self, param: str):
+        descending = param.startswith("-")
+        name = self.param_map[param.lstrip("-")]
+        expr = F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+        return expr
+
+    def filter(self, qs, value):
+        if not value:
+            value = ["-revenue"]
+        if any(v.lstrip("-") == "last_interaction" for v in value):
+            qs = with_last_interaction(qs)
+        return qs.order_by(*[self.get_ordering_value(v) for v in value], "name", "pk")
+
+
+class AccountTableFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Name or external id"))
+    owner = django_filters.ModelChoiceFilter(
+        queryset=assignable_users(), label=_("Owner"), empty_label=_("Any owner")
+    )
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.order_by("name"), label=_("Region"), empty_label=_("Any region")
+    )
+    tier = django_filters.ChoiceFilter(
+        choices=Account.Tier.choices, label=_("Tier"), empty_label=_("Any tier")
+    )
+    key = django_filters.BooleanFilter(
+        field_name="is_key",
+        label=_("Key account"),
+        widget=forms.Select(
+            choices=[("", _("Key or not")), ("true", _("Key")), ("false", _("Not key"))]
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Account.Status.choices, label=_("Status"), empty_label=_("Any status")
+    )
+    quiet_days = django_filters.NumberFilter(
+        method="filter_quiet",
+        label=_("No interaction in N days"),
+        min_value=1,
+        max_value=3650,
+    )
+    no_plan = django_filters.BooleanFilter(
+        method="filter_no_plan",
+        label=_("No plan for this year"),
+        widget=forms.CheckboxInput,
+    )
+    sort = SortFilter(
+        fields=(
+            ("name", "name"),
+            ("owner__username", "owner"),
+            ("region__name", "region"),
+            ("tier", "tier"),
+            ("ttm_revenue", "revenue"),
+            ("ttm_share", "share"),
+            ("ttm_growth", "growth"),
+            ("ttm_penetration", "penetration"),
+            ("last_interaction_at", "last_interaction"),
+        ),
+        label=_("Sort"),
+    )
+
+    class Meta:
+        model = Account
+        fields: list[str] = []
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
+
+    def filter_quiet(self, qs, name, value):
+        return filter_no_interaction_since(qs, days=int(value))
+
+    def filter_no_plan(self, qs, name, value):
+        return filter_without_plan(qs, year=timezone.localdate().year) if value else qs
+
+
+class ReassignForm(forms.Form):
+    """Bulk reassignment of the ticked accounts (sales heads and admins only)."""
+
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(),
+        label=_("Accounts"),
+        error_messages={"required": _("Tick at least one account.")},
+    )
+    owner = UserChoiceField(
+        queryset=User.objects.none(), required=False, label=_("New owner"), empty_label="—"
+    )
+    add_to_team = UserChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Add to team"), empty_label="—"
+    )
+    remove_from_team = UserChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Remove from team"), empty_label="—"
+    )
+
+    prefix = "reassign"  # the filter form on the same page has an owner field too
+
+    def __init__(self, *args, accounts: QuerySet[Account], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].queryset = accounts
+        for name in ("owner", "add_to_team", "remove_from_team"):
+            self.fields[name].queryset = assignable_users()
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(n) for n in ("owner", "add_to_team", "remove_from_team")):
+            raise forms.ValidationError(_("Choose a new owner or a team change."))
+        return data
