@@ -143,7 +143,7 @@ class TimelineEntry:
 
 
 def _as_datetime(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def account_timeline(*, user: User, account: Account, limit: int = 25) -> list[TimelineEntry]:
