@@ -68,8 +68,11 @@ def test_kam_signs_in_finds_an_account_and_sees_it(
     expect(page.locator("#revenue-chart")).to_be_visible()
     page.screenshot(path=screenshot_dir / "kam-account-desktop.png", full_page=True)
     page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=screenshot_dir / "kam-account-375.png", full_page=True)
     page.goto(f"{live_server.url}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=screenshot_dir / "kam-home-375.png", full_page=True)
 
 
