@@ -86,3 +86,6 @@ bench-metrics: venv
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3
+
+bench-pages: venv
+	$(PY) bench/pages.py

@@ -26,11 +26,13 @@ from .workspace import (
     account_home_list,
     account_timeline,
     contact_org_chart,
+    first_rows_and_count,
     key_accounts_without_contact,
     my_accounts,
 )
 
 PAGE_SIZE = 25
+ATTENTION_ROWS = 5
 
 
 def _account_or_404(request: HttpRequest, pk: int) -> Account:
@@ -70,13 +72,15 @@ def home(request: HttpRequest) -> HttpResponse:
     for account in page:
         last = account.last_interaction_at
         account.days_since_contact = (now - last).days if last else None
-    no_contact = key_accounts_without_contact(user=user)
+    no_contact, no_contact_count = first_rows_and_count(
+        key_accounts_without_contact(user=user), ATTENTION_ROWS
+    )
     context = {
         "form": form,
         "page": page,
         "accounts": list(page),
-        "no_contact": list(no_contact[:5]),
-        "no_contact_count": no_contact.count(),
+        "no_contact": no_contact,
+        "no_contact_count": no_contact_count,
         "today": timezone.localdate(),
     }
     return render(request, "accounts/home.html", context)
@@ -85,7 +89,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    can_change = user_can_change_account(user=request.user, account=account)
+    # The account came through the user's scope, so only the read-only ERP user may not
+    # change it (selectors.user_can_change_account, without its extra query).
+    can_change = not request.user.is_integration
+    org_chart = contact_org_chart(user=request.user, account=account)
     context = {
         "account": account,
         "can_change": can_change,
@@ -93,7 +100,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             account_scope(user=request.user).filter(parent=account).order_by("name")
         ),
         "team": list(account.team.order_by("last_name", "username")),
-        "org_chart": contact_org_chart(user=request.user, account=account),
+        "org_chart": org_chart,
+        "has_contacts": bool(org_chart),
         "timeline": account_timeline(user=request.user, account=account),
         "distributor_links": list(
             account.distributor_links.select_related("distributor").order_by(
@@ -120,20 +128,23 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             if inline:
+                org_chart = contact_org_chart(user=request.user, account=account)
                 context = {
                     "account": account,
                     "log_form": InteractionForm(account=account),
                     "saved": True,
                     "can_change": True,
-                    "org_chart": contact_org_chart(user=request.user, account=account),
+                    "org_chart": org_chart,
+                    "has_contacts": bool(org_chart),
                     "timeline": account_timeline(user=request.user, account=account),
                 }
                 return render(request, "accounts/_log_saved.html", context)
             messages.success(request, _("Interaction logged."))
             return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
+    context = {"account": account, "log_form": form, "has_contacts": account.contacts.exists()}
     if inline:
-        return render(request, "accounts/_log_form.html", {"account": account, "log_form": form})
-    return render(request, "accounts/log.html", {"account": account, "log_form": form})
+        return render(request, "accounts/_log_form.html", context)
+    return render(request, "accounts/log.html", context)
 
 
 @login_required

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from itertools import chain
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 
 from .models import Account, Contact, Interaction, User
@@ -36,6 +36,12 @@ DECISION_ROLES = (Contact.DecisionRole.DECISION_MAKER, Contact.DecisionRole.ECON
 UNMET_DECISION_MAKER_DAYS = 90
 
 
+def first_rows_and_count(qs: QuerySet, n: int) -> tuple[list, int]:
+    """The first n rows and how many there are in all, in one query (COUNT(*) OVER ())."""
+    rows = list(qs.annotate(_total=Window(Count("*")))[:n])
+    return rows, rows[0]._total if rows else 0
+
+
 def _last_interaction() -> Subquery:
     return Subquery(
         Interaction.objects.filter(account_id=OuterRef("pk"))
@@ -46,8 +52,8 @@ def _last_interaction() -> Subquery:
 
 def my_accounts(*, user: User) -> QuerySet[Account]:
     """Accounts the user owns or works on, whatever their role (heads see all elsewhere)."""
-    team = Account.team.through.objects.filter(account_id=OuterRef("pk"), user_id=user.pk)
-    return account_scope(user=user).filter(Q(owner_id=user.pk) | Exists(team))
+    team = Account.team.through.objects.filter(user_id=user.pk).values("account_id")
+    return account_scope(user=user).filter(Q(owner_id=user.pk) | Q(pk__in=team))
 
 
 def account_home_list(

@@ -38,6 +38,10 @@ class CalendarItem:
     until: dt.date | None = None  # multi-day events
     overdue: bool = False
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]()
+
 
 def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[CalendarItem]:
     """Everything on the user's plate from `start` to `end` (both included), by date.

@@ -34,7 +34,7 @@ from .models import AccountPlan, Action, Tender
 from .workspace import action_scope, plan_get, tender_get, tender_list
 
 PAGE_SIZE = 50
-CALENDAR_WEEKS = 6
+CALENDAR_WEEKS = 4
 
 
 def _ensure_can_change(request: HttpRequest, account: Account) -> None:

@@ -29,7 +29,12 @@ def ttm_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
 
 
 def _ttm_row(account) -> AccountMetric | None:
-    return AccountMetric.objects.filter(account=account, period_kind=PeriodKind.TTM).first()
+    # Two panels of one page read it: fetch once per account object.
+    if not hasattr(account, "_ttm_metric"):
+        account._ttm_metric = AccountMetric.objects.filter(
+            account=account, period_kind=PeriodKind.TTM
+        ).first()
+    return account._ttm_metric
 
 
 @register.inclusion_tag("reports/panels/account_numbers.html")
