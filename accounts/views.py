@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +21,8 @@ from django.views.decorators.http import require_http_methods
 from . import services
 from .forms import AccountPickForm, ContactForm, HomeFilterForm, InteractionForm, add_service_errors
 from .models import Account, User
-from .selectors import account_list, account_scope, contact_list, user_can_change_account
+from .selectors import account_list, account_scope, contact_list
+from .services import ensure_can_change_account
 from .workspace import (
     account_home_list,
     account_timeline,
@@ -38,10 +39,6 @@ ATTENTION_ROWS = 5
 def _account_or_404(request: HttpRequest, pk: int) -> Account:
     return get_object_or_404(account_list(user=request.user), pk=pk)
 
-
-def _ensure_can_change(request: HttpRequest, account: Account) -> None:
-    if not user_can_change_account(user=request.user, account=account):
-        raise PermissionDenied(_("You cannot change this account."))
 
 
 @login_required
@@ -118,7 +115,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
     """The quick log; from the account page htmx swaps the timeline in place."""
     account = _account_or_404(request, pk)
-    _ensure_can_change(request, account)
+    ensure_can_change_account(user=request.user, account=account)
     inline = request.htmx and request.POST.get("inline") == "1"
     form = InteractionForm(request.POST or None, account=account)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +158,7 @@ def interaction_pick(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    _ensure_can_change(request, account)
+    ensure_can_change_account(user=request.user, account=account)
     form = ContactForm(request.POST or None, account=account)
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,7 +176,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
     account = contact.account
-    _ensure_can_change(request, account)
+    ensure_can_change_account(user=request.user, account=account)
     form = ContactForm(request.POST or None, instance=contact, account=account)
     if request.method == "POST" and form.is_valid():
         try:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_errors
-from accounts.models import Account
 from accounts.selectors import account_list, user_can_change_account
+from accounts.services import ensure_can_change_account
 from accounts.workspace import my_accounts
 
 from . import services
@@ -37,17 +37,13 @@ PAGE_SIZE = 50
 CALENDAR_WEEKS = 4
 
 
-def _ensure_can_change(request: HttpRequest, account: Account) -> None:
-    if not user_can_change_account(user=request.user, account=account):
-        raise PermissionDenied(_("You cannot change this account."))
-
 
 # --- Account plans ----------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
     account = get_object_or_404(account_list(user=request.user), pk=account_pk)
-    _ensure_can_change(request, account)
+    ensure_can_change_account(user=request.user, account=account)
     form = PlanForm(request.POST or None, initial=services.account_plan_template(account=account))
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,7 +87,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
-    _ensure_can_change(request, plan.account)
+    ensure_can_change_account(user=request.user, account=plan.account)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,7 +106,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
-    _ensure_can_change(request, plan.account)
+    ensure_can_change_account(user=request.user, account=plan.account)
     form = ObjectiveForm(request.POST)
     if form.is_valid():
         try:
@@ -127,7 +123,7 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
-    _ensure_can_change(request, plan.account)
+    ensure_can_change_account(user=request.user, account=plan.account)
     form = ActionForm(request.POST, plan=plan, user=request.user)
     if form.is_valid():
         try:
@@ -148,7 +144,7 @@ def action_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         action_scope(user=request.user).select_related("plan__account", "owner", "objective"),
         pk=pk,
     )
-    _ensure_can_change(request, action.plan.account)
+    ensure_can_change_account(user=request.user, account=action.plan.account)
     if request.POST.get("done") == "0":
         action = services.action_save(
             user=request.user, plan=action.plan, action=action, status=Action.Status.OPEN
@@ -183,11 +179,16 @@ def tenders(request: HttpRequest) -> HttpResponse:
         open_only=stage == "",
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "plans/tenders.html",
-        {"form": form, "page": page, "tenders": list(page), "now": timezone.now()},
-    )
+    now = timezone.now()
+    rows = list(page)
+    for tender in rows:
+        # An open tender past its deadline and not yet submitted is a missed one.
+        tender.deadline_passed = (
+            tender.stage in (Tender.Stage.IDENTIFIED, Tender.Stage.PREPARING)
+            and tender.submission_deadline is not None
+            and tender.submission_deadline < now
+        )
+    return render(request, "plans/tenders.html", {"form": form, "page": page, "tenders": rows})
 
 
 def _tender_accounts(request: HttpRequest):
@@ -236,7 +237,7 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_change = user_can_change_account(user=request.user, account=tender.account)
     form = TenderForm(request.POST or None, instance=tender, accounts=None)
     if request.method == "POST":
-        _ensure_can_change(request, tender.account)
+        ensure_can_change_account(user=request.user, account=tender.account)
         if form.is_valid():
             try:
                 services.tender_update(user=request.user, tender=tender, **form.cleaned_data)
@@ -258,7 +259,7 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def tender_stage(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender_or_404(request, pk)
-    _ensure_can_change(request, tender.account)
+    ensure_can_change_account(user=request.user, account=tender.account)
     stage_form = TenderStageForm(request.POST or None, initial={"stage": tender.stage})
     if request.method == "POST" and stage_form.is_valid():
         try:

@@ -193,7 +193,9 @@ def test_kam_moves_a_tender_to_lost_with_a_reason(page: Page, live_server, anna,
     assert tender.outcome_reason == "Price 8 % above the winner"
 
 
-def test_kam_switches_the_language_to_russian(page: Page, live_server, anna, account):
+def test_kam_switches_the_language_to_russian(
+    page: Page, live_server, anna, account, screenshot_dir
+):
     sign_in(page, live_server, anna)
     page.goto(f"{live_server.url}/")
     page.get_by_label("Language").select_option("ru")
@@ -201,6 +203,7 @@ def test_kam_switches_the_language_to_russian(page: Page, live_server, anna, acc
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     page.goto(f"{live_server.url}/accounts/{account.pk}/")
     expect(page.get_by_role("heading", name="Оргструктура")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "kam-account-ru-desktop.png", full_page=True)
 
 
 def test_kam_cannot_open_another_kams_account(page: Page, live_server, anna):
