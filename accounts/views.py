@@ -138,7 +138,12 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
                 return render(request, "accounts/_log_saved.html", context)
             messages.success(request, _("Interaction logged."))
             return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
-    context = {"account": account, "log_form": form, "has_contacts": account.contacts.exists()}
+    context = {
+        "account": account,
+        "log_form": form,
+        "has_contacts": account.contacts.exists(),
+        "inline": inline,
+    }
     if inline:
         return render(request, "accounts/_log_form.html", context)
     return render(request, "accounts/log.html", context)

@@ -179,6 +179,19 @@ def test_log_with_htmx_swaps_form_timeline_and_org_chart(kam_client, kam_user):
     assert 'id="org-chart" hx-swap-oob="true"' in html and "Visible Person" in html
 
 
+def test_log_with_htmx_and_an_error_returns_the_form_still_inline(kam_client, kam_user):
+    account = AccountFactory(owner=kam_user)
+    response = kam_client.post(
+        reverse("accounts:log", args=[account.pk]),
+        {"inline": "1", "kind": "call", "occurred_at": "2026-11-20T10:30", "summary": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form id="log-form"')  # a fragment, not a page
+    assert 'hx-post="' in html and 'name="inline" value="1"' in html
+    assert 'id="id_summary_error"' in html
+
+
 def test_log_errors_are_beside_the_fields_and_keep_the_input(kam_client, kam_user):
     account = AccountFactory(owner=kam_user)
     response = kam_client.post(
