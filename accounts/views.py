@@ -40,7 +40,6 @@ def _account_or_404(request: HttpRequest, pk: int) -> Account:
     return get_object_or_404(account_list(user=request.user), pk=pk)
 
 
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -52,7 +51,10 @@ def home(request: HttpRequest) -> HttpResponse:
         else ()
     )
     form = HomeFilterForm(request.GET or None, user=user, owners=owners)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value (a stale region id) drops that filter, not all of them
+        filters = form.cleaned_data
     region = filters.get("region")
     accounts = account_home_list(
         user=user,

@@ -37,7 +37,6 @@ PAGE_SIZE = 50
 CALENDAR_WEEKS = 4
 
 
-
 # --- Account plans ----------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -170,7 +169,10 @@ def action_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tenders(request: HttpRequest) -> HttpResponse:
     form = TenderFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value (a stale region id) drops that filter, not all of them
+        filters = form.cleaned_data
     stage = filters.get("stage", "")
     qs = tender_list(
         user=request.user,
