@@ -171,7 +171,7 @@ def tenders(request: HttpRequest) -> HttpResponse:
     form = TenderFilterForm(request.GET or None)
     filters = {}
     if form.is_bound:
-        form.is_valid()  # a bad value (a stale region id) drops that filter, not all of them
+        form.is_valid()  # a bad value drops that filter, not all of them
         filters = form.cleaned_data
     stage = filters.get("stage", "")
     qs = tender_list(
