@@ -52,23 +52,24 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
     today = timezone.localdate()
     scope = account_ids_in_scope(user=user)
     items: list[CalendarItem] = []
+    # Plain rows, not model instances: a busy KAM has hundreds of entries in a month.
     actions = (
         Action.objects.filter(
             owner=user, status=Action.Status.OPEN, due__lte=end, plan__account_id__in=scope
         )
-        .select_related("plan__account")
         .order_by("due")
+        .values_list("pk", "due", "description", "plan_id", "plan__account__name")
     )
-    for action in actions:
-        overdue = action.due < today
+    for pk, due, description, plan_id, account_name in actions:
+        overdue = due < today
         items.append(
             CalendarItem(
                 "action",
-                f"action-{action.pk}",
-                max(action.due, start) if overdue else action.due,
-                action.description,
-                action.plan.account.name,
-                reverse("plans:plan", args=[action.plan_id]),
+                f"action-{pk}",
+                max(due, start) if overdue else due,
+                description,
+                account_name,
+                reverse("plans:plan", args=[plan_id]),
                 overdue=overdue,
             )
         )
@@ -81,19 +82,19 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
             account_id__in=scope,
         )
         .exclude(next_step="")
-        .select_related("account")
         .order_by("next_step_due")
+        .values_list("pk", "next_step_due", "next_step", "account_id", "account__name")
     )
-    for step in steps:
-        overdue = step.next_step_due < today
+    for pk, due, next_step, account_id, account_name in steps:
+        overdue = due < today
         items.append(
             CalendarItem(
                 "next_step",
-                f"next-step-{step.pk}",
-                max(step.next_step_due, start) if overdue else step.next_step_due,
-                step.next_step,
-                step.account.name,
-                reverse("accounts:detail", args=[step.account_id]),
+                f"next-step-{pk}",
+                max(due, start) if overdue else due,
+                next_step,
+                account_name,
+                reverse("accounts:detail", args=[account_id]),
                 overdue=overdue,
             )
         )
@@ -107,19 +108,19 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 end + dt.timedelta(days=1), dt.time.min, tz
             ),
         )
-        .select_related("account")
         .order_by("submission_deadline")
+        .values_list("pk", "submission_deadline", "title", "account__name")
     )
-    for tender in tenders:
-        at = timezone.localtime(tender.submission_deadline)
+    for pk, deadline, title, account_name in tenders:
+        at = timezone.localtime(deadline)
         items.append(
             CalendarItem(
                 "tender",
-                f"tender-{tender.pk}",
+                f"tender-{pk}",
                 at.date(),
-                tender.title,
-                tender.account.name,
-                reverse("plans:tender", args=[tender.pk]),
+                title,
+                account_name,
+                reverse("plans:tender", args=[pk]),
                 at=at,
             )
         )
