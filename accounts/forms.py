@@ -157,3 +157,16 @@ class ContactForm(forms.ModelForm):
     def _post_clean(self):
         # The service validates the whole row (cycles included); don't run it twice here.
         pass
+
+
+class AccountForm(forms.ModelForm):
+    """What a KAM keeps on the account; the ERP never overwrites these fields."""
+
+    class Meta:
+        model = Account
+        fields = ["status", "potential_annual", "strategic", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+    def _post_clean(self):
+        # account_update validates the whole row; don't run it twice here.
+        pass

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .forms import AccountPickForm, ContactForm, HomeFilterForm, InteractionForm, add_service_errors
+from .forms import (
+    AccountForm,
+    AccountPickForm,
+    ContactForm,
+    HomeFilterForm,
+    InteractionForm,
+    add_service_errors,
+)
 from .models import Account, User
 from .selectors import account_list, account_scope, contact_list
 from .services import ensure_can_change_account
@@ -110,6 +117,23 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "log_form": InteractionForm(account=account) if can_change else None,
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=account)
+    form = AccountForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(user=request.user, account=account, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Account saved."))
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"account": account, "form": form})
 
 
 @login_required

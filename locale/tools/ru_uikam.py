@@ -539,4 +539,11 @@ RU = {
     "Nothing bought in the last 12 months.": "За 12 месяцев покупок нет.",
     "Not bought yet: room to grow": "Не покупает: есть куда расти",
     "Buys every active category.": "Покупает все активные категории.",
+    "Account saved.": "Клиент сохранён.",
+    "Edit account": "Изменить клиента",
+    "Notes": "Заметки",
+    "Strategic accounts are key whatever their revenue.": (
+        "Стратегический клиент считается ключевым при любой выручке."
+    ),
+    "Save account": "Сохранить",
 }

@@ -344,3 +344,26 @@ def test_russian_after_switching_language(kam_client, kam_user):
     html = kam_client.get("/").content.decode()
     assert "Мои клиенты" in html and "Требует внимания" in html
     assert "1\xa0234\xa0567" in html  # grouped the Russian way
+
+
+def test_kam_edits_potential_strategic_flag_and_notes(kam_client, kam_user):
+    account = AccountFactory(owner=kam_user, strategic=False)
+    url = reverse("accounts:edit", args=[account.pk])
+    response = kam_client.post(
+        url, {"status": "at_risk", "potential_annual": "-1", "notes": "Keep me"}
+    )
+    assert "potential_annual" in response.context["form"].errors
+    assert "Keep me" in response.content.decode()
+    response = kam_client.post(
+        url,
+        {"status": "at_risk", "potential_annual": "9000000", "strategic": "on", "notes": "Big"},
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.strategic and account.status == "at_risk" and account.notes == "Big"
+    assert account.history.first().history_user == kam_user  # who changed it is kept
+
+
+def test_kam_cannot_edit_another_kams_account(kam_client, other_kam):
+    theirs = AccountFactory(owner=other_kam)
+    assert kam_client.get(reverse("accounts:edit", args=[theirs.pk])).status_code == 404
