@@ -101,7 +101,9 @@ def account_whitespace(account):
     return {
         "start": start,
         "end": end,
-        "bought": [(c, bought[c.pk]) for c in categories if c.pk in bought],
+        "bought": sorted(
+            ((c, bought[c.pk]) for c in categories if c.pk in bought), key=lambda cb: -cb[1]
+        ),
         "not_bought": [c for c in categories if c.pk not in bought],
         "total": len(categories),
     }
