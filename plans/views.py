@@ -31,7 +31,7 @@ from .forms import (
     TenderStageForm,
 )
 from .models import AccountPlan, Action, Tender
-from .workspace import action_scope, plan_get, tender_get, tender_list
+from .workspace import action_scope, plan_get, tender_get, tender_list, tender_stage_counts
 
 PAGE_SIZE = 50
 CALENDAR_WEEKS = 4
@@ -190,7 +190,14 @@ def tenders(request: HttpRequest) -> HttpResponse:
             and tender.submission_deadline is not None
             and tender.submission_deadline < now
         )
-    return render(request, "plans/tenders.html", {"form": form, "page": page, "tenders": rows})
+    context = {
+        "form": form,
+        "page": page,
+        "tenders": rows,
+        "stage": stage,
+        "stage_counts": tender_stage_counts(user=request.user),
+    }
+    return render(request, "plans/tenders.html", context)
 
 
 def _tender_accounts(request: HttpRequest):

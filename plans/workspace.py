@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Account, User
@@ -82,6 +82,12 @@ def tender_list(*, user: User, stage: str = "", q: str = "", open_only: bool = F
             Q(title__icontains=q) | Q(reference__icontains=q) | Q(account__name__icontains=q)
         )
     return qs.order_by(F("submission_deadline").asc(nulls_last=True), "id")
+
+
+def tender_stage_counts(*, user: User) -> list[tuple[str, str, int]]:
+    """(stage, label, how many) for every stage, in pipeline order (one query)."""
+    counts = dict(tender_scope(user=user).values_list("stage").annotate(n=Count("pk")).order_by())
+    return [(stage, label, counts.get(stage, 0)) for stage, label in Tender.Stage.choices]
 
 
 def tenders_due_soon(*, user: User, days: int = ATTENTION_TENDER_DAYS) -> QuerySet[Tender]:

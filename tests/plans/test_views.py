@@ -183,8 +183,11 @@ def test_tenders_list_by_stage_and_deadline(kam_client, kam_user):
     TenderFactory(account=account, title="Later", submission_deadline=now + dt.timedelta(days=9))
     TenderFactory(account=account, title="Sooner", submission_deadline=now + dt.timedelta(days=2))
     TenderFactory(account=account, title="Gone", stage="lost", outcome_reason="Price")
-    html = kam_client.get(reverse("plans:tenders")).content.decode()
+    response = kam_client.get(reverse("plans:tenders"))
+    html = response.content.decode()
     assert html.index("Sooner") < html.index("Later") and "Gone" not in html
+    counts = {stage: n for stage, _label, n in response.context["stage_counts"]}
+    assert counts["identified"] == 2 and counts["lost"] == 1 and counts["won"] == 0
     html = kam_client.get(reverse("plans:tenders"), {"stage": "lost"}).content.decode()
     assert "Gone" in html and "Sooner" not in html
 
