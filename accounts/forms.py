@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Account, Contact, Interaction, Region
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError, aliases=None) -> None:
@@ -19,6 +24,25 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError, aliases=Non
     for name, errors in error.error_dict.items():
         name = aliases.get(name, name)
         form.add_error(name if name in form.fields else None, errors)
+
+
+def save_with(form: forms.BaseForm, service: Callable[..., T], /, **kwargs: Any) -> T | None:
+    """Call `service(**kwargs, **form.cleaned_data)`. If it refuses (ValidationError), its
+    messages go beside the form's fields and None comes back: the page shows the form again
+    with what was typed."""
+    try:
+        return service(**kwargs, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that leaves whole-row validation (cycles, constraints) to the service it
+    feeds, instead of running the model's full_clean twice."""
+
+    def _post_clean(self):
+        pass
 
 
 class HomeFilterForm(forms.Form):
@@ -126,7 +150,7 @@ class AccountPickForm(forms.Form):
         self.fields["account"].queryset = accounts
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(ServiceModelForm):
     class Meta:
         model = Contact
         fields = [
@@ -154,19 +178,11 @@ class ContactForm(forms.ModelForm):
         self.fields["reports_to"].queryset = managers
         self.fields["reports_to"].empty_label = _("Nobody (top of the chart)")
 
-    def _post_clean(self):
-        # The service validates the whole row (cycles included); don't run it twice here.
-        pass
 
-
-class AccountForm(forms.ModelForm):
+class AccountForm(ServiceModelForm):
     """What a KAM keeps on the account; the ERP never overwrites these fields."""
 
     class Meta:
         model = Account
         fields = ["status", "potential_annual", "strategic", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
-
-    def _post_clean(self):
-        # account_update validates the whole row; don't run it twice here.
-        pass

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +24,7 @@ from .forms import (
     ContactForm,
     HomeFilterForm,
     InteractionForm,
-    add_service_errors,
+    save_with,
 )
 from .models import Account, User
 from .selectors import account_list, account_scope, contact_list
@@ -125,14 +124,13 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
     form = AccountForm(request.POST or None, instance=account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_update(user=request.user, account=account, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Account saved."))
-            return redirect("accounts:detail", pk=account.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.account_update, user=request.user, account=account)
+    ):
+        messages.success(request, _("Account saved."))
+        return redirect("accounts:detail", pk=account.pk)
     return render(request, "accounts/account_form.html", {"account": account, "form": form})
 
 
@@ -144,26 +142,25 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
     ensure_can_change_account(user=request.user, account=account)
     inline = request.htmx and request.POST.get("inline") == "1"
     form = InteractionForm(request.POST or None, account=account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.interaction_log(user=request.user, account=account, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            if inline:
-                org_chart = contact_org_chart(user=request.user, account=account)
-                context = {
-                    "account": account,
-                    "log_form": InteractionForm(account=account),
-                    "saved": True,
-                    "can_change": True,
-                    "org_chart": org_chart,
-                    "has_contacts": bool(org_chart),
-                    "timeline": account_timeline(user=request.user, account=account),
-                }
-                return render(request, "accounts/_log_saved.html", context)
-            messages.success(request, _("Interaction logged."))
-            return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.interaction_log, user=request.user, account=account)
+    ):
+        if inline:
+            org_chart = contact_org_chart(user=request.user, account=account)
+            context = {
+                "account": account,
+                "log_form": InteractionForm(account=account),
+                "saved": True,
+                "can_change": True,
+                "org_chart": org_chart,
+                "has_contacts": bool(org_chart),
+                "timeline": account_timeline(user=request.user, account=account),
+            }
+            return render(request, "accounts/_log_saved.html", context)
+        messages.success(request, _("Interaction logged."))
+        return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
     context = {
         "account": account,
         "log_form": form,
@@ -191,14 +188,13 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
     form = ContactForm(request.POST or None, account=account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_create(user=request.user, account=account, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Contact added."))
-            return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.contact_create, user=request.user, account=account)
+    ):
+        messages.success(request, _("Contact added."))
+        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
     return render(request, "accounts/contact_form.html", {"account": account, "form": form})
 
 
@@ -209,14 +205,13 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = contact.account
     ensure_can_change_account(user=request.user, account=account)
     form = ContactForm(request.POST or None, instance=contact, account=account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(user=request.user, contact=contact, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Contact saved."))
-            return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.contact_update, user=request.user, contact=contact)
+    ):
+        messages.success(request, _("Contact saved."))
+        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
     return render(
         request,
         "accounts/contact_form.html",

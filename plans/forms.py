@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ServiceModelForm
 from accounts.models import Account, User
 
 from .models import AccountPlan, Action, Objective, Tender
@@ -13,13 +14,6 @@ from .models import AccountPlan, Action, Objective, Tender
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A ModelForm that leaves whole-row validation to the service it feeds."""
-
-    def _post_clean(self):
-        pass
 
 
 class PlanForm(ServiceModelForm):

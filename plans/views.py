@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import add_service_errors
+from accounts.forms import add_service_errors, save_with
 from accounts.selectors import account_list, user_can_change_account
 from accounts.services import ensure_can_change_account
 from accounts.workspace import my_accounts
@@ -45,13 +45,8 @@ def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
     ensure_can_change_account(user=request.user, account=account)
     form = PlanForm(request.POST or None, initial=services.account_plan_template(account=account))
     if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.account_plan_create(
-                user=request.user, account=account, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        plan = save_with(form, services.account_plan_create, user=request.user, account=account)
+        if plan is not None:
             messages.success(request, _("Plan created. Add objectives and actions."))
             return redirect("plans:plan", pk=plan.pk)
     return render(request, "plans/plan_form.html", {"account": account, "form": form})
@@ -88,14 +83,13 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=plan.account)
     form = PlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_plan_update(user=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Plan saved."))
-            return redirect("plans:plan", pk=plan.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.account_plan_update, user=request.user, plan=plan)
+    ):
+        messages.success(request, _("Plan saved."))
+        return redirect("plans:plan", pk=plan.pk)
     return render(
         request, "plans/plan_form.html", {"account": plan.account, "form": form, "plan": plan}
     )
@@ -107,14 +101,9 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=plan.account)
     form = ObjectiveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.objective_save(user=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Objective added."))
-            return redirect(reverse("plans:plan", args=[plan.pk]) + "#objectives")
+    if form.is_valid() and save_with(form, services.objective_save, user=request.user, plan=plan):
+        messages.success(request, _("Objective added."))
+        return redirect(reverse("plans:plan", args=[plan.pk]) + "#objectives")
     return _plan_page(request, plan, objective_form=form)
 
 
@@ -124,14 +113,9 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=plan.account)
     form = ActionForm(request.POST, plan=plan, user=request.user)
-    if form.is_valid():
-        try:
-            services.action_save(user=request.user, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Action added."))
-            return redirect(reverse("plans:plan", args=[plan.pk]) + "#actions")
+    if form.is_valid() and save_with(form, services.action_save, user=request.user, plan=plan):
+        messages.success(request, _("Action added."))
+        return redirect(reverse("plans:plan", args=[plan.pk]) + "#actions")
     return _plan_page(request, plan, action_form=form)
 
 
@@ -219,13 +203,8 @@ def tender_create(request: HttpRequest) -> HttpResponse:
         initial={"account": request.GET.get("account")},
     )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        account = data.pop("account")
-        try:
-            tender = services.tender_create(user=request.user, account=account, **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
+        tender = save_with(form, services.tender_create, user=request.user)  # account: form
+        if tender is not None:
             messages.success(request, _("Tender created."))
             return redirect("plans:tender", pk=tender.pk)
     return render(request, "plans/tender_form.html", {"form": form})
@@ -247,14 +226,11 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = TenderForm(request.POST or None, instance=tender, accounts=None)
     if request.method == "POST":
         ensure_can_change_account(user=request.user, account=tender.account)
-        if form.is_valid():
-            try:
-                services.tender_update(user=request.user, tender=tender, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Tender saved."))
-                return redirect("plans:tender", pk=tender.pk)
+        if form.is_valid() and save_with(
+            form, services.tender_update, user=request.user, tender=tender
+        ):
+            messages.success(request, _("Tender saved."))
+            return redirect("plans:tender", pk=tender.pk)
         tender = _tender_or_404(request, pk)  # undo the unsaved edits on the shown header
     stage_form = TenderStageForm(initial={"stage": tender.stage})
     return render(
