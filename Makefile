@@ -9,7 +9,7 @@ SCREENSHOTS ?= artifacts/screenshots
 export SCREENSHOT_DIR := $(abspath $(SCREENSHOTS))
 
 .PHONY: help venv demo run test test-fast lint fmt migrate messages browser worker beat \
-        bench-api bench-import bench-metrics check-deploy clean
+        bench-api bench-import bench-metrics bench-pages bench-dashboard check-deploy clean
 
 help:
 	@echo "make demo     set up (venv, migrate, demo data) and serve on http://$(HOST):$(PORT)"
@@ -87,6 +87,7 @@ bench-metrics: venv
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3
 
-.PHONY: bench-dashboard
 bench-dashboard: venv
 	$(PY) bench/dashboard.py
+bench-pages: venv
+	$(PY) bench/pages.py

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, User
@@ -33,9 +35,44 @@ def account_plan_update(*, user: User, plan: AccountPlan, **fields: Any) -> Acco
     return validated_save(plan, fields)
 
 
+def account_plan_template(*, account: Account, today: dt.date | None = None) -> dict[str, Any]:
+    """Initial values of a new plan: next calendar year from Q4 on, else this one, and
+    headings that prompt each section (in the user's language)."""
+    today = today or timezone.localdate()
+    year = today.year + 1 if today.month >= 10 else today.year
+    return {
+        "title": _("%(account)s — account plan %(year)s") % {"account": account.name, "year": year},
+        "period_start": dt.date(year, 1, 1),
+        "period_end": dt.date(year, 12, 31),
+        **_section_templates(),
+    }
+
+
+def _section_templates() -> dict[str, str]:
+    return {
+        "client_goals": _("Client's business goals:\n- \n\nTheir main problems and risks:\n- "),
+        "our_strategy": _("How we help them reach the goals:\n- \n\nWho we work with:\n- "),
+        "mutual_value": _("Value for the client:\n- \n\nValue for us:\n- "),
+    }
+
+
+def _is_untouched_template(name: str, value: str) -> bool:
+    """A section still holding only the template's headings (in any UI language) is empty."""
+    text = " ".join(str(value).split())
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if text == " ".join(_section_templates()[name].split()):
+                return True
+    return False
+
+
 def account_plan_completeness(*, plan: AccountPlan) -> dict[str, Any]:
     """Which parts of the plan are filled: sections, at least one objective and action."""
-    filled = {name: bool(getattr(plan, name)) for name in PLAN_SECTIONS}
+    filled = {
+        name: bool(getattr(plan, name))
+        and not (name in _section_templates() and _is_untouched_template(name, getattr(plan, name)))
+        for name in PLAN_SECTIONS
+    }
     filled["objectives"] = plan.objectives.exists()
     filled["actions"] = plan.actions.exists()
     missing = [name for name, ok in filled.items() if not ok]

@@ -1,4 +1,21 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from . import views
+
 app_name = "plans"
-urlpatterns: list = []
+urlpatterns = [
+    path("accounts/<int:account_pk>/plans/new/", views.plan_create, name="plan-create"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/edit/", views.plan_edit, name="plan-edit"),
+    path("plans/<int:pk>/objectives/", views.objective_add, name="objective-add"),
+    path("plans/<int:pk>/actions/", views.action_add, name="action-add"),
+    path("actions/<int:pk>/done/", views.action_toggle, name="action-toggle"),
+    path("tenders/", views.tenders, name="tenders"),
+    path("tenders/new/", views.tender_create, name="tender-create"),
+    path("tenders/<int:pk>/", views.tender_detail, name="tender"),
+    path("tenders/<int:pk>/stage/", views.tender_stage, name="tender-stage"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/<int:user_id>/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+]

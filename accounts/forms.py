@@ -1,0 +1,188 @@
+"""Browser forms of the accounts app: they validate input, the services do the writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Account, Contact, Interaction, Region
+
+T = TypeVar("T")
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError, aliases=None) -> None:
+    """Put a service's ValidationError beside the fields it names (others on top)."""
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = aliases.get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def save_with(form: forms.BaseForm, service: Callable[..., T], /, **kwargs: Any) -> T | None:
+    """Call `service(**kwargs, **form.cleaned_data)`. If it refuses (ValidationError), its
+    messages go beside the form's fields and None comes back: the page shows the form again
+    with what was typed."""
+    try:
+        return service(**kwargs, **form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that leaves whole-row validation (cycles, constraints) to the service it
+    feeds, instead of running the model's full_clean twice."""
+
+    def _post_clean(self):
+        pass
+
+
+class HomeFilterForm(forms.Form):
+    """The home list's search, filters and sort; everything optional."""
+
+    SORTS = [
+        ("name", _("Name")),
+        ("-revenue", _("Revenue, high first")),
+        ("revenue", _("Revenue, low first")),
+        ("-share", _("Share, high first")),
+        ("-growth", _("Growth, high first")),
+        ("growth", _("Growth, low first")),
+        ("-penetration", _("Penetration, high first")),
+        ("penetration", _("Penetration, low first")),
+        ("tier", _("Tier")),
+        ("last_contact", _("Longest without contact")),
+    ]
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    tier = forms.ChoiceField(
+        label=_("Tier"), required=False, choices=[("", _("Any tier")), *Account.Tier.choices]
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        required=False,
+        queryset=Region.objects.all(),
+        empty_label=_("Any region"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *Account.Status.choices],
+    )
+    key = forms.BooleanField(label=_("Key only"), required=False)
+    owner = forms.ChoiceField(label=_("Whose"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
+
+    def __init__(self, *args, user, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.sees_all_accounts:
+            self.fields["owner"].choices = [
+                ("", _("Everyone's")),
+                ("me", _("Mine")),
+                *((str(u.pk), u.get_full_name() or u.username) for u in owners),
+            ]
+        else:
+            del self.fields["owner"]
+
+
+class InteractionForm(forms.Form):
+    """The quick log: what happened, when, who was there, and what comes next."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[c for c in Interaction.Kind.choices if c[0] != Interaction.Kind.SURVEY],
+        initial=Interaction.Kind.MEETING,
+        widget=forms.RadioSelect(attrs={"class": "chips"}),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Who was there"),
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    outcome = forms.CharField(
+        label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=255)
+    next_step_due = forms.DateField(
+        label=_("Next step due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, account: Account, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"occurred_at": timezone.localtime().replace(second=0, microsecond=0)},
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = account.contacts.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("next_step_due") and not data.get("next_step"):
+            self.add_error("next_step", _("Say what the next step is."))
+        return data
+
+
+class AccountPickForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label=_("Account"), queryset=Account.objects.none(), empty_label=_("Choose an account")
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+
+
+class ContactForm(ServiceModelForm):
+    class Meta:
+        model = Contact
+        fields = [
+            "name",
+            "position",
+            "department",
+            "reports_to",
+            "decision_role",
+            "influence",
+            "attitude",
+            "email",
+            "phone",
+            "is_primary",
+        ]
+        widgets = {
+            "influence": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "attitude": forms.RadioSelect(attrs={"class": "chips"}),
+        }
+
+    def __init__(self, *args, account: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        managers = account.contacts.order_by("name")
+        if self.instance.pk:
+            managers = managers.exclude(pk=self.instance.pk)
+        self.fields["reports_to"].queryset = managers
+        self.fields["reports_to"].empty_label = _("Nobody (top of the chart)")
+
+
+class AccountForm(ServiceModelForm):
+    """What a KAM keeps on the account; the ERP never overwrites these fields."""
+
+    class Meta:
+        model = Account
+        fields = ["status", "potential_annual", "strategic", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}

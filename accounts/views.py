@@ -1,0 +1,219 @@
+"""The KAM's pages: home ("My accounts"), the account page, the quick log and contacts.
+
+Thin views: forms validate, `services` write, `selectors`/`workspace` read (always scoped by
+the user, so another KAM's account id is a 404). Panels owned by `plans` and `reports` are
+composed in the templates through their template tags; this app imports neither.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import (
+    AccountForm,
+    AccountPickForm,
+    ContactForm,
+    HomeFilterForm,
+    InteractionForm,
+    save_with,
+)
+from .models import Account, User
+from .selectors import account_list, account_scope, contact_list
+from .services import ensure_can_change_account
+from .workspace import (
+    account_home_list,
+    account_timeline,
+    contact_org_chart,
+    first_rows_and_count,
+    key_accounts_without_contact,
+    my_accounts,
+)
+
+PAGE_SIZE = 25
+ATTENTION_ROWS = 5
+
+
+def _account_or_404(request: HttpRequest, pk: int) -> Account:
+    return get_object_or_404(account_list(user=request.user), pk=pk)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    owners = (
+        User.objects.filter(role__in=[User.Role.KAM, User.Role.HEAD], is_active=True).order_by(
+            "last_name", "username"
+        )
+        if user.sees_all_accounts
+        else ()
+    )
+    form = HomeFilterForm(request.GET or None, user=user, owners=owners)
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value (a stale region id) drops that filter, not all of them
+        filters = form.cleaned_data
+    region = filters.get("region")
+    accounts = account_home_list(
+        user=user,
+        q=filters.get("q", ""),
+        tier=filters.get("tier", ""),
+        region=region.pk if region else None,
+        status=filters.get("status", ""),
+        key_only=filters.get("key", False),
+        owner=filters.get("owner", ""),
+        sort=filters.get("sort") or "name",
+    )
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for account in page:
+        last = account.last_interaction_at
+        account.days_since_contact = (now - last).days if last else None
+    no_contact, no_contact_count = first_rows_and_count(
+        key_accounts_without_contact(user=user), ATTENTION_ROWS
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "accounts": list(page),
+        "no_contact": no_contact,
+        "no_contact_count": no_contact_count,
+        "today": timezone.localdate(),
+    }
+    return render(request, "accounts/home.html", context)
+
+
+@login_required
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    # The account came through the user's scope, so only the read-only ERP user may not
+    # change it (selectors.user_can_change_account, without its extra query).
+    can_change = not request.user.is_integration
+    org_chart = contact_org_chart(user=request.user, account=account)
+    context = {
+        "account": account,
+        "can_change": can_change,
+        "subsidiaries": list(
+            account_scope(user=request.user).filter(parent=account).order_by("name")
+        ),
+        "team": list(account.team.order_by("last_name", "username")),
+        "org_chart": org_chart,
+        "has_contacts": bool(org_chart),
+        "timeline": account_timeline(user=request.user, account=account),
+        "distributor_links": list(
+            account.distributor_links.select_related("distributor").order_by(
+                "status", "distributor__name"
+            )
+        ),
+        "log_form": InteractionForm(account=account) if can_change else None,
+    }
+    return render(request, "accounts/account_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=account)
+    form = AccountForm(request.POST or None, instance=account)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.account_update, user=request.user, account=account)
+    ):
+        messages.success(request, _("Account saved."))
+        return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"account": account, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """The quick log; from the account page htmx swaps the timeline in place."""
+    account = _account_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=account)
+    inline = request.htmx and request.POST.get("inline") == "1"
+    form = InteractionForm(request.POST or None, account=account)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.interaction_log, user=request.user, account=account)
+    ):
+        if inline:
+            org_chart = contact_org_chart(user=request.user, account=account)
+            context = {
+                "account": account,
+                "log_form": InteractionForm(account=account),
+                "saved": True,
+                "can_change": True,
+                "org_chart": org_chart,
+                "has_contacts": bool(org_chart),
+                "timeline": account_timeline(user=request.user, account=account),
+            }
+            return render(request, "accounts/_log_saved.html", context)
+        messages.success(request, _("Interaction logged."))
+        return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
+    context = {
+        "account": account,
+        "log_form": form,
+        "has_contacts": account.contacts.exists(),
+        "inline": inline,
+    }
+    if inline:
+        return render(request, "accounts/_log_form.html", context)
+    return render(request, "accounts/log.html", context)
+
+
+@login_required
+def interaction_pick(request: HttpRequest) -> HttpResponse:
+    """Log from the home page: pick one of my accounts, then the usual form."""
+    choices = my_accounts(user=request.user).order_by("name").only("pk", "name")
+    form = AccountPickForm(request.GET or None, accounts=choices)
+    if form.is_valid():
+        return redirect("accounts:log", pk=form.cleaned_data["account"].pk)
+    return render(request, "accounts/log_pick.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=account)
+    form = ContactForm(request.POST or None, account=account)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.contact_create, user=request.user, account=account)
+    ):
+        messages.success(request, _("Contact added."))
+        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
+    return render(request, "accounts/contact_form.html", {"account": account, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    account = contact.account
+    ensure_can_change_account(user=request.user, account=account)
+    form = ContactForm(request.POST or None, instance=contact, account=account)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.contact_update, user=request.user, contact=contact)
+    ):
+        messages.success(request, _("Contact saved."))
+        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
+    return render(
+        request,
+        "accounts/contact_form.html",
+        {"account": account, "form": form, "contact": contact},
+    )

@@ -1,0 +1,196 @@
+"""The KAM's calendar: actions, next steps, tender deadlines and events, as a page and .ics.
+
+The feed URL carries a per-user secret (an HMAC of the user id and password hash) because
+calendar apps fetch it without our session cookie; changing the password revokes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from accounts.models import Interaction, User
+from accounts.selectors import account_ids_in_scope, event_list
+
+from .models import Action, Tender
+
+FEED_SALT = "kam.plans.calendar-feed"
+
+
+@dataclass
+class CalendarItem:
+    kind: str  # action | next_step | tender | event
+    uid: str
+    day: dt.date
+    title: str
+    account_name: str = ""
+    url: str = ""
+    at: dt.datetime | None = None  # a precise time (tender deadlines)
+    until: dt.date | None = None  # multi-day events
+    overdue: bool = False
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]()
+
+
+def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[CalendarItem]:
+    """Everything on the user's plate from `start` to `end` (both included), by date.
+
+    Open actions and next steps already overdue are pulled to `start` and flagged, so
+    they are not forgotten. Four queries.
+    """
+    today = timezone.localdate()
+    scope = account_ids_in_scope(user=user)
+    items: list[CalendarItem] = []
+    # Plain rows, not model instances: a busy KAM has hundreds of entries in a month.
+    actions = (
+        Action.objects.filter(
+            owner=user, status=Action.Status.OPEN, due__lte=end, plan__account_id__in=scope
+        )
+        .order_by("due")
+        .values_list("pk", "due", "description", "plan_id", "plan__account__name")
+    )
+    for pk, due, description, plan_id, account_name in actions:
+        overdue = due < today
+        items.append(
+            CalendarItem(
+                "action",
+                f"action-{pk}",
+                max(due, start) if overdue else due,
+                description,
+                account_name,
+                reverse("plans:plan", args=[plan_id]),
+                overdue=overdue,
+            )
+        )
+    steps = (
+        Interaction.objects.filter(
+            author=user,
+            next_step_due__isnull=False,
+            next_step_due__gte=start - dt.timedelta(days=14),
+            next_step_due__lte=end,
+            account_id__in=scope,
+        )
+        .exclude(next_step="")
+        .order_by("next_step_due")
+        .values_list("pk", "next_step_due", "next_step", "account_id", "account__name")
+    )
+    for pk, due, next_step, account_id, account_name in steps:
+        overdue = due < today
+        items.append(
+            CalendarItem(
+                "next_step",
+                f"next-step-{pk}",
+                max(due, start) if overdue else due,
+                next_step,
+                account_name,
+                reverse("accounts:detail", args=[account_id]),
+                overdue=overdue,
+            )
+        )
+    tz = timezone.get_current_timezone()
+    tenders = (
+        Tender.objects.filter(
+            account_id__in=scope,
+            stage__in=Tender.OPEN_STAGES,
+            submission_deadline__gte=dt.datetime.combine(start, dt.time.min, tz),
+            submission_deadline__lt=dt.datetime.combine(
+                end + dt.timedelta(days=1), dt.time.min, tz
+            ),
+        )
+        .order_by("submission_deadline")
+        .values_list("pk", "submission_deadline", "title", "account__name")
+    )
+    for pk, deadline, title, account_name in tenders:
+        at = timezone.localtime(deadline)
+        items.append(
+            CalendarItem(
+                "tender",
+                f"tender-{pk}",
+                at.date(),
+                title,
+                account_name,
+                reverse("plans:tender", args=[pk]),
+                at=at,
+            )
+        )
+    # Events running on any day of the window (one-day events have no end date).
+    events = (
+        event_list(user=user)
+        .filter(starts_on__lte=end)
+        .filter(Q(ends_on__gte=start) | Q(ends_on__isnull=True, starts_on__gte=start))
+        .order_by("starts_on")
+    )
+    for event in events:
+        items.append(
+            CalendarItem(
+                "event",
+                f"event-{event.pk}",
+                max(event.starts_on, start),
+                event.name,
+                event.location,
+                until=event.ends_on,
+            )
+        )
+    items.sort(key=lambda i: (i.day, i.at.time() if i.at else dt.time.min, i.kind))
+    return items
+
+
+def feed_token(user: User) -> str:
+    return salted_hmac(FEED_SALT, f"{user.pk}:{user.password}", algorithm="sha256").hexdigest()[:40]
+
+
+def feed_user(user_id: int, token: str) -> User | None:
+    """The active user whose feed token this is, else None."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not constant_time_compare(feed_token(user), token):
+        return None
+    return user
+
+
+KIND_LABELS = {
+    "action": lambda: _("Action"),
+    "next_step": lambda: _("Next step"),
+    "tender": lambda: _("Tender deadline"),
+    "event": lambda: _("Event"),
+}
+
+
+def calendar_ics(*, user: User, items: list[CalendarItem], base_url: str) -> bytes:
+    """An RFC 5545 calendar of the items (all-day entries; tender deadlines at their time)."""
+    cal = Calendar()
+    cal.add("prodid", "-//KAM//Key account calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", _("KAM: %(user)s") % {"user": user.get_full_name() or user.username})
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    stamp = timezone.now()
+    for item in items:
+        event = VEvent()
+        event.add("uid", f"{item.uid}@kam")
+        event.add("dtstamp", stamp)
+        label = KIND_LABELS[item.kind]()
+        summary = f"{label}: {item.title}"
+        if item.account_name:
+            summary += f" — {item.account_name}"
+        event.add("summary", summary)
+        if item.at is not None:
+            event.add("dtstart", item.at)
+            event.add("dtend", item.at + dt.timedelta(minutes=30))
+        else:
+            event.add("dtstart", item.day)
+            event.add("dtend", (item.until or item.day) + dt.timedelta(days=1))
+        if item.url:
+            event.add("url", base_url + item.url)
+        cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,76 @@
+"""Panels the plans app lends to other pages (home, account page), each a few queries."""
+
+from __future__ import annotations
+
+from django import template
+
+from accounts.selectors import user_can_change_account
+from plans.models import Action, Tender
+from plans.services import account_plan_completeness
+from plans.workspace import (
+    overdue_actions,
+    plan_current_for_account,
+    plan_facts_by_account,
+    tenders_due_soon,
+)
+
+register = template.Library()
+ATTENTION_ROWS = 5
+
+
+@register.simple_tag
+def plan_facts_for(accounts) -> dict[int, dict]:
+    """{account id: next open action and nearest tender} for a page of accounts."""
+    return plan_facts_by_account(account_ids=[a.pk for a in accounts])
+
+
+@register.inclusion_tag("plans/panels/attention.html")
+def plans_attention(user):
+    # LIMIT + COUNT beat COUNT(*) OVER () here: the window would join every overdue row.
+    overdue = overdue_actions(user=user)
+    due_soon = tenders_due_soon(user=user)
+    return {
+        "overdue": list(overdue[:ATTENTION_ROWS]),
+        "overdue_count": overdue.count(),
+        "due_soon": list(due_soon[:ATTENTION_ROWS]),
+        "due_soon_count": due_soon.count(),
+    }
+
+
+@register.inclusion_tag("plans/panels/account_plan.html", takes_context=True)
+def account_plan_panel(context, account):
+    user = context["request"].user
+    plan = plan_current_for_account(account=account)
+    context_out = {"account": account, "plan": plan, "request": context["request"]}
+    can_change = context.get("can_change")
+    if can_change is None:
+        can_change = user_can_change_account(user=user, account=account)
+    context_out["can_change"] = can_change
+    if plan is not None:
+        objectives = list(plan.objectives.order_by("due", "id"))
+        actions = list(
+            plan.actions.filter(status=Action.Status.OPEN)
+            .select_related("owner")
+            .order_by("due", "id")[:8]
+        )
+        context_out.update(
+            objectives=objectives,
+            actions=actions,
+            completeness=account_plan_completeness(plan=plan),
+        )
+    return context_out
+
+
+@register.inclusion_tag("plans/panels/account_tenders.html", takes_context=True)
+def account_tenders_panel(context, account):
+    tenders = list(
+        Tender.objects.filter(account=account).order_by("-submission_deadline", "-id")[:10]
+    )
+    open_ = [t for t in tenders if t.stage in Tender.OPEN_STAGES]
+    closed = [t for t in tenders if t.stage not in Tender.OPEN_STAGES]
+    open_.sort(key=lambda t: (t.submission_deadline is None, t.submission_deadline))
+    return {
+        "account": account,
+        "tenders": open_ + closed,
+        "can_change": context.get("can_change", False),
+    }

@@ -1,0 +1,109 @@
+"""Panels the reports app lends to the account page: numbers, revenue chart, tier history,
+whitespace. They read the metric rows the nightly job writes (AccountMetric) and fall back
+to the ttm figures written down on the account when no row exists yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.db.models import Sum
+from django.utils import timezone
+
+from reports.models import AccountMetric, PeriodKind, ProductCategory, RevenueLine
+
+register = template.Library()
+CHART_MONTHS = 24
+TIER_HISTORY_QUARTERS = 8
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def ttm_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The 12 calendar months ending before today's month (DESIGN.md, "Periods")."""
+    first_of_month = (today or timezone.localdate()).replace(day=1)
+    return _month_add(first_of_month, -12), first_of_month - dt.timedelta(days=1)
+
+
+def _ttm_row(account) -> AccountMetric | None:
+    # Two panels of one page read it: fetch once per account object.
+    if not hasattr(account, "_ttm_metric"):
+        account._ttm_metric = AccountMetric.objects.filter(
+            account=account, period_kind=PeriodKind.TTM
+        ).first()
+    return account._ttm_metric
+
+
+@register.inclusion_tag("reports/panels/account_numbers.html")
+def account_numbers(account):
+    row = _ttm_row(account)
+    return {
+        "account": account,
+        "row": row,
+        "revenue": row.revenue if row else account.ttm_revenue,
+        "share": row.revenue_share if row else account.ttm_share,
+        "penetration": row.penetration if row else account.ttm_penetration,
+        "category_penetration": row.category_penetration if row else None,
+        "growth": row.growth if row else account.ttm_growth,
+        "margin": row.margin_pct if row else None,
+        "margin_change": row.margin_change if row else None,
+        "tier": (row.tier if row else "") or account.tier,
+    }
+
+
+@register.inclusion_tag("reports/panels/account_revenue.html")
+def account_revenue_chart(account):
+    """24 months of revenue (months without a row are zero) and the tier by quarter."""
+    this_month = timezone.localdate().replace(day=1)
+    first = _month_add(this_month, -CHART_MONTHS)
+    months = [_month_add(first, i) for i in range(CHART_MONTHS)]
+    rows = dict(
+        AccountMetric.objects.filter(
+            account=account, period_kind=PeriodKind.MONTH, period_start__gte=first
+        ).values_list("period_start", "revenue")
+    )
+    series = [
+        {"month": m.strftime("%Y-%m"), "date": m, "revenue": float(rows.get(m, 0))} for m in months
+    ]
+    tiers = list(
+        AccountMetric.objects.filter(account=account, period_kind=PeriodKind.QUARTER)
+        .order_by("-period_start")
+        .values("period", "tier", "rank")[:TIER_HISTORY_QUARTERS]
+    )[::-1]
+    return {
+        "account": account,
+        "series": series,
+        "chart": {
+            "labels": [s["month"] for s in series],
+            "values": [s["revenue"] for s in series],
+        },
+        "has_revenue": any(s["revenue"] for s in series),
+        "tiers": tiers,
+    }
+
+
+@register.inclusion_tag("reports/panels/account_whitespace.html")
+def account_whitespace(account):
+    """Active categories the account bought in the ttm window, and those it did not."""
+    row = _ttm_row(account)
+    start, end = (row.period_start, row.period_end) if row else ttm_window()
+    bought = dict(
+        RevenueLine.objects.filter(account=account, date__gte=start, date__lte=end)
+        .values("category_id")
+        .annotate(total=Sum("amount_base"))
+        .filter(total__gt=0)
+        .values_list("category_id", "total")
+    )
+    categories = list(ProductCategory.objects.filter(active=True).order_by("name"))
+    return {
+        "start": start,
+        "end": end,
+        "bought": sorted(
+            ((c, bought[c.pk]) for c in categories if c.pk in bought), key=lambda cb: -cb[1]
+        ),
+        "not_bought": [c for c in categories if c.pk not in bought],
+        "total": len(categories),
+    }

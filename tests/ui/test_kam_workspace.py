@@ -1,0 +1,215 @@
+"""What a KAM does in the browser, on Debian's Chromium (see shared/RECIPES.md).
+
+Each test builds its few rows with factories and signs in by session cookie (the sign-in
+form has its own test), so the module stays fast; screenshots go to `screenshot_dir`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from accounts.models import Contact
+from plans.models import Action, Tender
+from tests.accounts.workspace_data import build_account
+from tests.factories import AccountFactory, UserFactory
+
+pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def anna(transactional_db):
+    return UserFactory(username="anna", first_name="Anna", last_name="Petrova", role="kam")
+
+
+@pytest.fixture
+def account(anna):
+    return build_account(anna, i=1)
+
+
+def sign_in(page: Page, live_server, user) -> None:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+
+
+def test_kam_signs_in_finds_an_account_and_sees_it(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    AccountFactory(owner=anna, name="Another Client")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    page.get_by_label("Username").fill("anna")
+    page.get_by_label("Password").fill("pass-word-123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My accounts")).to_be_visible()
+    expect(page.get_by_text("Overdue actions")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "kam-home-desktop.png", full_page=True)
+
+    page.get_by_label("Search").fill("Client 001")
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator("table.responsive tbody tr")
+    expect(rows).to_have_count(1)
+    rows.get_by_role("link", name="Client 001", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Client 001"))).to_be_visible()
+    expect(page.locator("#org-chart")).to_contain_text("Boss 1")
+    expect(page.locator("#timeline")).to_contain_text("Discussed next year's volumes")
+    expect(page.locator("#revenue-chart")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "kam-account-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-account-375.png", full_page=True)
+    page.goto(f"{live_server.url}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-home-375.png", full_page=True)
+
+
+def test_kam_logs_an_interaction_one_handed_on_a_phone(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    sign_in(page, live_server, anna)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Log an interaction with Client 001").click()
+    expect(page.get_by_role("heading", name=re.compile("Log an interaction"))).to_be_visible()
+    # Nothing may overflow sideways at 375 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # What the phone shows: the top of the form with the save button kept under the thumb.
+    page.screenshot(path=screenshot_dir / "kam-log-form-375.png")
+
+    page.get_by_label("Call").check()
+    page.get_by_label("Boss 1").check()
+    page.get_by_label("Summary").fill("Agreed a trial of the new line")
+    # A due date without a step: the form keeps what was typed and says what is missing.
+    page.get_by_label("Next step due").fill("2030-01-15")
+    page.get_by_role("button", name="Save interaction").click()
+    expect(page.locator("#id_next_step_error")).to_contain_text("Say what the next step is")
+    expect(page.get_by_label("Summary")).to_have_value("Agreed a trial of the new line")
+    page.locator("#id_next_step").fill("Send the trial contract")
+    page.get_by_role("button", name="Save interaction").click()
+
+    expect(page).to_have_url(re.compile(rf"/accounts/{account.pk}/"))
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Agreed a trial of the new line")
+    expect(timeline).to_contain_text("Send the trial contract")
+    boss = page.locator(".person", has_text="Boss 1")
+    expect(boss).to_contain_text("0 days ago")
+
+
+def test_log_from_the_account_page_updates_the_timeline_in_place(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    sign_in(page, live_server, anna)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    form = page.locator("#log-form")
+    form.get_by_label("Visit").check()
+    form.get_by_label("Summary").fill("Plant tour with the buyer")
+    page.locator("#log").screenshot(path=screenshot_dir / "kam-log-form-desktop.png")
+    with page.expect_response(re.compile(r"/log/$")):
+        form.get_by_role("button", name="Save interaction").click()
+    expect(page.locator("#timeline li").first).to_contain_text("Plant tour with the buyer")
+    expect(page.locator("#log-form .saved")).to_be_visible()
+    expect(page.locator("#log-form").get_by_label("Summary")).to_have_value("")
+    assert page.url.endswith(f"/accounts/{account.pk}/")  # no navigation: swapped in place
+
+
+def test_kam_adds_a_contact_under_a_manager_and_sees_it_in_the_org_chart(
+    page: Page, live_server, anna, account
+):
+    sign_in(page, live_server, anna)
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    page.locator("#org-chart-card").get_by_role("link", name="Add contact").click()
+    page.get_by_label("Name").fill("Olga Smirnova")
+    page.get_by_label("Position").fill("Head of procurement")
+    page.get_by_label("Reports to").select_option(label="Buyer 1")
+    page.get_by_label("Decision role").select_option("economic_buyer")
+    page.get_by_label("Influence").fill("5")
+    page.get_by_label("Supporter").check()
+    page.get_by_role("button", name="Save contact").click()
+
+    manager = page.locator(".org li", has=page.locator(":scope > .person", has_text="Buyer 1"))
+    expect(manager.locator(":scope > ul .person")).to_contain_text("Olga Smirnova")
+    olga = Contact.objects.get(name="Olga Smirnova")
+    assert olga.reports_to.name == "Buyer 1" and olga.influence == 5
+
+
+def test_kam_plans_with_an_objective_and_an_action_and_completes_it(
+    page: Page, live_server, anna, account
+):
+    sign_in(page, live_server, anna)
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    page.get_by_role("link", name="New plan").click()
+    expect(page.get_by_label("Client's goals")).to_have_value(re.compile("business goals"))
+    page.get_by_label("Title").fill("Grow Client 001 in 2027")
+    page.get_by_label("Period start").fill("2027-01-01")
+    page.get_by_label("Period end").fill("2027-12-31")
+    page.get_by_label("Revenue target").fill("2500000")
+    page.get_by_role("button", name="Create plan").click()
+    expect(page.get_by_role("heading", name=re.compile("Grow Client 001"))).to_be_visible()
+    expect(page.locator("#completeness")).to_contain_text("objectives")
+
+    page.get_by_text("Add an objective").click()
+    page.locator("#id_objective-description").fill("Win the packaging category")
+    page.get_by_role("button", name="Add objective").click()
+    page.get_by_text("Add an action").click()
+    page.locator("#id_action-description").fill("Present the packaging line")
+    page.locator("#id_action-objective").select_option(label="Win the packaging category")
+    page.locator("#id_action-due").fill("2027-02-01")
+    page.get_by_role("button", name="Add action").click()
+
+    page.get_by_role("button", name="Mark “Present the packaging line” done").click()
+    row = page.locator("#actions li", has_text="Present the packaging line")
+    expect(row).to_have_class(re.compile("done"))
+    expect(page.get_by_role("button", name="Reopen “Present the packaging line”")).to_be_visible()
+    action = Action.objects.get(description="Present the packaging line")
+    assert action.status == "done" and action.objective.description.startswith("Win")
+
+
+def test_kam_moves_a_tender_to_lost_with_a_reason(page: Page, live_server, anna, account):
+    tender = account.tenders.get()
+    sign_in(page, live_server, anna)
+    page.goto(f"{live_server.url}/tenders/")
+    page.get_by_role("link", name=tender.title).click()
+    page.get_by_label("Move to stage").select_option("lost")
+    page.get_by_role("button", name="Move").click()
+    expect(page.locator("#id_reason_error")).to_contain_text("Say why")
+    page.get_by_label("Reason (won or lost)").fill("Price 8 % above the winner")
+    page.get_by_role("button", name="Move").click()
+    expect(page.locator("h1 .badge")).to_have_text("Lost")
+    tender.refresh_from_db()
+    assert tender.stage == Tender.Stage.LOST
+    assert tender.outcome_reason == "Price 8 % above the winner"
+
+
+def test_kam_switches_the_language_to_russian(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    sign_in(page, live_server, anna)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Language").select_option("ru")
+    expect(page.get_by_role("heading", name="Мои клиенты")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    expect(page.get_by_role("heading", name="Оргструктура")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "kam-account-ru-desktop.png", full_page=True)
+
+
+def test_kam_cannot_open_another_kams_account(page: Page, live_server, anna):
+    stranger = AccountFactory(owner=UserFactory(username="boris"), name="Boris's Client")
+    sign_in(page, live_server, anna)
+    response = page.goto(f"{live_server.url}/accounts/{stranger.pk}/")
+    assert response.status == 404
+    expect(page.get_by_text("Boris's Client")).to_have_count(0)
