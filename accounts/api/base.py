@@ -9,14 +9,19 @@ outside the scope addressed by URL is a 404.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
+import django_filters as df
 from django.db import IntegrityError
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, permissions, serializers, viewsets
+
+from .pagination import WindowCountPagination
 
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
 
@@ -35,6 +40,40 @@ class RolePermission(permissions.BasePermission):
                 view, "integration_can_read", False
             )
         return True
+
+
+class KamFilterSet(df.FilterSet):
+    """A FilterSet that costs little per request (it was a third of the accounts list's CPU).
+
+    django-filter deep-copies every filter and derives the form class (labels, translated
+    lookups) on each request; both are the same for every request here, since nothing
+    request-specific goes into them (no ModelChoiceFilter querysets).
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
+        # django-filter's own __init__, with shallow copies of the filters instead of a
+        # deepcopy: their only per-request state is `model` and `parent`, set right here.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(f) for name, f in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method is not None:
+                filter_.method = filter_.method  # rebinds the FilterMethod to this copy
+
+    def get_form_class(self):
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class  # a benign race: two threads build equal classes
+        return form_class
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -96,6 +135,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     selector: Callable[..., QuerySet]
     permission_classes = [RolePermission]
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilter]
+    pagination_class = WindowCountPagination
     integration_can_read = False
 
     def get_queryset(self) -> QuerySet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as df
 
+from accounts.api.base import KamFilterSet
 from accounts.models import (
     Account,
     Contact,
@@ -16,7 +17,7 @@ from accounts.models import (
 )
 
 
-class AccountFilter(df.FilterSet):
+class AccountFilter(KamFilterSet):
     external_id = df.CharFilter()
     owner = df.CharFilter(field_name="owner__username", help_text="Owner's username")
     team = df.CharFilter(field_name="team__username", help_text="A team member's username")
@@ -24,8 +25,8 @@ class AccountFilter(df.FilterSet):
     region_code = df.CharFilter(field_name="region__code")
     industry = df.NumberFilter(field_name="industry_id")
     parent = df.NumberFilter(field_name="parent_id")
-    status = df.MultipleChoiceFilter(choices=Account.Status.choices)
-    tier = df.MultipleChoiceFilter(choices=Account.Tier.choices)
+    status = df.MultipleChoiceFilter(choices=Account.Status.choices, distinct=False)
+    tier = df.MultipleChoiceFilter(choices=Account.Tier.choices, distinct=False)
     is_key = df.BooleanFilter()
     strategic = df.BooleanFilter()
     ttm_revenue_min = df.NumberFilter(field_name="ttm_revenue", lookup_expr="gte")
@@ -37,11 +38,11 @@ class AccountFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class ContactFilter(df.FilterSet):
+class ContactFilter(KamFilterSet):
     account = df.NumberFilter(field_name="account_id")
     reports_to = df.NumberFilter(field_name="reports_to_id")
-    decision_role = df.MultipleChoiceFilter(choices=Contact.DecisionRole.choices)
-    attitude = df.MultipleChoiceFilter(choices=Contact.Attitude.choices)
+    decision_role = df.MultipleChoiceFilter(choices=Contact.DecisionRole.choices, distinct=False)
+    attitude = df.MultipleChoiceFilter(choices=Contact.Attitude.choices, distinct=False)
     is_primary = df.BooleanFilter()
     influence_min = df.NumberFilter(field_name="influence", lookup_expr="gte")
     owner = df.CharFilter(field_name="account__owner__username", help_text="Account owner")
@@ -51,12 +52,12 @@ class ContactFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class InteractionFilter(df.FilterSet):
+class InteractionFilter(KamFilterSet):
     account = df.NumberFilter(field_name="account_id")
     author = df.CharFilter(field_name="author__username")
     contact = df.NumberFilter(field_name="contacts", distinct=True)
-    kind = df.MultipleChoiceFilter(choices=Interaction.Kind.choices)
-    sentiment = df.MultipleChoiceFilter(choices=Interaction.Sentiment.choices)
+    kind = df.MultipleChoiceFilter(choices=Interaction.Kind.choices, distinct=False)
+    sentiment = df.MultipleChoiceFilter(choices=Interaction.Sentiment.choices, distinct=False)
     occurred_at = df.IsoDateTimeFromToRangeFilter()
     next_step_due = df.DateFromToRangeFilter()
 
@@ -65,7 +66,7 @@ class InteractionFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class DistributorFilter(df.FilterSet):
+class DistributorFilter(KamFilterSet):
     external_id = df.CharFilter()
     region = df.NumberFilter(field_name="region_id")
 
@@ -74,20 +75,20 @@ class DistributorFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class DistributorLinkFilter(df.FilterSet):
+class DistributorLinkFilter(KamFilterSet):
     account = df.NumberFilter(field_name="account_id")
     distributor = df.NumberFilter(field_name="distributor_id")
-    role = df.MultipleChoiceFilter(choices=DistributorLink.Role.choices)
-    status = df.MultipleChoiceFilter(choices=DistributorLink.Status.choices)
+    role = df.MultipleChoiceFilter(choices=DistributorLink.Role.choices, distinct=False)
+    status = df.MultipleChoiceFilter(choices=DistributorLink.Status.choices, distinct=False)
 
     class Meta:
         model = DistributorLink
         fields: list[str] = []
 
 
-class EventFilter(df.FilterSet):
+class EventFilter(KamFilterSet):
     account = df.NumberFilter(field_name="accounts", distinct=True)
-    kind = df.MultipleChoiceFilter(choices=Event.Kind.choices)
+    kind = df.MultipleChoiceFilter(choices=Event.Kind.choices, distinct=False)
     organizer = df.CharFilter(field_name="organizer__username")
     starts_on = df.DateFromToRangeFilter()
 
@@ -96,7 +97,7 @@ class EventFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class SurveyFilter(df.FilterSet):
+class SurveyFilter(KamFilterSet):
     account = df.NumberFilter(field_name="account_id")
     contact = df.NumberFilter(field_name="contact_id")
     date = df.DateFromToRangeFilter()
@@ -107,8 +108,8 @@ class SurveyFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class UserFilter(df.FilterSet):
-    role = df.MultipleChoiceFilter(choices=User.Role.choices)
+class UserFilter(KamFilterSet):
+    role = df.MultipleChoiceFilter(choices=User.Role.choices, distinct=False)
 
     class Meta:
         model = User

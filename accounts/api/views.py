@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet
 from rest_framework import viewsets
 
 from accounts import selectors, services
-from accounts.models import Account, Contact, Industry, Region, User
+from accounts.models import Account, Contact, Industry, Region
 
 from . import filters, serializers
 from .base import RolePermission, ServiceModelViewSet
@@ -38,13 +40,19 @@ class AccountViewSet(ServiceModelViewSet):
     integration_can_read = True
 
     def get_queryset(self) -> QuerySet[Account]:
-        team = Prefetch("team", queryset=User.objects.only("id", "username"))
-        return (
-            selectors.account_scope(user=self.request.user)
-            .select_related("owner")
-            .only(*serializers.ACCOUNT_COLUMNS)
-            .prefetch_related(team)
-        )
+        qs = selectors.account_scope(user=self.request.user)
+        if self.action == "list":
+            # Plain rows for the hot list (see AccountListSerializer); filters, search and
+            # ordering compose on them as on any queryset. On PostgreSQL the team rides
+            # along as an array (evaluated for the page's rows only, after the LIMIT).
+            team = {}
+            if connection.vendor == "postgresql":
+                members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
+                team["team_usernames"] = ArraySubquery(
+                    members.order_by("user__username").values("user__username")
+                )
+            return qs.values(*serializers.ACCOUNT_ROW.values(), **team)
+        return qs.select_related("owner")
 
     def create_object(self, data: dict[str, Any]) -> Account:
         return services.account_create(user=self.request.user, **data)
@@ -207,6 +215,7 @@ class SurveyViewSet(ServiceModelViewSet):
 class _ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [RolePermission]
     filter_backends = ServiceModelViewSet.filter_backends
+    pagination_class = ServiceModelViewSet.pagination_class
 
 
 class RegionViewSet(_ReadOnlyViewSet):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import django_filters as df
 from django.utils import timezone
 
+from accounts.api.base import KamFilterSet
 from plans.models import AccountPlan, Action, Objective, Tender
 
 
-class AccountPlanFilter(df.FilterSet):
+class AccountPlanFilter(KamFilterSet):
     account = df.NumberFilter(field_name="account_id")
     owner = df.CharFilter(field_name="owner__username")
     account_owner = df.CharFilter(field_name="account__owner__username")
     region = df.NumberFilter(field_name="account__region_id")
-    status = df.MultipleChoiceFilter(choices=AccountPlan.Status.choices)
+    status = df.MultipleChoiceFilter(choices=AccountPlan.Status.choices, distinct=False)
     period_start = df.DateFromToRangeFilter()
     period_end = df.DateFromToRangeFilter()
 
@@ -22,10 +23,10 @@ class AccountPlanFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class ObjectiveFilter(df.FilterSet):
+class ObjectiveFilter(KamFilterSet):
     plan = df.NumberFilter(field_name="plan_id")
     account = df.NumberFilter(field_name="plan__account_id")
-    status = df.MultipleChoiceFilter(choices=Objective.Status.choices)
+    status = df.MultipleChoiceFilter(choices=Objective.Status.choices, distinct=False)
     due = df.DateFromToRangeFilter()
 
     class Meta:
@@ -33,12 +34,12 @@ class ObjectiveFilter(df.FilterSet):
         fields: list[str] = []
 
 
-class ActionFilter(df.FilterSet):
+class ActionFilter(KamFilterSet):
     plan = df.NumberFilter(field_name="plan_id")
     objective = df.NumberFilter(field_name="objective_id")
     account = df.NumberFilter(field_name="plan__account_id")
     owner = df.CharFilter(field_name="owner__username")
-    status = df.MultipleChoiceFilter(choices=Action.Status.choices)
+    status = df.MultipleChoiceFilter(choices=Action.Status.choices, distinct=False)
     due = df.DateFromToRangeFilter()
     overdue = df.BooleanFilter(method="filter_overdue", help_text="Open and past due")
 
@@ -51,13 +52,13 @@ class ActionFilter(df.FilterSet):
         return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
 
 
-class TenderFilter(df.FilterSet):
+class TenderFilter(KamFilterSet):
     account = df.NumberFilter(field_name="account_id")
     owner = df.CharFilter(field_name="account__owner__username", help_text="Account owner")
     region = df.NumberFilter(field_name="account__region_id")
     is_key = df.BooleanFilter(field_name="account__is_key")
     objective = df.NumberFilter(field_name="objective_id")
-    stage = df.MultipleChoiceFilter(choices=Tender.Stage.choices)
+    stage = df.MultipleChoiceFilter(choices=Tender.Stage.choices, distinct=False)
     submission_deadline = df.IsoDateTimeFromToRangeFilter()
     decision_date = df.DateFromToRangeFilter()
 

@@ -169,3 +169,42 @@ def test_team_member_sees_account(kam_user, api_client_for):
     account.team.add(kam_user)
     response = api_client_for(kam_user).get(URL)
     assert [row["id"] for row in response.json()["results"]] == [account.pk]
+
+
+def test_list_rows_have_the_detail_shape_and_modelserializer_formatting(
+    kam_user, other_kam, api_client_for
+):
+    from rest_framework import serializers
+
+    from accounts.api.serializers import AccountSerializer
+
+    account = AccountFactory(
+        owner=kam_user, potential_annual=Decimal("10.5"), ttm_revenue=Decimal("7"), tier="B"
+    )
+    account.team.add(other_kam)
+    client = api_client_for(kam_user)
+    listed = client.get(URL).json()["results"]
+    detail = client.get(f"{URL}{account.pk}/").json()
+    assert listed == [detail]
+    # The hand-built representation equals DRF's generic one, field by field.
+    request = client.get(f"{URL}{account.pk}/").wsgi_request
+    generic = serializers.ModelSerializer.to_representation(
+        AccountSerializer(context={"request": request}), account
+    )
+    assert detail == dict(generic)
+    assert (detail["potential_annual"], detail["ttm_revenue"]) == ("10.50", "7.00")
+
+
+def test_pages_carry_total_and_links(kam_user, api_client_for):
+    for _ in range(3):
+        AccountFactory(owner=kam_user)
+    client = api_client_for(kam_user)
+    first = client.get(URL, {"page_size": 2}).json()
+    assert first["count"] == 3 and first["next"] and first["previous"] is None
+    second = client.get(URL, {"page_size": 2, "page": 2}).json()
+    assert second["count"] == 3 and len(second["results"]) == 1 and second["next"] is None
+    names = [r["name"] for r in first["results"] + second["results"]]
+    assert names == sorted(names)
+    assert client.get(URL, {"page_size": 2, "page": 3}).status_code == 404
+    empty = client.get(URL, {"external_id": "nope"}).json()
+    assert empty["count"] == 0 and empty["results"] == []
