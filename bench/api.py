@@ -47,6 +47,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--database", default="kam_bench_api")
+    parser.add_argument(
+        "--no-reference",
+        dest="reference",
+        action="store_false",
+        help="skip the out-of-the-box DRF ListAPIView measured for reference",
+    )
     return parser.parse_args()
 
 
@@ -256,25 +262,31 @@ def main() -> None:
         query = f"region={info['region']}&status={info['status']}"
         ours = f"/api/v1/accounts/?page_size=50&{query}&ordering=-ttm_revenue"
         bare = f"/bench/bare-accounts/?{query}"
+        default = f"/bench/drf-default-accounts/?page_size=50&{query}&ordering=-ttm_revenue"
         headers = {"Authorization": f"Token {info['token']}"}
 
         # Same rows, same order: otherwise the comparison means nothing.
         conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
         status_ours, body_ours = get(conn, ours, headers)
         status_bare, body_bare = get(conn, bare, {})
+        status_default, body_default = get(conn, default, headers)
         conn.close()
-        assert status_ours == 200 and status_bare == 200, (status_ours, status_bare)
+        assert (status_ours, status_bare, status_default) == (200, 200, 200)
         ids_ours = [row["id"] for row in json.loads(body_ours)["results"]]
         ids_bare = [row["id"] for row in json.loads(body_bare)]
-        assert ids_ours == ids_bare and len(ids_ours) == 50, "the two views disagree"
+        assert ids_ours == ids_bare and len(ids_ours) == 50, "the views disagree"
+        assert json.loads(body_default)["results"] == json.loads(body_ours)["results"]
 
-        for path, hdrs in ((ours, headers), (bare, {})):  # warm both (connections, caches)
+        targets = {"ours": (ours, headers), "bare": (bare, {})}
+        if args.reference:
+            targets["drf_default"] = (default, headers)
+        for path, hdrs in targets.values():  # warm up (connections, caches)
             load(args.port, path, hdrs, 1.0, args.concurrency)
         slice_s = args.duration / args.slices
-        results: dict[str, list[dict]] = {"ours": [], "bare": []}
+        results: dict[str, list[dict]] = {name: [] for name in targets}
         for _ in range(args.slices):
-            results["ours"].append(load(args.port, ours, headers, slice_s, args.concurrency))
-            results["bare"].append(load(args.port, bare, {}, slice_s, args.concurrency))
+            for name, (path, hdrs) in targets.items():
+                results[name].append(load(args.port, path, hdrs, slice_s, args.concurrency))
     finally:
         if server is not None:
             server.terminate()
@@ -291,14 +303,17 @@ def main() -> None:
     ratio = round(figures["ours"]["rps"] / figures["bare"]["rps"], 3)
     print(f"GET {ours}")
     print(f"GET {bare}  (bare Django view, same 50 rows)")
+    if "drf_default" in figures:
+        print(f"GET {default}  (out-of-the-box DRF ListAPIView, same rows, for reference)")
     print(
         f"{N_ACCOUNTS} accounts, concurrency {args.concurrency}, {args.duration:g} s per side, "
-        f"gunicorn {args.workers} workers × {args.threads} threads"
+        f"gunicorn {args.workers} {args.worker_class} workers"
+        + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
     )
-    for name in ("ours", "bare"):
+    for name in figures:
         f = figures[name]
         print(
-            f"{name:5} {f['rps']:8.1f} req/s   p50 {f['p50_ms']:6.2f} ms   "
+            f"{name:11} {f['rps']:8.1f} req/s   p50 {f['p50_ms']:6.2f} ms   "
             f"p99 {f['p99_ms']:6.2f} ms   errors {f['errors']}"
         )
     target_met = ratio >= 0.6 and figures["ours"]["p99_ms"] < 100 and not figures["ours"]["errors"]
@@ -315,6 +330,7 @@ def main() -> None:
                 "duration_s": args.duration,
                 "ours": figures["ours"],
                 "bare": figures["bare"],
+                **({"drf_default": figures["drf_default"]} if "drf_default" in figures else {}),
                 "ratio": ratio,
                 "target_met": target_met,
             }
