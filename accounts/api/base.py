@@ -72,8 +72,20 @@ class KamFilterSet(df.FilterSet):
         form_class = cls.__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = _SharedFields(form_class.base_fields)
             cls._form_class = form_class  # a benign race: two threads build equal classes
         return form_class
+
+
+class _SharedFields(dict):
+    """A form's base fields that each form instance shares instead of deep-copying.
+
+    Django copies a form's fields per instance so a view may tweak them; filter forms never
+    do, and their fields keep no state between `clean()` calls.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        return dict(self)
 
 
 class StableOrderingFilter(filters.OrderingFilter):
