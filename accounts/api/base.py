@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import django_filters as df
@@ -20,6 +21,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, permissions, serializers, viewsets
+
+from accounts.services import account_record_delete
 
 from .pagination import WindowCountPagination
 
@@ -141,8 +144,9 @@ class KamModelSerializer(serializers.ModelSerializer):
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
     """Reads from `selector(user=…)`, writes through `create_object`/`update_object`/
-    `delete_object` (which call services). After a write the object is re-read through
-    the selector, so the answer has the same shape (and annotations) as a GET."""
+    `delete_object`, which call services (deleting defaults to the account's rule). After
+    a write the object is re-read through the selector, so the answer has the same shape
+    (and annotations) as a GET."""
 
     selector: Callable[..., QuerySet]
     permission_classes = [RolePermission]
@@ -160,8 +164,12 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     def update_object(self, instance: Model, data: dict[str, Any]) -> Model:
         raise NotImplementedError
 
+    # Records that hang under an account are deleted by whoever may change that account.
+    account_path = "account"
+
     def delete_object(self, instance: Model) -> None:
-        raise NotImplementedError
+        account = attrgetter(self.account_path)(instance)
+        account_record_delete(user=self.request.user, record=instance, account=account)
 
     # --- DRF plumbing ---------------------------------------------------------------------
     def _reread(self, obj: Model) -> Model:

@@ -86,11 +86,6 @@ class ContactViewSet(ServiceModelViewSet):
     def update_object(self, instance, data):
         return services.contact_update(user=self.request.user, contact=instance, **data)
 
-    def delete_object(self, instance) -> None:
-        services.account_record_delete(
-            user=self.request.user, record=instance, account=instance.account
-        )
-
 
 class InteractionViewSet(ServiceModelViewSet):
     """Meetings, calls, visits… logged against an account, with who was there."""
@@ -107,11 +102,6 @@ class InteractionViewSet(ServiceModelViewSet):
 
     def update_object(self, instance, data):
         return services.interaction_update(user=self.request.user, interaction=instance, **data)
-
-    def delete_object(self, instance) -> None:
-        services.account_record_delete(
-            user=self.request.user, record=instance, account=instance.account
-        )
 
 
 class DistributorViewSet(ServiceModelViewSet):
@@ -157,11 +147,6 @@ class DistributorLinkViewSet(ServiceModelViewSet):
             **data,
         )
 
-    def delete_object(self, instance) -> None:
-        services.account_record_delete(
-            user=self.request.user, record=instance, account=instance.account
-        )
-
 
 class EventViewSet(ServiceModelViewSet):
     """Conferences, presentations, exhibitions: the accounts concerned, who was invited/came."""
@@ -205,11 +190,6 @@ class SurveyViewSet(ServiceModelViewSet):
 
     def update_object(self, instance, data):
         return services.survey_update(user=self.request.user, survey=instance, **data)
-
-    def delete_object(self, instance) -> None:
-        services.account_record_delete(
-            user=self.request.user, record=instance, account=instance.account
-        )
 
 
 class _ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from accounts.api.base import ServiceModelViewSet
-from accounts.services import account_record_delete
 from plans import selectors, services
 
 from . import filters, serializers
@@ -25,9 +24,6 @@ class AccountPlanViewSet(ServiceModelViewSet):
     def update_object(self, instance, data):
         return services.account_plan_update(user=self.request.user, plan=instance, **data)
 
-    def delete_object(self, instance) -> None:
-        account_record_delete(user=self.request.user, record=instance, account=instance.account)
-
 
 class ObjectiveViewSet(ServiceModelViewSet):
     selector = staticmethod(selectors.objective_list)
@@ -45,10 +41,7 @@ class ObjectiveViewSet(ServiceModelViewSet):
             user=self.request.user, plan=instance.plan, objective=instance, **data
         )
 
-    def delete_object(self, instance) -> None:
-        account_record_delete(
-            user=self.request.user, record=instance, account=instance.plan.account
-        )
+    account_path = "plan.account"
 
 
 class ActionViewSet(ServiceModelViewSet):
@@ -69,10 +62,7 @@ class ActionViewSet(ServiceModelViewSet):
             user=self.request.user, plan=instance.plan, action=instance, **data
         )
 
-    def delete_object(self, instance) -> None:
-        account_record_delete(
-            user=self.request.user, record=instance, account=instance.plan.account
-        )
+    account_path = "plan.account"
 
 
 class TenderViewSet(ServiceModelViewSet):
@@ -96,6 +86,3 @@ class TenderViewSet(ServiceModelViewSet):
 
     def update_object(self, instance, data):
         return services.tender_update(user=self.request.user, tender=instance, **data)
-
-    def delete_object(self, instance) -> None:
-        account_record_delete(user=self.request.user, record=instance, account=instance.account)

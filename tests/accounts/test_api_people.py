@@ -97,3 +97,10 @@ def test_user_picker_shows_colleagues_on_shared_accounts_and_heads(
     assert "erp" not in head_sees
     kams = api_client_for(head_user).get("/api/v1/users/?role=kam").json()["results"]
     assert all(u["role"] == "kam" for u in kams)
+
+
+@pytest.mark.parametrize("path", ["accounts", "contacts", "plans", "tenders", "events"])
+def test_options_describes_the_endpoint(path, kam_user, api_client_for):
+    response = api_client_for(kam_user).options(f"/api/v1/{path}/")
+    assert response.status_code == 200
+    assert "actions" in response.json()  # the fields a POST accepts
