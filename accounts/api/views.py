@@ -14,9 +14,10 @@ from accounts.models import Account, Contact, Industry, Region
 
 from . import filters, serializers
 from .base import RolePermission, ServiceModelViewSet
+from .history import HistoryMixin
 
 
-class AccountViewSet(ServiceModelViewSet):
+class AccountViewSet(HistoryMixin, ServiceModelViewSet):
     """Accounts the user may see. KAMs change their own; heads assign `owner` and `team`;
     the integration user reads only."""
 
@@ -70,7 +71,7 @@ class AccountViewSet(ServiceModelViewSet):
         services.account_delete(user=self.request.user, account=instance)
 
 
-class ContactViewSet(ServiceModelViewSet):
+class ContactViewSet(HistoryMixin, ServiceModelViewSet):
     """The client's people: the org chart (`reports_to`), decision roles, influence."""
 
     selector = staticmethod(selectors.contact_list)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from accounts.api.base import ServiceModelViewSet
+from accounts.api.history import HistoryMixin
 from plans import selectors, services
 
 from . import filters, serializers
 
 
-class AccountPlanViewSet(ServiceModelViewSet):
+class AccountPlanViewSet(HistoryMixin, ServiceModelViewSet):
     """Account plans, each read with its objectives, actions and completeness."""
 
     selector = staticmethod(selectors.account_plan_list)
@@ -25,7 +26,7 @@ class AccountPlanViewSet(ServiceModelViewSet):
         return services.account_plan_update(user=self.request.user, plan=instance, **data)
 
 
-class ObjectiveViewSet(ServiceModelViewSet):
+class ObjectiveViewSet(HistoryMixin, ServiceModelViewSet):
     selector = staticmethod(selectors.objective_list)
     serializer_class = serializers.ObjectiveSerializer
     filterset_class = filters.ObjectiveFilter
@@ -44,7 +45,7 @@ class ObjectiveViewSet(ServiceModelViewSet):
     account_path = "plan.account"
 
 
-class ActionViewSet(ServiceModelViewSet):
+class ActionViewSet(HistoryMixin, ServiceModelViewSet):
     """Plan actions; `status: done` stamps `completed_at`."""
 
     selector = staticmethod(selectors.action_list)
@@ -65,7 +66,7 @@ class ActionViewSet(ServiceModelViewSet):
     account_path = "plan.account"
 
 
-class TenderViewSet(ServiceModelViewSet):
+class TenderViewSet(HistoryMixin, ServiceModelViewSet):
     """Tenders through their stages; won or lost needs `outcome_reason`."""
 
     selector = staticmethod(selectors.tender_list)
