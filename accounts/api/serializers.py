@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -158,6 +159,16 @@ ACCOUNT_ROW = {
 _INSTANCE_COLUMNS = [column for column in ACCOUNT_ROW.values() if "__" not in column]
 _MONEY = serializers.DecimalField(max_digits=16, decimal_places=2)
 _MONEY_FIELDS = ("potential_annual", "ttm_revenue")
+
+
+def _money(value: Decimal) -> str:
+    # Column values already have two places (numeric(16, 2)): print them as they are;
+    # anything else (SQLite may drop trailing zeros) goes through DRF's quantizing.
+    if value.as_tuple().exponent == -2:
+        return format(value, "f")
+    return _MONEY.to_representation(value)
+
+
 _DATETIME_FIELDS = ("created_at", "updated_at")
 
 
@@ -175,7 +186,7 @@ def account_representation(row: Mapping, team: list[str], tz=None) -> dict:
     data = {name: row[column] for name, column in ACCOUNT_ROW.items()}
     for name in _MONEY_FIELDS:
         if data[name] is not None:
-            data[name] = _MONEY.to_representation(data[name])
+            data[name] = _money(data[name])
     for name in _DATETIME_FIELDS:
         data[name] = _iso(data[name], tz)
     data["team"] = team

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -15,6 +16,13 @@ from accounts.models import Account, Contact, Industry, Region
 from . import filters, serializers
 from .base import RolePermission, ServiceModelViewSet
 from .history import HistoryMixin
+
+
+@functools.cache
+def _team_array() -> ArraySubquery:
+    # Built once: expressions are copied when a query resolves them, so sharing is safe.
+    members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
+    return ArraySubquery(members.order_by("user__username").values("user__username"))
 
 
 class AccountViewSet(HistoryMixin, ServiceModelViewSet):
@@ -46,12 +54,7 @@ class AccountViewSet(HistoryMixin, ServiceModelViewSet):
             # Plain rows for the hot list (see AccountListSerializer); filters, search and
             # ordering compose on them as on any queryset. On PostgreSQL the team rides
             # along as an array (evaluated for the page's rows only, after the LIMIT).
-            team = {}
-            if connection.vendor == "postgresql":
-                members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
-                team["team_usernames"] = ArraySubquery(
-                    members.order_by("user__username").values("user__username")
-                )
+            team = {"team_usernames": _team_array()} if connection.vendor == "postgresql" else {}
             return qs.values(*serializers.ACCOUNT_ROW.values(), **team)
         return qs.select_related("owner")
 

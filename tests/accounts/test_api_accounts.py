@@ -208,3 +208,26 @@ def test_pages_carry_total_and_links(kam_user, api_client_for):
     assert client.get(URL, {"page_size": 2, "page": 3}).status_code == 404
     empty = client.get(URL, {"external_id": "nope"}).json()
     assert empty["count"] == 0 and empty["results"] == []
+
+
+def test_range_and_boolean_filters_and_their_errors(head_user, api_client_for):
+    from django.utils import timezone
+
+    old = AccountFactory(external_id="OLD", is_key=True)
+    Account.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timezone.timedelta(days=9))
+    AccountFactory(external_id="NEW", ttm_revenue=Decimal("500"))
+    client = api_client_for(head_user)
+    since = (timezone.now() - timezone.timedelta(days=1)).isoformat()
+
+    def ids(params):
+        response = client.get(URL, params)
+        assert response.status_code == 200, response.content
+        return [r["external_id"] for r in response.json()["results"]]
+
+    assert ids({"updated_at_after": since}) == ["NEW"]
+    assert ids({"updated_at_before": since}) == ["OLD"]
+    assert ids({"is_key": "true"}) == ["OLD"]
+    assert ids({"ttm_revenue_min": "100"}) == ["NEW"]
+    bad = client.get(URL, {"updated_at_after": "soon", "ttm_revenue_min": "lots"})
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"updated_at", "ttm_revenue_min"}
