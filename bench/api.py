@@ -9,7 +9,7 @@ migrates it, seeds 10 000 accounts, serves the app with gunicorn on 127.0.0.1 an
 same 50 rows with `JsonResponse(list(qs.values(...)))`, served by the same gunicorn.
 
 Each side gets 10 s of load. The machine is shared, so the two are measured in alternating
-slices (ours 2 s, bare 2 s, … five times each) rather than one block after the other: a
+slices (ours 1 s, bare 1 s, … ten times each) rather than one block after the other: a
 noisy neighbour then slows both alike and the ratio stays honest.
 
 The last line of output is one JSON object with the figures, including "ratio" (ours/bare
@@ -41,7 +41,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8101)))
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per side")
-    parser.add_argument("--slices", type=int, default=5, help="alternating slices per side")
+    parser.add_argument("--slices", type=int, default=10, help="alternating slices per side")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
@@ -220,6 +220,19 @@ def load(port: int, path: str, headers: dict, seconds: float, concurrency: int) 
     return {"latencies": latencies, "errors": errors[0], "elapsed": time.perf_counter() - began}
 
 
+def server_cpu_s(server: subprocess.Popen) -> float | None:
+    """CPU seconds used so far by gunicorn's workers (Linux /proc; None elsewhere)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        total = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def summarise(slices: list[dict]) -> dict:
     latencies = sorted(x for s in slices for x in s["latencies"])
     elapsed = sum(s["elapsed"] for s in slices)
@@ -227,8 +240,11 @@ def summarise(slices: list[dict]) -> dict:
     def pct(p: float) -> float:
         return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
 
+    cpu = [s.get("cpu_s") for s in slices]
+    cpu_ms = round(sum(cpu) / len(latencies) * 1000, 2) if None not in cpu and latencies else None
     return {
         "requests": len(latencies),
+        "server_cpu_ms_per_request": cpu_ms,
         "errors": sum(s["errors"] for s in slices),
         "rps": round(len(latencies) / elapsed, 1),
         "p50_ms": pct(0.50),
@@ -286,7 +302,11 @@ def main() -> None:
         results: dict[str, list[dict]] = {name: [] for name in targets}
         for _ in range(args.slices):
             for name, (path, hdrs) in targets.items():
-                results[name].append(load(args.port, path, hdrs, slice_s, args.concurrency))
+                before = server_cpu_s(server)
+                result = load(args.port, path, hdrs, slice_s, args.concurrency)
+                after = server_cpu_s(server)
+                result["cpu_s"] = None if None in (before, after) else after - before
+                results[name].append(result)
     finally:
         if server is not None:
             server.terminate()
@@ -314,7 +334,8 @@ def main() -> None:
         f = figures[name]
         print(
             f"{name:11} {f['rps']:8.1f} req/s   p50 {f['p50_ms']:6.2f} ms   "
-            f"p99 {f['p99_ms']:6.2f} ms   errors {f['errors']}"
+            f"p99 {f['p99_ms']:6.2f} ms   errors {f['errors']}   "
+            f"server CPU {f['server_cpu_ms_per_request']} ms/request"
         )
     target_met = ratio >= 0.6 and figures["ours"]["p99_ms"] < 100 and not figures["ours"]["errors"]
     print(

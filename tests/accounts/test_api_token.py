@@ -68,3 +68,22 @@ def test_unknown_role_is_refused():
     with pytest.raises(CommandError):
         call_command("issue_api_token", "x", "--role", "king", stdout=StringIO())
     assert not User.objects.filter(username="x").exists()
+
+
+def test_inactive_or_unknown_token_is_401_and_request_auth_is_the_token(api_client_for):
+    user = UserFactory(username="gone", role="head")
+    client = api_client_for(user)
+    response = client.get("/api/v1/accounts/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == user
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get("/api/v1/accounts/").status_code == 401
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert stranger.get("/api/v1/accounts/").status_code == 401
+    assert APIClient().get("/api/v1/accounts/").status_code == 401
+
+
+def test_session_login_still_works_for_the_browser(client, kam_user):
+    client.force_login(kam_user)
+    assert client.get("/api/v1/accounts/").status_code == 200
