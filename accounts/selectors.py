@@ -25,9 +25,12 @@ def _team_membership(user: User) -> Exists:
     return Exists(Account.team.through.objects.filter(account_id=OuterRef("pk"), user_id=user.pk))
 
 
-def account_scope(*, user: User) -> QuerySet[Account]:
-    """Every account the user may see (no ordering or joins: compose on top of it)."""
-    qs = Account.objects.all()
+def account_scope(*, user: User, queryset: QuerySet[Account] | None = None) -> QuerySet[Account]:
+    """Every account the user may see (no ordering or joins: compose on top of it).
+
+    `queryset` is an optional base to scope (say, a prepared `.values()` for a hot list).
+    """
+    qs = Account.objects.all() if queryset is None else queryset.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.sees_all_accounts:

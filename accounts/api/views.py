@@ -19,10 +19,17 @@ from .history import HistoryMixin
 
 
 @functools.cache
-def _team_array() -> ArraySubquery:
-    # Built once: expressions are copied when a query resolves them, so sharing is safe.
-    members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
-    return ArraySubquery(members.order_by("user__username").values("user__username"))
+def _account_rows() -> QuerySet:
+    """Plain rows for the hot list (see AccountListSerializer), prepared once and cloned per
+    request (never evaluated itself); filters, search and ordering compose on the clones.
+    On PostgreSQL the team rides along as an array, evaluated for the page's rows only."""
+    team = {}
+    if connection.vendor == "postgresql":
+        members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
+        team["team_usernames"] = ArraySubquery(
+            members.order_by("user__username").values("user__username")
+        )
+    return Account.objects.values(*serializers.ACCOUNT_ROW.values(), **team)
 
 
 class AccountViewSet(HistoryMixin, ServiceModelViewSet):
@@ -49,14 +56,9 @@ class AccountViewSet(HistoryMixin, ServiceModelViewSet):
     integration_can_read = True
 
     def get_queryset(self) -> QuerySet[Account]:
-        qs = selectors.account_scope(user=self.request.user)
         if self.action == "list":
-            # Plain rows for the hot list (see AccountListSerializer); filters, search and
-            # ordering compose on them as on any queryset. On PostgreSQL the team rides
-            # along as an array (evaluated for the page's rows only, after the LIMIT).
-            team = {"team_usernames": _team_array()} if connection.vendor == "postgresql" else {}
-            return qs.values(*serializers.ACCOUNT_ROW.values(), **team)
-        return qs.select_related("owner")
+            return selectors.account_scope(user=self.request.user, queryset=_account_rows())
+        return selectors.account_scope(user=self.request.user).select_related("owner")
 
     def create_object(self, data: dict[str, Any]) -> Account:
         return services.account_create(user=self.request.user, **data)
