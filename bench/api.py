@@ -6,7 +6,9 @@ Needs DATABASE_URL pointing at a PostgreSQL server. The script creates its own d
 migrates it, seeds 10 000 accounts, serves the app with gunicorn on 127.0.0.1 and measures
 `GET /api/v1/accounts/?page_size=50` with a filter (region, status) and an ordering
 (-ttm_revenue) at concurrency 8, next to a bare view (bench/api_urls.py) that returns the
-same 50 rows with `JsonResponse(list(qs.values(...)))`, served by the same gunicorn.
+same 50 rows with `JsonResponse(list(qs.values(...)))`, served by the same gunicorn; and,
+for reference, DRF's out-of-the-box ListAPIView over the same rows (`--no-reference` skips
+it). Next to throughput and latency it reports the gunicorn workers' CPU per request.
 
 Each side gets 10 s of load. The machine is shared, so the two are measured in alternating
 slices (ours 1 s, bare 1 s, … ten times each) rather than one block after the other: a
