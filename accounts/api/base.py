@@ -184,7 +184,8 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     # --- DRF plumbing ---------------------------------------------------------------------
     def _reread(self, obj: Model) -> Model:
-        return self.get_queryset().get(pk=obj.pk)
+        # A write may take the object out of the caller's sight; then answer with it as saved.
+        return self.get_queryset().filter(pk=obj.pk).first() or obj
 
     def perform_create(self, serializer) -> None:
         try:
