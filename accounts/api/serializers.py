@@ -183,13 +183,15 @@ def account_representation(row: Mapping, team: list[str], tz=None) -> dict:
     endpoint (ERP syncs, pickers, pages), where DRF's per-field machinery cost ~1 ms a row;
     typed values keep DRF's formatting, so the shape is the same (a test pins it)."""
     tz = tz or timezone.get_current_timezone()
-    data = {name: row[column] for name, column in ACCOUNT_ROW.items()}
+    data = {
+        name: team if name == "team" else row[ACCOUNT_ROW[name]]
+        for name in AccountSerializer.Meta.fields  # the declared order, as DRF would give
+    }
     for name in _MONEY_FIELDS:
         if data[name] is not None:
             data[name] = _money(data[name])
     for name in _DATETIME_FIELDS:
         data[name] = _iso(data[name], tz)
-    data["team"] = team
     return data
 
 
