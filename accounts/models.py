@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -316,6 +317,13 @@ class Interaction(TimeStamped):
         label = self.subject or self.summary[:40]
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}: {label}"
 
+    def clean(self) -> None:
+        super().clean()
+        # Checked here (not only in the service) so edits and the admin keep the rule too.
+        due, occurred_at = self.next_step_due, self.occurred_at
+        if due and occurred_at and due < timezone.localtime(occurred_at).date():
+            raise ValidationError({"next_step_due": _("The next step is due before the meeting.")})
+
 
 class Distributor(TimeStamped):
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
@@ -401,6 +409,12 @@ class DistributorLink(TimeStamped):
     def __str__(self) -> str:
         return f"{self.distributor} → {self.account}"
 
+    def clean(self) -> None:
+        super().clean()
+        # The check constraint backs this up; here the error names the field.
+        if self.since and self.until and self.until < self.since:
+            raise ValidationError({"until": _("The link ends before it starts.")})
+
 
 class Event(TimeStamped):
     class Kind(models.TextChoices):
@@ -447,6 +461,11 @@ class Event(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The event ends before it starts.")})
 
 
 class Survey(TimeStamped):

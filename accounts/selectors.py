@@ -27,9 +27,12 @@ def _team_membership(user: User) -> Q:
     return Q(pk__in=Account.team.through.objects.filter(user_id=user.pk).values("account_id"))
 
 
-def account_scope(*, user: User) -> QuerySet[Account]:
-    """Every account the user may see (no ordering or joins: compose on top of it)."""
-    qs = Account.objects.all()
+def account_scope(*, user: User, queryset: QuerySet[Account] | None = None) -> QuerySet[Account]:
+    """Every account the user may see (no ordering or joins: compose on top of it).
+
+    `queryset` is an optional base to scope (say, a prepared `.values()` for a hot list).
+    """
+    qs = Account.objects.all() if queryset is None else queryset.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.sees_all_accounts:
@@ -107,3 +110,46 @@ def event_list(*, user: User) -> QuerySet[Event]:
     )
     any_account = Event.accounts.through.objects.filter(event_id=OuterRef("pk"))
     return qs.filter(Exists(visible) | ~Exists(any_account) | Q(organizer_id=user.pk))
+
+
+def user_list(*, user: User) -> QuerySet[User]:
+    """People a user may pick (owners, teams, action owners) and see named in the API.
+
+    Heads and admins see every active person; a KAM sees themself, the sales heads and
+    the colleagues who share one of their accounts; the ERP user sees only itself.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    qs = User.objects.filter(is_active=True)
+    if user.is_admin_role:
+        return qs
+    if user.is_integration:
+        return qs.filter(pk=user.pk)
+    qs = qs.exclude(role=User.Role.INTEGRATION)
+    if user.is_head_or_admin:
+        return qs
+    visible = account_ids_in_scope(user=user)
+    owns = Exists(Account.objects.filter(owner_id=OuterRef("pk"), pk__in=visible))
+    on_team = Exists(
+        Account.team.through.objects.filter(user_id=OuterRef("pk"), account_id__in=visible)
+    )
+    return qs.filter(Q(pk=user.pk) | Q(role=User.Role.HEAD) | owns | on_team)
+
+
+def assignable_user_list() -> QuerySet[User]:
+    """Who may own an account or sit on its team: active KAMs, heads and admins."""
+    return User.objects.filter(
+        is_active=True, role__in=(User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
+    )
+
+
+def user_can_change_event(*, user: User, event: Event) -> bool:
+    """Heads, admins and the organizer; otherwise a KAM who can change all its accounts."""
+    if not user.is_authenticated or user.is_integration:
+        return False
+    if user.is_head_or_admin or event.organizer_id == user.pk:
+        return True
+    account_ids = set(event.accounts.values_list("pk", flat=True))
+    if not account_ids:
+        return False  # a company-wide event belongs to its organizer and the heads
+    return account_scope(user=user).filter(pk__in=account_ids).count() == len(account_ids)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from .models import (
     Survey,
     User,
 )
-from .selectors import user_can_change_account
+from .selectors import user_can_change_account, user_can_change_event
 
 # Fields only a sales head or an admin may change (DESIGN.md, "ERP contract").
 ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
@@ -146,9 +147,6 @@ def interaction_log(
     ensure_can_change_account(user=user, account=account)
     contacts = _check_contacts_of(account, contacts, "contacts")
     occurred_at = occurred_at or timezone.now()
-    due = fields.get("next_step_due")
-    if due and due < timezone.localtime(occurred_at).date():
-        raise ValidationError({"next_step_due": _("The next step is due before the meeting.")})
     interaction = Interaction(
         account=account, author=user, kind=kind, occurred_at=occurred_at, summary=summary
     )
@@ -224,7 +222,65 @@ def event_save(
                     % {"n": ", ".join(strangers)}
                 }
             )
+    if event is not None and not user_can_change_event(user=user, event=event):
+        raise PermissionDenied(_("You cannot change this event."))
     event = event or Event(organizer=user)
     return validated_save(
         event, fields, m2m={"accounts": accounts, "invited": invited, "attended": attended}
     )
+
+
+@transaction.atomic
+def survey_update(*, user: User, survey: Survey, **fields: Any) -> Survey:
+    ensure_can_change_account(user=user, account=survey.account)
+    contact = fields.get("contact")
+    if contact is not None:
+        _check_contacts_of(survey.account, [contact], "contact")
+    return validated_save(survey, fields)
+
+
+@transaction.atomic
+def distributor_save(
+    *, user: User, distributor: Distributor | None = None, **fields: Any
+) -> Distributor:
+    """Distributors are company master data (mostly from the ERP): heads and admins edit."""
+    if not user.is_authenticated or not user.is_head_or_admin:
+        raise PermissionDenied(_("Only a sales head can change distributors."))
+    return validated_save(distributor or Distributor(), fields)
+
+
+def _delete(instance, *, refused: str) -> None:
+    try:
+        instance.delete()
+    except ProtectedError as exc:
+        # Revenue lines from the ERP keep their account and distributor: refuse clearly.
+        raise ValidationError(refused) from exc
+
+
+@transaction.atomic
+def account_delete(*, user: User, account: Account) -> None:
+    """Only heads and admins delete accounts; an account with revenue cannot go."""
+    if not user.is_authenticated or not user.is_head_or_admin:
+        raise PermissionDenied(_("Only a sales head can delete accounts."))
+    _delete(account, refused=_("The account has revenue lines; mark it lost instead."))
+
+
+@transaction.atomic
+def account_record_delete(*, user: User, record, account: Account) -> None:
+    """Delete something that hangs under an account (contact, plan, tender…) if allowed."""
+    ensure_can_change_account(user=user, account=account)
+    record.delete()
+
+
+@transaction.atomic
+def event_delete(*, user: User, event: Event) -> None:
+    if not user_can_change_event(user=user, event=event):
+        raise PermissionDenied(_("You cannot change this event."))
+    event.delete()
+
+
+@transaction.atomic
+def distributor_delete(*, user: User, distributor: Distributor) -> None:
+    if not user.is_authenticated or not user.is_head_or_admin:
+        raise PermissionDenied(_("Only a sales head can change distributors."))
+    _delete(distributor, refused=_("The distributor has revenue lines; it cannot be deleted."))

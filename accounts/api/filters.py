@@ -1,0 +1,116 @@
+"""Query-string filters of the accounts API (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters as df
+
+from accounts.api.base import KamFilterSet
+from accounts.models import (
+    Account,
+    Contact,
+    Distributor,
+    DistributorLink,
+    Event,
+    Interaction,
+    Survey,
+    User,
+)
+
+
+class AccountFilter(KamFilterSet):
+    external_id = df.CharFilter()
+    owner = df.CharFilter(field_name="owner__username", help_text="Owner's username")
+    team = df.CharFilter(field_name="team__username", help_text="A team member's username")
+    region = df.NumberFilter(field_name="region_id")
+    region_code = df.CharFilter(field_name="region__code")
+    industry = df.NumberFilter(field_name="industry_id")
+    parent = df.NumberFilter(field_name="parent_id")
+    status = df.MultipleChoiceFilter(choices=Account.Status.choices, distinct=False)
+    tier = df.MultipleChoiceFilter(choices=Account.Tier.choices, distinct=False)
+    is_key = df.BooleanFilter()
+    strategic = df.BooleanFilter()
+    ttm_revenue_min = df.NumberFilter(field_name="ttm_revenue", lookup_expr="gte")
+    ttm_revenue_max = df.NumberFilter(field_name="ttm_revenue", lookup_expr="lte")
+    updated_at = df.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = Account
+        fields: list[str] = []
+
+
+class ContactFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="account_id")
+    reports_to = df.NumberFilter(field_name="reports_to_id")
+    decision_role = df.MultipleChoiceFilter(choices=Contact.DecisionRole.choices, distinct=False)
+    attitude = df.MultipleChoiceFilter(choices=Contact.Attitude.choices, distinct=False)
+    is_primary = df.BooleanFilter()
+    influence_min = df.NumberFilter(field_name="influence", lookup_expr="gte")
+    owner = df.CharFilter(field_name="account__owner__username", help_text="Account owner")
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+
+class InteractionFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="account_id")
+    author = df.CharFilter(field_name="author__username")
+    contact = df.NumberFilter(field_name="contacts", distinct=True)
+    kind = df.MultipleChoiceFilter(choices=Interaction.Kind.choices, distinct=False)
+    sentiment = df.MultipleChoiceFilter(choices=Interaction.Sentiment.choices, distinct=False)
+    occurred_at = df.IsoDateTimeFromToRangeFilter()
+    next_step_due = df.DateFromToRangeFilter()
+
+    class Meta:
+        model = Interaction
+        fields: list[str] = []
+
+
+class DistributorFilter(KamFilterSet):
+    external_id = df.CharFilter()
+    region = df.NumberFilter(field_name="region_id")
+
+    class Meta:
+        model = Distributor
+        fields: list[str] = []
+
+
+class DistributorLinkFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="account_id")
+    distributor = df.NumberFilter(field_name="distributor_id")
+    role = df.MultipleChoiceFilter(choices=DistributorLink.Role.choices, distinct=False)
+    status = df.MultipleChoiceFilter(choices=DistributorLink.Status.choices, distinct=False)
+
+    class Meta:
+        model = DistributorLink
+        fields: list[str] = []
+
+
+class EventFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="accounts", distinct=True)
+    kind = df.MultipleChoiceFilter(choices=Event.Kind.choices, distinct=False)
+    organizer = df.CharFilter(field_name="organizer__username")
+    starts_on = df.DateFromToRangeFilter()
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+
+
+class SurveyFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="account_id")
+    contact = df.NumberFilter(field_name="contact_id")
+    date = df.DateFromToRangeFilter()
+    nps_max = df.NumberFilter(field_name="nps", lookup_expr="lte")
+
+    class Meta:
+        model = Survey
+        fields: list[str] = []
+
+
+class UserFilter(KamFilterSet):
+    role = df.MultipleChoiceFilter(choices=User.Role.choices, distinct=False)
+
+    class Meta:
+        model = User
+        fields: list[str] = []

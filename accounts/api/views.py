@@ -1,0 +1,239 @@
+"""Viewsets of the accounts API: thin, scoped by the selectors, writing through the services."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet
+from rest_framework import viewsets
+
+from accounts import selectors, services
+from accounts.models import Account, Contact, Industry, Region
+
+from . import filters, serializers
+from .base import RolePermission, ServiceModelViewSet
+from .history import HistoryMixin
+
+
+@functools.cache
+def _account_rows() -> QuerySet:
+    """Plain rows for the hot list (see AccountListSerializer), prepared once and cloned per
+    request (never evaluated itself); filters, search and ordering compose on the clones.
+    On PostgreSQL the team rides along as an array, evaluated for the page's rows only."""
+    team = {}
+    if connection.vendor == "postgresql":
+        members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
+        team["team_usernames"] = ArraySubquery(
+            members.order_by("user__username").values("user__username")
+        )
+    return Account.objects.values(*serializers.ACCOUNT_ROW.values(), **team)
+
+
+class AccountViewSet(HistoryMixin, ServiceModelViewSet):
+    """Accounts the user may see. KAMs change their own; heads assign `owner` and `team`;
+    the integration user reads only."""
+
+    serializer_class = serializers.AccountSerializer
+    filterset_class = filters.AccountFilter
+    search_fields = ["name", "legal_name", "external_id", "tax_id"]
+    ordering_fields = [
+        "name",
+        "external_id",
+        "status",
+        "tier",
+        "ttm_revenue",
+        "ttm_share",
+        "ttm_growth",
+        "ttm_penetration",
+        "potential_annual",
+        "created_at",
+        "updated_at",
+    ]
+    ordering = ["name"]
+    integration_can_read = True
+
+    def get_queryset(self) -> QuerySet[Account]:
+        if self.action == "list":
+            return selectors.account_scope(user=self.request.user, queryset=_account_rows())
+        return selectors.account_scope(user=self.request.user).select_related("owner")
+
+    def create_object(self, data: dict[str, Any]) -> Account:
+        return services.account_create(user=self.request.user, **data)
+
+    def update_object(self, instance: Account, data: dict[str, Any]) -> Account:
+        # A full PUT repeats the owner and team as they are: only real changes are
+        # assignments (which only heads and admins may make).
+        if "owner" in data and data["owner"] == instance.owner:
+            del data["owner"]
+        if "team" in data and {u.pk for u in data["team"]} == {u.pk for u in instance.team.all()}:
+            del data["team"]
+        return services.account_update(user=self.request.user, account=instance, **data)
+
+    def delete_object(self, instance: Account) -> None:
+        services.account_delete(user=self.request.user, account=instance)
+
+
+class ContactViewSet(HistoryMixin, ServiceModelViewSet):
+    """The client's people: the org chart (`reports_to`), decision roles, influence."""
+
+    selector = staticmethod(selectors.contact_list)
+    serializer_class = serializers.ContactSerializer
+    filterset_class = filters.ContactFilter
+    search_fields = ["name", "position", "department", "email"]
+    ordering_fields = ["name", "influence", "decision_role", "created_at", "last_interaction_at"]
+    ordering = ["name"]
+
+    def create_object(self, data: dict[str, Any]) -> Contact:
+        return services.contact_create(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.contact_update(user=self.request.user, contact=instance, **data)
+
+
+class InteractionViewSet(ServiceModelViewSet):
+    """Meetings, calls, visits… logged against an account, with who was there."""
+
+    selector = staticmethod(selectors.interaction_list)
+    serializer_class = serializers.InteractionSerializer
+    filterset_class = filters.InteractionFilter
+    search_fields = ["subject", "summary", "outcome"]
+    ordering_fields = ["occurred_at", "next_step_due", "created_at"]
+    ordering = ["-occurred_at"]
+
+    def create_object(self, data):
+        return services.interaction_log(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.interaction_update(user=self.request.user, interaction=instance, **data)
+
+
+class DistributorViewSet(ServiceModelViewSet):
+    """Company master data: everyone reads, heads and admins (and the ERP import) write."""
+
+    selector = staticmethod(selectors.distributor_list)
+    serializer_class = serializers.DistributorSerializer
+    filterset_class = filters.DistributorFilter
+    search_fields = ["name", "external_id"]
+    ordering_fields = ["name", "external_id", "created_at"]
+    ordering = ["name"]
+    integration_can_read = True
+
+    def create_object(self, data):
+        return services.distributor_save(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.distributor_save(user=self.request.user, distributor=instance, **data)
+
+    def delete_object(self, instance) -> None:
+        services.distributor_delete(user=self.request.user, distributor=instance)
+
+
+class DistributorLinkViewSet(ServiceModelViewSet):
+    """Which distributor serves which account, in what role and share."""
+
+    selector = staticmethod(selectors.distributor_link_list)
+    serializer_class = serializers.DistributorLinkSerializer
+    filterset_class = filters.DistributorLinkFilter
+    search_fields = ["distributor__name", "account__name"]
+    ordering_fields = ["since", "until", "share_of_volume", "created_at"]
+    ordering = ["account__name", "distributor__name"]
+
+    def create_object(self, data):
+        return services.distributor_link_save(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.distributor_link_save(
+            user=self.request.user,
+            account=instance.account,
+            distributor=instance.distributor,
+            link=instance,
+            **data,
+        )
+
+
+class EventViewSet(ServiceModelViewSet):
+    """Conferences, presentations, exhibitions: the accounts concerned, who was invited/came."""
+
+    serializer_class = serializers.EventSerializer
+    filterset_class = filters.EventFilter
+    search_fields = ["name", "location", "description"]
+    ordering_fields = ["starts_on", "name", "created_at"]
+    ordering = ["-starts_on"]
+
+    def get_queryset(self):
+        return selectors.event_list(user=self.request.user).prefetch_related(
+            "accounts", "invited", "attended"
+        )
+
+    def create_object(self, data):
+        return services.event_save(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        # The service sets the three lists: keep the ones a PATCH leaves out as they are.
+        for name in ("accounts", "invited", "attended"):
+            data.setdefault(name, list(getattr(instance, name).all()))
+        return services.event_save(user=self.request.user, event=instance, **data)
+
+    def delete_object(self, instance) -> None:
+        services.event_delete(user=self.request.user, event=instance)
+
+
+class SurveyViewSet(ServiceModelViewSet):
+    """Needs research: NPS (0–10), satisfaction (1–5), needs and comments."""
+
+    selector = staticmethod(selectors.survey_list)
+    serializer_class = serializers.SurveySerializer
+    filterset_class = filters.SurveyFilter
+    search_fields = ["needs", "comments"]
+    ordering_fields = ["date", "nps", "satisfaction", "created_at"]
+    ordering = ["-date"]
+
+    def create_object(self, data):
+        return services.survey_create(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.survey_update(user=self.request.user, survey=instance, **data)
+
+
+class _ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    authentication_classes = ServiceModelViewSet.authentication_classes
+    permission_classes = [RolePermission]
+    filter_backends = ServiceModelViewSet.filter_backends
+    pagination_class = ServiceModelViewSet.pagination_class
+
+
+class RegionViewSet(_ReadOnlyViewSet):
+    """Sales regions (read-only here; maintained in the admin and by the ERP import)."""
+
+    queryset = Region.objects.all()
+    serializer_class = serializers.RegionSerializer
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+    filterset_fields = ["code"]
+    integration_can_read = True
+
+
+class IndustryViewSet(_ReadOnlyViewSet):
+    queryset = Industry.objects.all()
+    serializer_class = serializers.IndustrySerializer
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "name"]
+    filterset_fields = ["code"]
+    integration_can_read = True
+
+
+class UserViewSet(_ReadOnlyViewSet):
+    """People for pickers: heads see everyone; a KAM their colleagues on shared accounts
+    and the heads."""
+
+    serializer_class = serializers.UserSerializer
+    filterset_class = filters.UserFilter
+    search_fields = ["username", "first_name", "last_name"]
+    ordering_fields = ["username", "last_name"]
+    ordering = ["username"]
+
+    def get_queryset(self):
+        return selectors.user_list(user=self.request.user)

@@ -1,0 +1,75 @@
+"""Django admin for plans: scoped like the API (see accounts.admin), with history."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accounts.admin import SCOPED_CHOICES, ScopedHistoryAdmin, ScopedInline
+
+from . import selectors
+from .models import AccountPlan, Action, Objective, Tender
+
+SCOPED_CHOICES["plan"] = lambda user: selectors.account_plan_list(user=user).order_by()
+SCOPED_CHOICES["objective"] = lambda user: selectors.objective_list(user=user)
+
+
+class ObjectiveInline(ScopedInline):
+    model = Objective
+    fields = ["description", "measure", "target", "current", "due", "status"]
+    show_change_link = True
+
+
+class ActionInline(ScopedInline):
+    model = Action
+    fields = ["description", "objective", "owner", "due", "status"]
+    autocomplete_fields = ["objective", "owner"]
+    show_change_link = True
+
+
+@admin.register(AccountPlan)
+class AccountPlanAdmin(ScopedHistoryAdmin):
+    list_display = ["title", "account", "period_start", "period_end", "owner", "status"]
+    list_filter = ["status"]
+    list_select_related = ["account", "owner"]
+    search_fields = ["title", "account__name"]
+    autocomplete_fields = ["account", "owner"]
+    date_hierarchy = "period_start"
+    inlines = [ObjectiveInline, ActionInline]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(ScopedHistoryAdmin):
+    scope_path = "plan__account"
+    list_display = ["description", "plan", "target", "current", "due", "status"]
+    list_filter = ["status"]
+    list_select_related = ["plan"]
+    search_fields = ["description", "plan__title", "plan__account__name"]
+    autocomplete_fields = ["plan"]
+
+
+@admin.register(Action)
+class ActionAdmin(ScopedHistoryAdmin):
+    scope_path = "plan__account"
+    list_display = ["description", "plan", "owner", "due", "status", "completed_at"]
+    list_filter = ["status"]
+    list_select_related = ["plan", "owner"]
+    search_fields = ["description", "plan__title"]
+    autocomplete_fields = ["plan", "objective", "owner"]
+    date_hierarchy = "due"
+
+
+@admin.register(Tender)
+class TenderAdmin(ScopedHistoryAdmin):
+    list_display = [
+        "title",
+        "account",
+        "stage",
+        "submission_deadline",
+        "estimated_value",
+        "currency",
+    ]
+    list_filter = ["stage", "currency"]
+    list_select_related = ["account"]
+    search_fields = ["title", "reference", "platform", "account__name"]
+    autocomplete_fields = ["account", "objective"]
+    date_hierarchy = "submission_deadline"

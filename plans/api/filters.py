@@ -1,0 +1,67 @@
+"""Query-string filters of the plans API (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters as df
+from django.utils import timezone
+
+from accounts.api.base import KamFilterSet
+from plans.models import AccountPlan, Action, Objective, Tender
+
+
+class AccountPlanFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="account_id")
+    owner = df.CharFilter(field_name="owner__username")
+    account_owner = df.CharFilter(field_name="account__owner__username")
+    region = df.NumberFilter(field_name="account__region_id")
+    status = df.MultipleChoiceFilter(choices=AccountPlan.Status.choices, distinct=False)
+    period_start = df.DateFromToRangeFilter()
+    period_end = df.DateFromToRangeFilter()
+
+    class Meta:
+        model = AccountPlan
+        fields: list[str] = []
+
+
+class ObjectiveFilter(KamFilterSet):
+    plan = df.NumberFilter(field_name="plan_id")
+    account = df.NumberFilter(field_name="plan__account_id")
+    status = df.MultipleChoiceFilter(choices=Objective.Status.choices, distinct=False)
+    due = df.DateFromToRangeFilter()
+
+    class Meta:
+        model = Objective
+        fields: list[str] = []
+
+
+class ActionFilter(KamFilterSet):
+    plan = df.NumberFilter(field_name="plan_id")
+    objective = df.NumberFilter(field_name="objective_id")
+    account = df.NumberFilter(field_name="plan__account_id")
+    owner = df.CharFilter(field_name="owner__username")
+    status = df.MultipleChoiceFilter(choices=Action.Status.choices, distinct=False)
+    due = df.DateFromToRangeFilter()
+    overdue = df.BooleanFilter(method="filter_overdue", help_text="Open and past due")
+
+    class Meta:
+        model = Action
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = {"status": Action.Status.OPEN, "due__lt": timezone.localdate()}
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+
+
+class TenderFilter(KamFilterSet):
+    account = df.NumberFilter(field_name="account_id")
+    owner = df.CharFilter(field_name="account__owner__username", help_text="Account owner")
+    region = df.NumberFilter(field_name="account__region_id")
+    is_key = df.BooleanFilter(field_name="account__is_key")
+    objective = df.NumberFilter(field_name="objective_id")
+    stage = df.MultipleChoiceFilter(choices=Tender.Stage.choices, distinct=False)
+    submission_deadline = df.IsoDateTimeFromToRangeFilter()
+    decision_date = df.DateFromToRangeFilter()
+
+    class Meta:
+        model = Tender
+        fields: list[str] = []

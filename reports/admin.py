@@ -1,0 +1,112 @@
+"""Django admin for the numbers. What the ERP sends and what the metrics job computes is
+read-only here (editing an amount would bypass its conversion); categories are editable."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accounts.admin import ScopedAdmin
+
+from .models import (
+    AccountMetric,
+    ExchangeRate,
+    ImportBatch,
+    MetricRun,
+    PortfolioMetric,
+    ProductCategory,
+    RevenueLine,
+)
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(ScopedAdmin):
+    scope_path = None
+    list_display = ["code", "name", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ReadOnlyAdmin):
+    scope_path = None
+    list_display = ["currency", "date", "rate"]
+    list_filter = ["currency"]
+    search_fields = ["currency"]
+    date_hierarchy = "date"
+
+
+@admin.register(RevenueLine)
+class RevenueLineAdmin(ReadOnlyAdmin):
+    list_display = [
+        "external_id",
+        "date",
+        "account",
+        "category",
+        "amount",
+        "currency",
+        "amount_base",
+        "distributor",
+    ]
+    list_filter = ["currency", "category"]
+    list_select_related = ["account", "category", "distributor"]
+    search_fields = ["external_id", "account__name", "account__external_id"]
+    raw_id_fields = ["account", "category", "distributor"]
+    date_hierarchy = "date"
+    show_full_result_count = False  # millions of lines: skip the second COUNT(*)
+
+
+@admin.register(AccountMetric)
+class AccountMetricAdmin(ReadOnlyAdmin):
+    list_display = [
+        "period",
+        "account",
+        "revenue",
+        "revenue_share",
+        "rank",
+        "tier",
+        "penetration",
+        "growth",
+        "margin_pct",
+    ]
+    list_filter = ["period_kind", "tier"]
+    list_select_related = ["account"]
+    search_fields = ["period", "account__name", "account__external_id"]
+    show_full_result_count = False
+
+
+@admin.register(PortfolioMetric)
+class PortfolioMetricAdmin(ReadOnlyAdmin):
+    scope_path = None  # KAMs see the portfolio's totals (DESIGN.md)
+    list_display = ["period", "total_revenue", "accounts_with_revenue", "top10_share", "hhi"]
+    list_filter = ["period_kind"]
+    search_fields = ["period"]
+
+
+@admin.register(MetricRun)
+class MetricRunAdmin(ReadOnlyAdmin):
+    scope_path = None
+    list_display = ["started_at", "as_of", "status", "full", "rows", "duration_s"]
+    list_filter = ["status"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "endpoint", "status", "http_status", "items", "user"]
+    list_filter = ["endpoint", "status"]
+    list_select_related = ["user"]
+    date_hierarchy = "received_at"
+
+    def scope_queryset(self, qs, user):
+        # ERP traffic is for heads and admins, not for a KAM on staff.
+        return qs if user.is_head_or_admin else qs.none()
