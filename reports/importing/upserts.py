@@ -1,0 +1,503 @@
+"""Set-based writes of validated ERP batches.
+
+Each `*_upsert` runs inside the caller's transaction (see `batches.py`), resolves every
+reference with one query per kind, raises `BatchRejected` listing every bad item before
+anything is written, and returns exact counts.
+
+Two write paths:
+- revenue lines on PostgreSQL (the hot path: a million lines a night): COPY into a temporary
+  staging table, then one `INSERT … SELECT … ON CONFLICT (external_id) DO UPDATE … WHERE
+  (row) IS DISTINCT FROM (excluded)` that skips rows already equal (no write, no
+  `updated_at` churn) and reports inserted vs updated through `xmax = 0`;
+- everything else, and revenue lines on SQLite (the embedded demo): read the stored rows of
+  the batch's keys in one query, compare in Python, `bulk_create` the new and
+  `bulk_update` only the changed ones. Master data batches are small; a per-kind
+  advisory lock makes this read-compare-write safe against a concurrent ERP process.
+
+History: simple-history records Account saves through signals, which bulk writes bypass.
+ERP changes to accounts are worth an audit trail, so created and changed accounts get one
+history row each (`history_user` = the integration user, reason "ERP import"); unchanged
+accounts get none, so a re-post leaves no trace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.utils import timezone
+
+from accounts.models import Account, Distributor, Industry, Region
+from reports.models import ExchangeRate, ProductCategory, RevenueLine
+
+from .currency import MAX_BASE, RateBook, group_dates, revenue_lines_reconvert, to_base
+from .errors import BatchRejected, ItemError, item_error
+from .validation import Parsed, ParsedLines
+
+HISTORY_REASON = "ERP import"
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+# --- locks and lookups -------------------------------------------------------------------
+def erp_lock(name: str, *, shared: bool = False) -> None:
+    """Transaction-scoped advisory lock per kind of ERP data (a no-op on SQLite, whose
+    IMMEDIATE transactions already serialize writers).
+
+    Rate imports take "rates" exclusively and line imports take it shared: a line converted
+    with the old rate can never commit after the re-conversion of a corrected rate, while
+    line batches still run side by side."""
+    if connection.vendor != "postgresql":
+        return
+    func = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {func}(hashtext(%s))", [f"kam.erp.{name}"])
+
+
+def _chunks(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def ids_by_key(model: type[models.Model], key_field: str, keys: Iterable[str]) -> dict[str, int]:
+    """key -> id for the keys that exist: one `= ANY(array)` query on PostgreSQL."""
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "{key_field}", id FROM "{table}" WHERE "{key_field}" = ANY(%s)', [keys]
+            )
+            return dict(cursor.fetchall())
+    found: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        found.update(
+            model.objects.filter(**{f"{key_field}__in": chunk}).values_list(key_field, "id")
+        )
+    return found
+
+
+def objects_by_key(queryset: models.QuerySet, key_field: str, keys: Sequence[Any]) -> dict:
+    found: dict[Any, models.Model] = {}
+    for chunk in _chunks(list(keys)):
+        for obj in queryset.filter(**{f"{key_field}__in": chunk}):
+            found[getattr(obj, key_field)] = obj
+    return found
+
+
+def codes_ensure(model: type[Region] | type[Industry], codes: set[str]) -> dict[str, int]:
+    """Regions and industries are upserted by code: an unknown code is created with the code
+    as its name (people rename it later; the ERP never renames an existing one)."""
+    if not codes:
+        return {}
+    found = ids_by_key(model, "code", codes)
+    missing = sorted(codes - found.keys())
+    if missing:
+        model.objects.bulk_create([model(code=c, name=c) for c in missing], ignore_conflicts=True)
+        found = ids_by_key(model, "code", codes)
+    return found
+
+
+def _write_diff(
+    model: type[models.Model],
+    rows: list[tuple[Any, dict[str, Any]]],
+    existing: dict[Any, models.Model],
+    *,
+    now: dt.datetime,
+    build_new=None,
+) -> tuple[list[models.Model], list[models.Model], int]:
+    """Create the missing rows, update only changed ones. Returns (created, changed, same)."""
+    created: list[models.Model] = []
+    changed: list[models.Model] = []
+    changed_fields: set[str] = set()
+    for key, values in rows:
+        obj = existing.get(key)
+        if obj is None:
+            created.append(build_new(key, values) if build_new else model(**values))
+            continue
+        dirty = [name for name, value in values.items() if getattr(obj, name) != value]
+        if dirty:
+            for name in dirty:
+                setattr(obj, name, values[name])
+            changed_fields.update(dirty)
+            changed.append(obj)
+    if created:
+        model.objects.bulk_create(created, batch_size=1000)
+    if changed:
+        if hasattr(model, "updated_at"):
+            for obj in changed:
+                obj.updated_at = now
+            changed_fields.add("updated_at")
+        model.objects.bulk_update(changed, sorted(changed_fields), batch_size=500)
+    return created, changed, len(rows) - len(created) - len(changed)
+
+
+# --- accounts ----------------------------------------------------------------------------
+def accounts_upsert(parsed: list[Parsed], *, user) -> Counts:
+    erp_lock("accounts")
+    keys = [p.key for p in parsed]
+    batch_keys = set(keys)
+    existing = objects_by_key(Account.objects.all(), "external_id", keys)
+    errors: list[ItemError] = []
+
+    wanted_parents = {p.fields["parent"] for p in parsed if p.fields.get("parent")}
+    outside_parents = ids_by_key(Account, "external_id", wanted_parents - batch_keys)
+    for p in parsed:
+        parent = p.fields.get("parent")
+        if parent and parent not in batch_keys and parent not in outside_parents:
+            errors.append(item_error(p.index, p.key, "parent", f'unknown account "{parent}"'))
+    if not errors and wanted_parents:
+        errors += _parent_cycles(parsed, existing)
+    if errors:
+        raise BatchRejected(sorted(errors, key=lambda e: e["index"]))
+
+    regions = codes_ensure(Region, {p.fields["region"] for p in parsed if p.fields.get("region")})
+    industries = codes_ensure(
+        Industry, {p.fields["industry"] for p in parsed if p.fields.get("industry")}
+    )
+    now = timezone.now()
+    rows = []
+    for p in parsed:
+        f = p.fields
+        values: dict[str, Any] = {}
+        for name in ("name", "legal_name", "tax_id"):
+            if name in f:
+                values[name] = f[name]
+        if "region" in f:
+            values["region_id"] = regions.get(f["region"])
+        if "industry" in f:
+            values["industry_id"] = industries.get(f["industry"])
+        rows.append((p.key, values))
+    created, changed, _same = _write_diff(
+        Account,
+        rows,
+        existing,
+        now=now,
+        build_new=lambda key, values: Account(external_id=key, **values),
+    )
+    counts = Counts(created=len(created), updated=len(changed), unchanged=0)
+
+    # Parents second: a parent may be created by this very batch.
+    ids = {a.external_id: a.pk for a in [*existing.values(), *created]} | outside_parents
+    by_key = {a.external_id: a for a in [*existing.values(), *created]}
+    changed_ids = {a.pk for a in changed}
+    created_ids = {a.pk for a in created}
+    parent_dirty = []
+    for p in parsed:
+        if "parent" not in p.fields:
+            continue
+        obj = by_key[p.key]
+        parent_id = ids[p.fields["parent"]] if p.fields["parent"] else None
+        if obj.parent_id != parent_id:
+            obj.parent_id = parent_id
+            obj.updated_at = now
+            parent_dirty.append(obj)
+            if obj.pk not in created_ids and obj.pk not in changed_ids:
+                changed_ids.add(obj.pk)
+                changed.append(obj)
+    if parent_dirty:
+        Account.objects.bulk_update(parent_dirty, ["parent", "updated_at"], batch_size=500)
+    counts.updated = len(changed)
+    counts.unchanged = len(parsed) - counts.created - counts.updated
+
+    history_user = user if getattr(user, "pk", None) else None
+    if created:
+        Account.history.bulk_history_create(
+            created,
+            default_user=history_user,
+            default_change_reason=HISTORY_REASON,
+            default_date=now,
+            batch_size=1000,
+        )
+    if changed:
+        Account.history.bulk_history_create(
+            changed,
+            update=True,
+            default_user=history_user,
+            default_change_reason=HISTORY_REASON,
+            default_date=now,
+            batch_size=1000,
+        )
+    return counts
+
+
+def _parent_cycles(parsed: list[Parsed], existing: dict[str, Account]) -> list[ItemError]:
+    """Items whose new parent closes a loop, counting the parents already stored."""
+    parent_of: dict[str, str | None] = dict(
+        Account.objects.filter(parent__isnull=False).values_list(
+            "external_id", "parent__external_id"
+        )
+    )
+    for p in parsed:
+        if "parent" in p.fields:
+            parent_of[p.key] = p.fields["parent"]
+    index_of = {p.key: p.index for p in parsed}
+    errors: list[ItemError] = []
+    settled: set[str] = set()  # reaches a root, or already reported
+    for start in index_of:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in settled:
+            if node in on_path:
+                loop = path[on_path[node] :]
+                shown = " → ".join([*loop, node])
+                for member in loop:
+                    if member in index_of:
+                        errors.append(
+                            item_error(
+                                index_of[member],
+                                member,
+                                "parent",
+                                f"would make a cycle of parent accounts: {shown}",
+                            )
+                        )
+                break
+            on_path[node] = len(path)
+            path.append(node)
+            node = parent_of.get(node)
+        settled.update(path)
+    return errors
+
+
+# --- categories, distributors, rates -------------------------------------------------------
+def categories_upsert(parsed: list[Parsed], *, user) -> Counts:
+    erp_lock("categories")
+    keys = [p.key for p in parsed]
+    existing = objects_by_key(ProductCategory.objects.all(), "code", keys)
+    rows = [(p.key, dict(p.fields)) for p in parsed]
+    created, changed, same = _write_diff(
+        ProductCategory,
+        rows,
+        existing,
+        now=timezone.now(),
+        build_new=lambda key, values: ProductCategory(code=key, **values),
+    )
+    return Counts(len(created), len(changed), same)
+
+
+def distributors_upsert(parsed: list[Parsed], *, user) -> Counts:
+    erp_lock("distributors")
+    keys = [p.key for p in parsed]
+    existing = objects_by_key(Distributor.objects.all(), "external_id", keys)
+    regions = codes_ensure(Region, {p.fields["region"] for p in parsed if p.fields.get("region")})
+    rows = []
+    for p in parsed:
+        values = {"name": p.fields["name"]}
+        if "region" in p.fields:
+            values["region_id"] = regions.get(p.fields["region"])
+        rows.append((p.key, values))
+    created, changed, same = _write_diff(
+        Distributor,
+        rows,
+        existing,
+        now=timezone.now(),
+        build_new=lambda key, values: Distributor(external_id=key, **values),
+    )
+    return Counts(len(created), len(changed), same)
+
+
+def exchange_rates_upsert(parsed: list[Parsed], *, user) -> Counts:
+    """Upsert rates, then re-convert the lines they govern, in the same transaction."""
+    erp_lock("rates")
+    existing: dict[tuple[str, dt.date], ExchangeRate] = {}
+    by_currency: dict[str, list[dt.date]] = {}
+    for p in parsed:
+        by_currency.setdefault(p.key[0], []).append(p.key[1])
+    for currency, dates in by_currency.items():
+        for rate in ExchangeRate.objects.filter(currency=currency, date__in=dates):
+            existing[(rate.currency, rate.date)] = rate
+    rows = [(p.key, {"rate": p.fields["rate"]}) for p in parsed]
+    created, changed, same = _write_diff(
+        ExchangeRate,
+        rows,
+        existing,
+        now=timezone.now(),
+        build_new=lambda key, values: ExchangeRate(currency=key[0], date=key[1], **values),
+    )
+    revenue_lines_reconvert((r.currency, r.date) for r in [*created, *changed])
+    return Counts(len(created), len(changed), same)
+
+
+# --- revenue lines -------------------------------------------------------------------------
+LINE_COLUMNS = (
+    "external_id",
+    "account_id",
+    "category_id",
+    "date",
+    "amount",
+    "currency",
+    "amount_base",
+    "cost",
+    "cost_base",
+    "quantity",
+    "distributor_id",
+)
+
+
+def revenue_lines_upsert(lines: ParsedLines, *, user) -> Counts:
+    # Shared: line batches run side by side, but never across a rate correction.
+    erp_lock("rates", shared=True)
+    rows, errors = _resolve_lines(lines)
+    if errors:
+        raise BatchRejected(errors)
+    if connection.vendor == "postgresql":
+        created, updated = _lines_merge_postgres(rows)
+    else:
+        created, updated = _lines_merge_orm(rows)
+    return Counts(created, updated, len(rows) - created - updated)
+
+
+def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
+    """References to ids, amounts to the base currency; every miss is an item error."""
+    accounts = ids_by_key(Account, "external_id", lines.account)
+    categories = ids_by_key(ProductCategory, "code", lines.category)
+    distributors = ids_by_key(Distributor, "external_id", (d for d in lines.distributor if d))
+    base = settings.BASE_CURRENCY
+    foreign = [(c, d) for c, d in zip(lines.currency, lines.date, strict=True) if c != base]
+    book = RateBook(group_dates(foreign)) if foreign else None
+
+    errors: list[ItemError] = []
+    rows: list[tuple] = []
+    for n, key in enumerate(lines.external_id):
+        i = lines.index[n]
+        bad = False
+        account_id = accounts.get(lines.account[n])
+        if account_id is None:
+            errors.append(item_error(i, key, "account", f'unknown account "{lines.account[n]}"'))
+            bad = True
+        category_id = categories.get(lines.category[n])
+        if category_id is None:
+            errors.append(item_error(i, key, "category", f'unknown category "{lines.category[n]}"'))
+            bad = True
+        distributor = lines.distributor[n]
+        distributor_id = None
+        if distributor is not None:
+            distributor_id = distributors.get(distributor)
+            if distributor_id is None:
+                errors.append(
+                    item_error(i, key, "distributor", f'unknown distributor "{distributor}"')
+                )
+                bad = True
+        currency, date = lines.currency[n], lines.date[n]
+        amount, cost = lines.amount[n], lines.cost[n]
+        if currency == base:
+            amount_base, cost_base = amount, cost
+        else:
+            rate = book.rate(currency, date)
+            if rate is None:
+                errors.append(
+                    item_error(
+                        i,
+                        key,
+                        "currency",
+                        f"no {currency} exchange rate on or before {date.isoformat()}",
+                    )
+                )
+                continue
+            amount_base = to_base(amount, rate)
+            cost_base = None if cost is None else to_base(cost, rate)
+            if abs(amount_base) >= MAX_BASE or (
+                cost_base is not None and abs(cost_base) >= MAX_BASE
+            ):
+                errors.append(item_error(i, key, "amount", "is too large once converted"))
+                continue
+        if not bad:
+            rows.append(
+                (
+                    key,
+                    account_id,
+                    category_id,
+                    date,
+                    amount,
+                    currency,
+                    amount_base,
+                    cost,
+                    cost_base,
+                    lines.quantity[n],
+                    distributor_id,
+                )
+            )
+    return rows, errors
+
+
+_STAGE_DDL = """
+CREATE TEMPORARY TABLE erp_stage_revenueline (
+    external_id varchar(64) NOT NULL,
+    account_id bigint NOT NULL,
+    category_id bigint NOT NULL,
+    date date NOT NULL,
+    amount numeric(16, 2) NOT NULL,
+    currency varchar(3) NOT NULL,
+    amount_base numeric(18, 2) NOT NULL,
+    cost numeric(16, 2),
+    cost_base numeric(18, 2),
+    quantity numeric(16, 4),
+    distributor_id bigint
+) ON COMMIT DROP
+"""
+_SET_EXCLUDED = ", ".join(f"{c} = EXCLUDED.{c}" for c in LINE_COLUMNS[1:])
+_MERGE_SQL = f"""
+WITH written AS (
+    INSERT INTO reports_revenueline AS t ({", ".join(LINE_COLUMNS)}, created_at, updated_at)
+    SELECT s.*, %(now)s, %(now)s FROM erp_stage_revenueline AS s
+    LEFT JOIN reports_revenueline AS cur ON cur.external_id = s.external_id
+    WHERE cur.id IS NULL
+       OR ({", ".join("cur." + c for c in LINE_COLUMNS[1:])})
+          IS DISTINCT FROM ({", ".join("s." + c for c in LINE_COLUMNS[1:])})
+    ORDER BY s.external_id
+    ON CONFLICT (external_id) DO UPDATE
+    SET {_SET_EXCLUDED}, updated_at = EXCLUDED.updated_at
+    WHERE ({", ".join("t." + c for c in LINE_COLUMNS[1:])})
+          IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in LINE_COLUMNS[1:])})
+    RETURNING (t.xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+"""
+
+
+def _lines_merge_postgres(rows: list[tuple]) -> tuple[int, int]:
+    """COPY into staging, then one upsert. The anti-join skips rows already equal, so a
+    re-post neither writes nor locks them; the ON CONFLICT … WHERE still decides for rows
+    a concurrent batch inserted or changed after our snapshot (no duplicates, last writer
+    wins, counts stay exact). Rows go in key order so two overlapping batches lock rows in
+    the same order and rarely deadlock (and a deadlock is retried by the caller)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_DDL)
+        raw = cursor.cursor
+        with raw.copy(f"COPY erp_stage_revenueline ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        cursor.execute("ANALYZE erp_stage_revenueline")
+        cursor.execute(_MERGE_SQL, {"now": timezone.now()})
+        created, updated = cursor.fetchone()
+    return created, updated
+
+
+def _lines_merge_orm(rows: list[tuple]) -> tuple[int, int]:
+    existing = objects_by_key(RevenueLine.objects.all(), "external_id", [r[0] for r in rows])
+    desired = [(r[0], dict(zip(LINE_COLUMNS, r, strict=True))) for r in rows]
+    created, changed, _same = _write_diff(RevenueLine, desired, existing, now=timezone.now())
+    return len(created), len(changed)
+
+
+def revenue_lines_delete(external_ids: list[str], *, user) -> dict[str, int]:
+    deleted = 0
+    for chunk in _chunks(external_ids):
+        deleted += RevenueLine.objects.filter(external_id__in=chunk).delete()[0]
+    return {"deleted": deleted, "not_found": len(external_ids) - deleted}
