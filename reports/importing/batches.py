@@ -93,10 +93,23 @@ def erp_batch_import(*, endpoint: str, body: bytes, user) -> tuple[int, dict[str
     result: dict[str, Any] = {}
     try:
         items = _items(body, spec)
+        if len(items) > settings.ERP_MAX_BATCH:
+            raise BatchRejected(
+                [
+                    {
+                        "index": None,
+                        "external_id": None,
+                        "field": spec.items_key,
+                        "message": f"{len(items)} items: at most {settings.ERP_MAX_BATCH} a "
+                        "request; split the batch.",
+                    }
+                ],
+                status=413,
+            )
         parsed, errors = spec.parse(items)
-        if errors:
-            raise BatchRejected(errors)
-        counts = _atomic_with_retries(partial(spec.write, parsed, user=user))
+        # The writer resolves references even when some items are already bad, so one
+        # response names every bad item; it writes nothing unless there is no error at all.
+        counts = _atomic_with_retries(partial(spec.write, parsed, user=user, errors=errors))
         result = counts if isinstance(counts, dict) else counts.as_dict()
         status, response = 200, result
     except BatchRejected as exc:
@@ -153,19 +166,6 @@ def _items(body: bytes, spec: Endpoint) -> list[Any]:
         )
     if not items:
         raise BatchRejected.single("is empty: send at least one item", field=spec.items_key)
-    if len(items) > settings.ERP_MAX_BATCH:
-        raise BatchRejected(
-            [
-                {
-                    "index": None,
-                    "external_id": None,
-                    "field": spec.items_key,
-                    "message": f"{len(items)} items: at most {settings.ERP_MAX_BATCH} a "
-                    "request; split the batch.",
-                }
-            ],
-            status=413,
-        )
     return items
 
 

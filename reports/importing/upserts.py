@@ -52,6 +52,13 @@ class Counts:
 
 
 # --- locks and lookups -------------------------------------------------------------------
+def reject_if_any(*error_lists: list[ItemError]) -> None:
+    """Raise with every error found so far, in item order (nothing has been written yet)."""
+    errors = [e for errors in error_lists for e in errors]
+    if errors:
+        raise BatchRejected(sorted(errors, key=lambda e: -1 if e["index"] is None else e["index"]))
+
+
 def erp_lock(name: str, *, shared: bool = False) -> None:
     """Transaction-scoped advisory lock per kind of ERP data (a no-op on SQLite, whose
     IMMEDIATE transactions already serialize writers).
@@ -147,23 +154,22 @@ def _write_diff(
 
 
 # --- accounts ----------------------------------------------------------------------------
-def accounts_upsert(parsed: list[Parsed], *, user) -> Counts:
+def accounts_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
     erp_lock("accounts")
     keys = [p.key for p in parsed]
     batch_keys = set(keys)
     existing = objects_by_key(Account.objects.all(), "external_id", keys)
-    errors: list[ItemError] = []
+    ref_errors: list[ItemError] = []
 
     wanted_parents = {p.fields["parent"] for p in parsed if p.fields.get("parent")}
     outside_parents = ids_by_key(Account, "external_id", wanted_parents - batch_keys)
     for p in parsed:
         parent = p.fields.get("parent")
         if parent and parent not in batch_keys and parent not in outside_parents:
-            errors.append(item_error(p.index, p.key, "parent", f'unknown account "{parent}"'))
-    if not errors and wanted_parents:
-        errors += _parent_cycles(parsed, existing)
-    if errors:
-        raise BatchRejected(sorted(errors, key=lambda e: e["index"]))
+            ref_errors.append(item_error(p.index, p.key, "parent", f'unknown account "{parent}"'))
+    if wanted_parents:
+        ref_errors += _parent_cycles(parsed, existing)
+    reject_if_any(errors, ref_errors)
 
     regions = codes_ensure(Region, {p.fields["region"] for p in parsed if p.fields.get("region")})
     industries = codes_ensure(
@@ -275,7 +281,8 @@ def _parent_cycles(parsed: list[Parsed], existing: dict[str, Account]) -> list[I
 
 
 # --- categories, distributors, rates -------------------------------------------------------
-def categories_upsert(parsed: list[Parsed], *, user) -> Counts:
+def categories_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+    reject_if_any(errors)
     erp_lock("categories")
     keys = [p.key for p in parsed]
     existing = objects_by_key(ProductCategory.objects.all(), "code", keys)
@@ -290,7 +297,8 @@ def categories_upsert(parsed: list[Parsed], *, user) -> Counts:
     return Counts(len(created), len(changed), same)
 
 
-def distributors_upsert(parsed: list[Parsed], *, user) -> Counts:
+def distributors_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+    reject_if_any(errors)
     erp_lock("distributors")
     keys = [p.key for p in parsed]
     existing = objects_by_key(Distributor.objects.all(), "external_id", keys)
@@ -311,8 +319,9 @@ def distributors_upsert(parsed: list[Parsed], *, user) -> Counts:
     return Counts(len(created), len(changed), same)
 
 
-def exchange_rates_upsert(parsed: list[Parsed], *, user) -> Counts:
+def exchange_rates_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
     """Upsert rates, then re-convert the lines they govern, in the same transaction."""
+    reject_if_any(errors)
     erp_lock("rates")
     existing: dict[tuple[str, dt.date], ExchangeRate] = {}
     by_currency: dict[str, list[dt.date]] = {}
@@ -349,12 +358,11 @@ LINE_COLUMNS = (
 )
 
 
-def revenue_lines_upsert(lines: ParsedLines, *, user) -> Counts:
+def revenue_lines_upsert(lines: ParsedLines, *, user, errors: list[ItemError]) -> Counts:
     # Shared: line batches run side by side, but never across a rate correction.
     erp_lock("rates", shared=True)
-    rows, errors = _resolve_lines(lines)
-    if errors:
-        raise BatchRejected(errors)
+    rows, ref_errors = _resolve_lines(lines)
+    reject_if_any(errors, ref_errors)
     if connection.vendor == "postgresql":
         created, updated = _lines_merge_postgres(rows)
     else:
@@ -477,6 +485,9 @@ def _lines_merge_postgres(rows: list[tuple]) -> tuple[int, int]:
     wins, counts stay exact). Rows go in key order so two overlapping batches lock rows in
     the same order and rarely deadlock (and a deadlock is retried by the caller)."""
     with connection.cursor() as cursor:
+        # ON COMMIT DROP cleans up after a request; when an outer transaction (a test, a
+        # management command) wraps several batches, the previous staging table is still there.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.erp_stage_revenueline")
         cursor.execute(_STAGE_DDL)
         raw = cursor.cursor
         with raw.copy(f"COPY erp_stage_revenueline ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
@@ -496,7 +507,10 @@ def _lines_merge_orm(rows: list[tuple]) -> tuple[int, int]:
     return len(created), len(changed)
 
 
-def revenue_lines_delete(external_ids: list[str], *, user) -> dict[str, int]:
+def revenue_lines_delete(
+    external_ids: list[str], *, user, errors: list[ItemError]
+) -> dict[str, int]:
+    reject_if_any(errors)
     deleted = 0
     for chunk in _chunks(external_ids):
         deleted += RevenueLine.objects.filter(external_id__in=chunk).delete()[0]
