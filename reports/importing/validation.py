@@ -227,83 +227,152 @@ class ParsedLines:
 
 
 def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, list[ItemError]]:
+    """Valid lines as columns, and the errors of the bad ones.
+
+    A well-formed line takes the fast path (a few type checks and one anchored regex per
+    number, ~3 µs); any doubt sends the item through `_line_errors`, which checks every
+    field with the precise parsers and says what is wrong."""
     c = _Collector(key_field="external_id", allowed=LINE_FIELDS)
     out = ParsedLines([], [], [], [], [], [], [], [], [], [])
     dates: dict[str, dt.date] = {}
-    add = c.add
+    currencies = {base_currency}
+    money = _MONEY_FAST.fullmatch
+    qty = _QUANTITY_FAST.fullmatch
+    allowed = LINE_FIELDS
+    first_index = c.first_index
     for i, item in enumerate(items):
-        key = c.start(i, item)
-        if key is _MISSING:
-            # Still check the other fields, so one response lists everything wrong.
-            if type(item) is not dict:
+        if type(item) is dict and item.keys() <= allowed:
+            get = item.get
+            key, account, category = get("external_id"), get("account"), get("category")
+            amount, date = get("amount"), get("date")
+            currency, cost, quantity = get("currency"), get("cost"), get("quantity")
+            distributor = get("distributor")
+            if (
+                type(key) is str
+                and 0 < len(key) <= 64
+                and not key.isspace()
+                and type(account) is str
+                and 0 < len(account) <= 64
+                and not account.isspace()
+                and type(category) is str
+                and 0 < len(category) <= 64
+                and not category.isspace()
+                and type(amount) is str
+                and money(amount)
+                and type(date) is str
+                and (date in dates or _date_ok(date, dates))
+                and (
+                    currency is None or currency in currencies or _currency_ok(currency, currencies)
+                )
+                and (cost is None or (type(cost) is str and money(cost)))
+                and (quantity is None or (type(quantity) is str and qty(quantity)))
+                and (distributor is None or (type(distributor) is str and len(distributor) <= 64))
+                and first_index.setdefault(key, i) == i
+            ):
+                out.index.append(i)
+                out.external_id.append(key)
+                out.account.append(account)
+                out.category.append(category)
+                out.date.append(dates[date])
+                out.amount.append(Decimal(amount))
+                out.currency.append(base_currency if currency is None else currency)
+                out.cost.append(None if cost is None else Decimal(cost))
+                out.quantity.append(None if quantity is None else Decimal(quantity))
+                out.distributor.append(distributor or None)
                 continue
-        else:
-            c.check_duplicate(i, key)
-        errors_before = len(c.errors)
-        get = item.get
-        try:
-            account = key_value(get("account"))
-        except FieldError as exc:
-            account = None
-            add(i, key, "account", "is required" if get("account") is None else str(exc))
-        try:
-            category = key_value(get("category"))
-        except FieldError as exc:
-            category = None
-            add(i, key, "category", "is required" if get("category") is None else str(exc))
-        raw = get("date")
-        try:
-            date = date_value(raw, dates)
-        except FieldError as exc:
-            date = None
-            add(i, key, "date", "is required" if raw is None else str(exc))
-        raw = get("amount")
-        try:
-            amount = decimal_value(raw, max_digits=16, places=2)
-        except FieldError as exc:
-            amount = None
-            add(i, key, "amount", "is required" if raw is None else str(exc))
-        raw = get("currency")
-        if raw is None:
-            currency = base_currency
-        else:
-            try:
-                currency = currency_value(raw)
-            except FieldError as exc:
-                currency = None
-                add(i, key, "currency", str(exc))
-        raw = get("cost")
-        cost = None
-        if raw is not None:
-            try:
-                cost = decimal_value(raw, max_digits=16, places=2)
-            except FieldError as exc:
-                add(i, key, "cost", str(exc))
-        raw = get("quantity")
-        quantity = None
-        if raw is not None:
-            try:
-                quantity = decimal_value(raw, max_digits=16, places=4)
-            except FieldError as exc:
-                add(i, key, "quantity", str(exc))
-        try:
-            distributor = optional_ref(get("distributor"))
-        except FieldError as exc:
-            distributor = None
-            add(i, key, "distributor", str(exc))
-        if key is _MISSING or len(c.errors) != errors_before:
-            continue
-        out.index.append(i)
-        out.external_id.append(key)
-        out.account.append(account)
-        out.category.append(category)
-        out.date.append(date)
-        out.amount.append(amount)
-        out.currency.append(currency)
-        out.cost.append(cost)
-        out.quantity.append(quantity)
-        out.distributor.append(distributor)
+        parsed = _line_errors(c, i, item, dates, base_currency)
+        if parsed is not None:  # valid after all (a JSON number, trailing zeros, "eur")
+            for column, value in zip(_LINE_COLUMNS, (i, *parsed), strict=True):
+                getattr(out, column).append(value)
     return out, c.errors
+
+
+_MONEY_FAST = re.compile(r"-?\d{1,14}(?:\.\d{1,2})?")
+_QUANTITY_FAST = re.compile(r"\d{1,12}(?:\.\d{1,4})?")
+_LINE_COLUMNS = (
+    "index",
+    "external_id",
+    "account",
+    "category",
+    "date",
+    "amount",
+    "currency",
+    "cost",
+    "quantity",
+    "distributor",
+)
+
+
+def _date_ok(value: str, cache: dict[str, dt.date]) -> bool:
+    try:
+        date_value(value, cache)
+    except FieldError:
+        return False
+    return True
+
+
+def _currency_ok(value: Any, known: set[str]) -> bool:
+    # Only upper-case codes take the fast path, so the stored code is the one sent.
+    if type(value) is str and CURRENCY_RE.fullmatch(value):
+        known.add(value)
+        return True
+    return False
+
+
+def _line_errors(
+    c: _Collector, i: int, item: Any, dates: dict[str, dt.date], base_currency: str
+) -> tuple | None:
+    """The slow path: every field checked precisely; the parsed line, or None when bad."""
+    key = c.start(i, item)
+    if type(item) is not dict:
+        return None
+    if key is not _MISSING:
+        c.check_duplicate(i, key)
+    errors_before = len(c.errors)
+    add = c.add
+    get = item.get
+    values: dict[str, Any] = {}
+    for name in ("account", "category"):
+        try:
+            values[name] = key_value(get(name))
+        except FieldError as exc:
+            add(i, key, name, "is required" if get(name) is None else str(exc))
+    for name, parse in (
+        ("date", lambda v: date_value(v, dates)),
+        ("amount", lambda v: decimal_value(v, max_digits=16, places=2)),
+    ):
+        raw = get(name)
+        try:
+            values[name] = parse(raw)
+        except FieldError as exc:
+            add(i, key, name, "is required" if raw is None else str(exc))
+    for name, parse in (
+        ("currency", currency_value),
+        ("cost", lambda v: decimal_value(v, max_digits=16, places=2)),
+        ("quantity", lambda v: decimal_value(v, max_digits=16, places=4)),
+        ("distributor", optional_ref),
+    ):
+        raw = get(name)
+        if raw is None:
+            values[name] = base_currency if name == "currency" else None
+            continue
+        try:
+            values[name] = parse(raw)
+        except FieldError as exc:
+            add(i, key, name, str(exc))
+    if key is _MISSING or len(c.errors) != errors_before:
+        return None
+    return (
+        key,
+        values["account"],
+        values["category"],
+        values["date"],
+        values["amount"],
+        values["currency"],
+        values["cost"],
+        values["quantity"],
+        values["distributor"],
+    )
 
 
 def parse_external_ids(items: list[Any]) -> tuple[list[str], list[ItemError]]:
