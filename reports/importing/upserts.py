@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -119,6 +120,29 @@ def codes_ensure(model: type[Region] | type[Industry], codes: set[str]) -> dict[
     return found
 
 
+def bulk_set(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+    """Write `names` of `objs` by id. On PostgreSQL one `UPDATE … FROM unnest(arrays)`;
+    Django's bulk_update builds a CASE per row and field, ~1 ms a row for 10 000 rows."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, names, batch_size=500)
+        return
+    fields = [model._meta.get_field(name) for name in names]
+    pk = model._meta.pk
+    columns = [pk, *fields]
+    arrays = [[getattr(obj, f.attname) for obj in objs] for f in columns]
+    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+    names_sql = ", ".join(f'"{f.column}"' for f in columns)
+    sets = ", ".join(f'"{f.column}" = v."{f.column}"' for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{model._meta.db_table}" AS t SET {sets} '
+            f'FROM unnest({unnest}) AS v({names_sql}) WHERE t."{pk.column}" = v."{pk.column}"',
+            arrays,
+        )
+
+
 def _write_diff(
     model: type[models.Model],
     rows: list[tuple[Any, dict[str, Any]]],
@@ -149,7 +173,7 @@ def _write_diff(
             for obj in changed:
                 obj.updated_at = now
             changed_fields.add("updated_at")
-        model.objects.bulk_update(changed, sorted(changed_fields), batch_size=500)
+        bulk_set(model, changed, sorted(changed_fields))
     return created, changed, len(rows) - len(created) - len(changed)
 
 
@@ -216,7 +240,7 @@ def accounts_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> C
                 changed_ids.add(obj.pk)
                 changed.append(obj)
     if parent_dirty:
-        Account.objects.bulk_update(parent_dirty, ["parent", "updated_at"], batch_size=500)
+        bulk_set(Account, parent_dirty, ["parent", "updated_at"])
     counts.updated = len(changed)
     counts.unchanged = len(parsed) - counts.created - counts.updated
 
@@ -381,66 +405,106 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
 
     errors: list[ItemError] = []
     rows: list[tuple] = []
-    for n, key in enumerate(lines.external_id):
-        i = lines.index[n]
-        bad = False
-        account_id = accounts.get(lines.account[n])
-        if account_id is None:
-            errors.append(item_error(i, key, "account", f'unknown account "{lines.account[n]}"'))
-            bad = True
-        category_id = categories.get(lines.category[n])
-        if category_id is None:
-            errors.append(item_error(i, key, "category", f'unknown category "{lines.category[n]}"'))
-            bad = True
-        distributor = lines.distributor[n]
-        distributor_id = None
-        if distributor is not None:
-            distributor_id = distributors.get(distributor)
-            if distributor_id is None:
-                errors.append(
-                    item_error(i, key, "distributor", f'unknown distributor "{distributor}"')
-                )
-                bad = True
-        currency, date = lines.currency[n], lines.date[n]
-        amount, cost = lines.amount[n], lines.cost[n]
+    get_account, get_category = accounts.get, categories.get
+    for i, key, account, category, date, amount, currency, cost, quantity, distributor in zip(
+        lines.index,
+        lines.external_id,
+        lines.account,
+        lines.category,
+        lines.date,
+        lines.amount,
+        lines.currency,
+        lines.cost,
+        lines.quantity,
+        lines.distributor,
+        strict=True,
+    ):
+        account_id = get_account(account)
+        category_id = get_category(category)
+        distributor_id = None if distributor is None else distributors.get(distributor)
         if currency == base:
             amount_base, cost_base = amount, cost
         else:
             rate = book.rate(currency, date)
             if rate is None:
-                errors.append(
-                    item_error(
-                        i,
-                        key,
-                        "currency",
-                        f"no {currency} exchange rate on or before {date.isoformat()}",
-                    )
-                )
-                continue
-            amount_base = to_base(amount, rate)
-            cost_base = None if cost is None else to_base(cost, rate)
-            if abs(amount_base) >= MAX_BASE or (
-                cost_base is not None and abs(cost_base) >= MAX_BASE
-            ):
-                errors.append(item_error(i, key, "amount", "is too large once converted"))
-                continue
-        if not bad:
-            rows.append(
-                (
-                    key,
-                    account_id,
-                    category_id,
-                    date,
-                    amount,
-                    currency,
-                    amount_base,
-                    cost,
-                    cost_base,
-                    lines.quantity[n],
-                    distributor_id,
-                )
+                amount_base = cost_base = None
+            else:
+                amount_base = to_base(amount, rate)
+                cost_base = None if cost is None else to_base(cost, rate)
+        if (
+            account_id is None
+            or category_id is None
+            or amount_base is None
+            or (distributor is not None and distributor_id is None)
+            or (currency != base and _too_big(amount_base, cost_base))
+        ):
+            errors += _line_reference_errors(
+                i,
+                key,
+                account_id,
+                account,
+                category_id,
+                category,
+                distributor_id,
+                distributor,
+                currency,
+                date,
+                amount_base,
+                cost_base,
             )
+            continue
+        rows.append(
+            (
+                key,
+                account_id,
+                category_id,
+                date,
+                amount,
+                currency,
+                amount_base,
+                cost,
+                cost_base,
+                quantity,
+                distributor_id,
+            )
+        )
     return rows, errors
+
+
+def _too_big(amount_base: Decimal, cost_base: Decimal | None) -> bool:
+    return abs(amount_base) >= MAX_BASE or (cost_base is not None and abs(cost_base) >= MAX_BASE)
+
+
+def _line_reference_errors(
+    i,
+    key,
+    account_id,
+    account,
+    category_id,
+    category,
+    distributor_id,
+    distributor,
+    currency,
+    date,
+    amount_base,
+    cost_base,
+) -> list[ItemError]:
+    errors = []
+    if account_id is None:
+        errors.append(item_error(i, key, "account", f'unknown account "{account}"'))
+    if category_id is None:
+        errors.append(item_error(i, key, "category", f'unknown category "{category}"'))
+    if distributor is not None and distributor_id is None:
+        errors.append(item_error(i, key, "distributor", f'unknown distributor "{distributor}"'))
+    if amount_base is None:
+        errors.append(
+            item_error(
+                i, key, "currency", f"no {currency} exchange rate on or before {date.isoformat()}"
+            )
+        )
+    elif _too_big(amount_base, cost_base):
+        errors.append(item_error(i, key, "amount", "is too large once converted"))
+    return errors
 
 
 _STAGE_DDL = """
