@@ -179,7 +179,11 @@ class Server:
     def worker_memory_mb(self) -> tuple[float, float]:
         """(current RSS, peak RSS) of the worker, in MB."""
         status = Path(f"/proc/{self.worker_pid()}/status").read_text().splitlines()
-        fields = {line.split(":")[0]: line.split()[1] for line in status if ":" in line}
+        fields = {
+            line.split(":")[0]: line.split()[1]
+            for line in status
+            if line.startswith(("VmRSS:", "VmHWM:"))
+        }
         return int(fields["VmRSS"]) / 1024, int(fields["VmHWM"]) / 1024
 
     def stop(self) -> None:

@@ -79,6 +79,9 @@ def _chunks(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
         yield values[start : start + size]
 
 
+_KEY_SEPARATOR = "\x1f"  # ASCII unit separator: never in a sane external id
+
+
 def ids_by_key(model: type[models.Model], key_field: str, keys: Iterable[str]) -> dict[str, int]:
     """key -> id for the keys that exist: one `= ANY(array)` query on PostgreSQL."""
     keys = list(set(keys))
@@ -86,9 +89,17 @@ def ids_by_key(model: type[models.Model], key_field: str, keys: Iterable[str]) -
         return {}
     table = model._meta.db_table
     if connection.vendor == "postgresql":
+        # One text parameter split server-side: psycopg adapts a 10 000-item list in Python
+        # (~50 ms); a joined string costs nothing. Keys holding the separator take the list.
+        joined = _KEY_SEPARATOR.join(keys)
+        if joined.count(_KEY_SEPARATOR) == len(keys) - 1:
+            condition, param = f"ANY(string_to_array(%s, chr({ord(_KEY_SEPARATOR)})))", joined
+        else:
+            condition, param = "ANY(%s)", keys
         with connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT "{key_field}", id FROM "{table}" WHERE "{key_field}" = ANY(%s)', [keys]
+                f'SELECT "{key_field}", id FROM "{table}" WHERE "{key_field}" = {condition}',
+                [param],
             )
             return dict(cursor.fetchall())
     found: dict[str, int] = {}

@@ -509,3 +509,49 @@ def test_lines_reject_unknown_account_created_in_factory_free_db(erp):
     AccountFactory(external_id="C9")
     response = post(erp, "erp-revenue-lines", {"lines": [line(1, account="C9")]})
     assert response.json() == {"created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_openapi_documents_every_erp_endpoint_with_examples(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.json"
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--format",
+        "openapi-json",
+        "--file",
+        str(out),
+    )
+    paths = json.loads(out.read_text())["paths"]
+    for name in (
+        "accounts",
+        "categories",
+        "exchange-rates",
+        "distributors",
+        "revenue-lines",
+        "revenue-lines/delete",
+    ):
+        operation = paths[f"/api/v1/erp/{name}/"]["post"]
+        assert operation["requestBody"]["content"]["application/json"]["examples"]
+        assert {"200", "400", "401", "403", "413"} <= operation["responses"].keys()
+    assert "/api/v1/erp/import-batches/" in paths
+
+
+def test_keys_with_unusual_characters_round_trip(erp, master):
+    odd = "C\x1f\t\\\"'ж"
+    assert (
+        post(erp, "erp-accounts", {"accounts": [{"external_id": odd, "name": "Odd"}]}).json()[
+            "created"
+        ]
+        == 1
+    )
+    payload = {"lines": [line(1, account=odd), {**line(2), "external_id": "L\t\\N\n2"}]}
+    assert post(erp, "erp-revenue-lines", payload).json() == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+    }
+    assert RevenueLine.objects.get(external_id="L1").account.external_id == odd
+    assert post(erp, "erp-revenue-lines", payload).json()["unchanged"] == 2
