@@ -28,6 +28,7 @@ import io
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -206,6 +207,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ERP_BENCH_PORT", 8102)))
     parser.add_argument("--db", default=os.environ.get("ERP_BENCH_DB", "kam_bench_erp"))
     args = parser.parse_args()
+    # Interrupted (Ctrl-C, kill): still stop gunicorn and drop the scratch database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     admin_url = server_url("postgres")
     db_url = server_url(args.db)
@@ -302,9 +305,9 @@ def main() -> None:
                 )
             conn.execute("CHECKPOINT")
             started = time.perf_counter()
-            with conn.transaction(), conn.cursor() as cursor:
-                with cursor.copy(f"COPY bench_copy ({', '.join(LINE_COLUMNS)}) FROM STDIN") as cp:
-                    cp.write(text)
+            copy_sql = f"COPY bench_copy ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+            with conn.transaction(), conn.cursor() as cursor, cursor.copy(copy_sql) as cp:
+                cp.write(text)
             copy_s = time.perf_counter() - started
             copied = conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0]
             assert copied == args.lines, copied

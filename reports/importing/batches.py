@@ -44,9 +44,6 @@ class Endpoint:
     parse: Callable[[list[Any]], tuple[Any, list[ItemError]]]
     write: Callable[..., Any]
 
-    def count(self, parsed: Any) -> int:
-        return len(parsed.index) if isinstance(parsed, validation.ParsedLines) else len(parsed)
-
 
 def _endpoints() -> dict[str, Endpoint]:
     base = settings.BASE_CURRENCY

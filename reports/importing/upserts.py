@@ -569,9 +569,14 @@ def _lines_merge_postgres(rows: list[tuple]) -> tuple[int, int]:
             write = copy.write_row
             for row in rows:
                 write(row)
-        cursor.execute("ANALYZE erp_stage_revenueline")
+        # A batch is at most 10 000 rows against a table of millions: look each row up by
+        # its unique index. With statistics on the staging table the planner prefers a merge
+        # join that walks the whole external_id index from its start — per batch, so a
+        # million-line import turned quadratic. Scoped to this statement.
+        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
         cursor.execute(_MERGE_SQL, {"now": timezone.now()})
         created, updated = cursor.fetchone()
+        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
     return created, updated
 
 

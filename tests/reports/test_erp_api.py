@@ -555,3 +555,14 @@ def test_keys_with_unusual_characters_round_trip(erp, master):
     }
     assert RevenueLine.objects.get(external_id="L1").account.external_id == odd
     assert post(erp, "erp-revenue-lines", payload).json()["unchanged"] == 2
+
+
+def test_delete_rejects_non_string_ids_and_deletes_nothing(erp, master):
+    post(erp, "erp-revenue-lines", {"lines": [line(1)]})
+    response = post(erp, "erp-revenue-lines-delete", {"external_ids": ["L1", 5, ""]})
+    assert response.status_code == 400
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [
+        (1, "external_ids"),
+        (2, "external_ids"),
+    ]
+    assert RevenueLine.objects.filter(external_id="L1").exists()
