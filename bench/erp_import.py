@@ -287,35 +287,46 @@ def main() -> None:
         lines = make_lines(args.lines, args.accounts)
         batches = [lines[i : i + args.batch] for i in range(0, len(lines), args.batch)]
 
-        # 1. The reference: COPY into an empty copy of the table, same run, same database.
+        # 1. The reference: COPY into an empty copy of the table, same run, same database —
+        # with the foreign keys (the reference for the ratios: the real table has them) and,
+        # for comparison, without them.
         with psycopg.connect(db_url, autocommit=True) as conn:
             accounts = dict(conn.execute("SELECT external_id, id FROM accounts_account"))
             categories = dict(conn.execute("SELECT code, id FROM reports_productcategory"))
             text = copy_rows(lines, accounts, categories)
-            conn.execute("DROP TABLE IF EXISTS bench_copy")
-            conn.execute("CREATE TABLE bench_copy (LIKE reports_revenueline INCLUDING ALL)")
-            for column, target in (
-                ("account_id", "accounts_account"),
-                ("category_id", "reports_productcategory"),
-                ("distributor_id", "accounts_distributor"),
-            ):
-                conn.execute(
-                    f"ALTER TABLE bench_copy ADD FOREIGN KEY ({column}) "
-                    f"REFERENCES {target} (id) DEFERRABLE INITIALLY DEFERRED"
+            copy_seconds = {}
+            for variant in ("with_fk", "without_fk"):
+                conn.execute("DROP TABLE IF EXISTS bench_copy")
+                conn.execute("CREATE TABLE bench_copy (LIKE reports_revenueline INCLUDING ALL)")
+                for column, target in (
+                    ("account_id", "accounts_account"),
+                    ("category_id", "reports_productcategory"),
+                    ("distributor_id", "accounts_distributor"),
+                ):
+                    if variant == "with_fk":
+                        conn.execute(
+                            f"ALTER TABLE bench_copy ADD FOREIGN KEY ({column}) "
+                            f"REFERENCES {target} (id) DEFERRABLE INITIALLY DEFERRED"
+                        )
+                conn.execute("CHECKPOINT")
+                started = time.perf_counter()
+                copy_sql = f"COPY bench_copy ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+                with conn.transaction(), conn.cursor() as cursor, cursor.copy(copy_sql) as cp:
+                    cp.write(text)
+                copy_seconds[variant] = time.perf_counter() - started
+                copied = conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0]
+                assert copied == args.lines, copied
+                conn.execute("DROP TABLE bench_copy")
+                conn.execute("CHECKPOINT")
+                log(
+                    f"COPY ({variant.replace('_', ' ')}): {args.lines} lines in "
+                    f"{copy_seconds[variant]:.2f} s = "
+                    f"{args.lines / copy_seconds[variant]:,.0f} lines/s"
                 )
-            conn.execute("CHECKPOINT")
-            started = time.perf_counter()
-            copy_sql = f"COPY bench_copy ({', '.join(LINE_COLUMNS)}) FROM STDIN"
-            with conn.transaction(), conn.cursor() as cursor, cursor.copy(copy_sql) as cp:
-                cp.write(text)
-            copy_s = time.perf_counter() - started
-            copied = conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0]
-            assert copied == args.lines, copied
-            conn.execute("DROP TABLE bench_copy")
-            conn.execute("CHECKPOINT")
             del text
+        copy_s = copy_seconds["with_fk"]
         copy_rate = args.lines / copy_s
-        log(f"COPY: {args.lines} lines in {copy_s:.2f} s = {copy_rate:,.0f} lines/s")
+        copy_nofk_rate = args.lines / copy_seconds["without_fk"]
 
         # 2. and 3. Through the API: first import, then the identical re-post.
         results = {}
@@ -349,10 +360,14 @@ def main() -> None:
             "accounts": args.accounts,
             "batch": args.batch,
             "copy_lines_per_s": round(copy_rate),
+            "copy_without_fk_lines_per_s": round(copy_nofk_rate),
+            "copy_10k_s": round(copy_s * args.batch / args.lines, 3),
             "first_lines_per_s": round(results["first"]["rate"]),
             "repost_lines_per_s": round(results["repost"]["rate"]),
             "first_ratio": round(results["first"]["rate"] / copy_rate, 3),
             "repost_ratio": round(results["repost"]["rate"] / copy_rate, 3),
+            "first_ratio_vs_copy_without_fk": round(results["first"]["rate"] / copy_nofk_rate, 3),
+            "repost_ratio_vs_copy_without_fk": round(results["repost"]["rate"] / copy_nofk_rate, 3),
             "request_10k_first_median_s": round(results["first"]["median"], 3),
             "request_10k_first_max_s": round(results["first"]["max"], 3),
             "request_10k_repost_median_s": round(results["repost"]["median"], 3),
