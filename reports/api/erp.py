@@ -12,7 +12,12 @@ import time
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -291,224 +296,166 @@ _UPSERT_DOC = (
 )
 
 
+def _bulk_schema(
+    name: str,
+    request,
+    summary: str,
+    description: str,
+    example: dict,
+    ok=ErpCountsSerializer,
+    ok_example: OpenApiExample = _COUNTS_EXAMPLE,
+):
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=f"erp_{name}",
+            tags=["erp"],
+            request=request,
+            responses=_responses(ok),
+            summary=summary,
+            description=description,
+            examples=[
+                OpenApiExample("Request", request_only=True, value=example),
+                ok_example,
+                _ERROR_EXAMPLE,
+                _TOO_LARGE_EXAMPLE,
+            ],
+        )
+    )
+
+
+@_bulk_schema(
+    "accounts_upsert",
+    ErpAccountsSerializer,
+    "Upsert the customer master (key: external_id)",
+    _UPSERT_DOC + " Fields omitted from an item keep their stored value; KAM fields (owner, "
+    "team, potential, strategic, notes, status) are never touched. `parent` may name an "
+    "account later in the batch; cycles are rejected. Unknown region/industry codes are "
+    "created.",
+    {
+        "accounts": [
+            {
+                "external_id": "C-1002",
+                "name": "Nord Steel Kola",
+                "parent": "C-1001",
+                "region": "NW",
+                "industry": "METAL",
+            },
+            {
+                "external_id": "C-1001",
+                "name": "Nord Steel",
+                "legal_name": "PJSC Nord Steel",
+                "tax_id": "7701234567",
+                "region": "NW",
+                "industry": "METAL",
+            },
+        ]
+    },
+)
 class ErpAccountsView(ErpImportView):
     endpoint = "accounts"
 
-    @extend_schema(
-        operation_id="erp_accounts_upsert",
-        tags=["erp"],
-        request=ErpAccountsSerializer,
-        responses=_responses(),
-        summary="Upsert the customer master",
-        description=_UPSERT_DOC + " Keys omitted from an item keep their stored value; KAM "
-        "fields (owner, team, potential, strategic, notes, status) are never touched. "
-        "`parent` may name an account later in the batch; cycles are rejected.",
-        examples=[
-            OpenApiExample(
-                "Two accounts, child first",
-                request_only=True,
-                value={
-                    "accounts": [
-                        {
-                            "external_id": "C-1002",
-                            "name": "Nord Steel Kola",
-                            "parent": "C-1001",
-                            "region": "NW",
-                            "industry": "METAL",
-                        },
-                        {
-                            "external_id": "C-1001",
-                            "name": "Nord Steel",
-                            "legal_name": "PJSC Nord Steel",
-                            "tax_id": "7701234567",
-                            "region": "NW",
-                            "industry": "METAL",
-                        },
-                    ]
-                },
-            ),
-            _COUNTS_EXAMPLE,
-            _ERROR_EXAMPLE,
-            _TOO_LARGE_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_bulk_schema(
+    "categories_upsert",
+    ErpCategoriesSerializer,
+    "Upsert product categories (key: code)",
+    _UPSERT_DOC,
+    {
+        "categories": [
+            {"code": "PIPE", "name": "Pipes"},
+            {"code": "VALVE", "name": "Valves", "active": False},
+        ]
+    },
+)
 class ErpCategoriesView(ErpImportView):
     endpoint = "categories"
 
-    @extend_schema(
-        operation_id="erp_categories_upsert",
-        tags=["erp"],
-        request=ErpCategoriesSerializer,
-        responses=_responses(),
-        summary="Upsert product categories (key: code)",
-        description=_UPSERT_DOC,
-        examples=[
-            OpenApiExample(
-                "Categories",
-                request_only=True,
-                value={
-                    "categories": [
-                        {"code": "PIPE", "name": "Pipes"},
-                        {"code": "VALVE", "name": "Valves", "active": False},
-                    ]
-                },
-            ),
-            _COUNTS_EXAMPLE,
-            _ERROR_EXAMPLE,
-            _TOO_LARGE_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_bulk_schema(
+    "exchange_rates_upsert",
+    ErpRatesSerializer,
+    "Upsert exchange rates (key: currency + date)",
+    _UPSERT_DOC + " `rate` = base-currency units per 1 unit of the currency. A new or "
+    "corrected rate re-converts, in the same transaction, the base amounts of every line it "
+    "governs (lines of that currency from its date to the next rate).",
+    {
+        "rates": [
+            {"currency": "USD", "date": "2025-01-01", "rate": "101.6797"},
+            {"currency": "EUR", "date": "2025-01-01", "rate": "106.1028"},
+        ]
+    },
+)
 class ErpRatesView(ErpImportView):
     endpoint = "exchange-rates"
 
-    @extend_schema(
-        operation_id="erp_exchange_rates_upsert",
-        tags=["erp"],
-        request=ErpRatesSerializer,
-        responses=_responses(),
-        summary="Upsert exchange rates (key: currency + date)",
-        description=_UPSERT_DOC + " `rate` = base-currency units per 1 unit of the currency. "
-        "A new or corrected rate re-converts, in the same transaction, the base amounts of "
-        "every line it governs (lines of that currency from its date to the next rate).",
-        examples=[
-            OpenApiExample(
-                "Rates",
-                request_only=True,
-                value={
-                    "rates": [
-                        {"currency": "USD", "date": "2025-01-01", "rate": "101.6797"},
-                        {"currency": "EUR", "date": "2025-01-01", "rate": "106.1028"},
-                    ]
-                },
-            ),
-            _COUNTS_EXAMPLE,
-            _ERROR_EXAMPLE,
-            _TOO_LARGE_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_bulk_schema(
+    "distributors_upsert",
+    ErpDistributorsSerializer,
+    "Upsert distributors (key: external_id)",
+    _UPSERT_DOC,
+    {"distributors": [{"external_id": "D-01", "name": "Volga Trade", "region": "VOLGA"}]},
+)
 class ErpDistributorsView(ErpImportView):
     endpoint = "distributors"
 
-    @extend_schema(
-        operation_id="erp_distributors_upsert",
-        tags=["erp"],
-        request=ErpDistributorsSerializer,
-        responses=_responses(),
-        summary="Upsert distributors (key: external_id)",
-        description=_UPSERT_DOC,
-        examples=[
-            OpenApiExample(
-                "Distributors",
-                request_only=True,
-                value={
-                    "distributors": [
-                        {"external_id": "D-01", "name": "Volga Trade", "region": "VOLGA"},
-                    ]
-                },
-            ),
-            _COUNTS_EXAMPLE,
-            _ERROR_EXAMPLE,
-            _TOO_LARGE_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_bulk_schema(
+    "revenue_lines_upsert",
+    ErpLinesSerializer,
+    "Upsert revenue lines (key: external_id)",
+    _UPSERT_DOC + " A line is replaced whole (an omitted cost, quantity or distributor is "
+    "stored as empty). Lines in another currency are converted with the rate on the latest "
+    "date on or before the line's date, half-up to 2 places; a line without such a rate is "
+    "rejected.",
+    {
+        "lines": [
+            {
+                "external_id": "INV-1001/1",
+                "account": "C-1001",
+                "category": "PIPE",
+                "date": "2025-01-15",
+                "amount": "125000.00",
+                "cost": "98000.00",
+                "quantity": "12.5",
+            },
+            {
+                "external_id": "INV-1002/1",
+                "account": "C-1002",
+                "category": "VALVE",
+                "date": "2025-01-20",
+                "amount": "1500.00",
+                "currency": "USD",
+                "distributor": "D-01",
+            },
+            {
+                "external_id": "CN-0007/1",
+                "account": "C-1001",
+                "category": "PIPE",
+                "date": "2025-01-31",
+                "amount": "-5000.00",
+            },
+        ]
+    },
+)
 class ErpRevenueLinesView(ErpImportView):
     endpoint = "revenue-lines"
 
-    @extend_schema(
-        operation_id="erp_revenue_lines_upsert",
-        tags=["erp"],
-        request=ErpLinesSerializer,
-        responses=_responses(),
-        summary="Upsert revenue lines (key: external_id)",
-        description=_UPSERT_DOC + " A line is replaced whole (an omitted cost, quantity or "
-        "distributor is stored as empty). Lines in another currency are converted with the "
-        "rate on the latest date on or before the line's date, half-up to 2 places; a line "
-        "without such a rate is rejected.",
-        examples=[
-            OpenApiExample(
-                "Lines",
-                request_only=True,
-                value={
-                    "lines": [
-                        {
-                            "external_id": "INV-1001/1",
-                            "account": "C-1001",
-                            "category": "PIPE",
-                            "date": "2025-01-15",
-                            "amount": "125000.00",
-                            "cost": "98000.00",
-                            "quantity": "12.5",
-                        },
-                        {
-                            "external_id": "INV-1002/1",
-                            "account": "C-1002",
-                            "category": "VALVE",
-                            "date": "2025-01-20",
-                            "amount": "1500.00",
-                            "currency": "USD",
-                            "distributor": "D-01",
-                        },
-                        {
-                            "external_id": "CN-0007/1",
-                            "account": "C-1001",
-                            "category": "PIPE",
-                            "date": "2025-01-31",
-                            "amount": "-5000.00",
-                        },
-                    ]
-                },
-            ),
-            _COUNTS_EXAMPLE,
-            _ERROR_EXAMPLE,
-            _TOO_LARGE_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
-
+@_bulk_schema(
+    "revenue_lines_delete",
+    ErpDeleteSerializer,
+    "Delete revenue lines (cancelled invoices)",
+    "All-or-nothing; unknown ids are not an error (they count as not_found), a repeated id "
+    "counts once. At most 10 000 ids.",
+    {"external_ids": ["INV-1001/1", "INV-0999/3"]},
+    ok=ErpDeleteCountsSerializer,
+    ok_example=OpenApiExample(
+        "Deleted", response_only=True, status_codes=["200"], value={"deleted": 1, "not_found": 1}
+    ),
+)
 class ErpRevenueLinesDeleteView(ErpImportView):
     endpoint = "revenue-lines/delete"
-
-    @extend_schema(
-        operation_id="erp_revenue_lines_delete",
-        tags=["erp"],
-        request=ErpDeleteSerializer,
-        responses=_responses(ErpDeleteCountsSerializer),
-        summary="Delete revenue lines (cancelled invoices)",
-        description="All-or-nothing; unknown ids are not an error (they count as not_found), "
-        "a repeated id counts once. At most 10 000 ids.",
-        examples=[
-            OpenApiExample(
-                "Delete", request_only=True, value={"external_ids": ["INV-1001/1", "INV-0999/3"]}
-            ),
-            OpenApiExample(
-                "Deleted",
-                response_only=True,
-                status_codes=["200"],
-                value={"deleted": 1, "not_found": 1},
-            ),
-            _ERROR_EXAMPLE,
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        return super().post(request)
 
 
 # --- import log --------------------------------------------------------------------------

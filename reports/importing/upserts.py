@@ -316,42 +316,39 @@ def _parent_cycles(parsed: list[Parsed], existing: dict[str, Account]) -> list[I
 
 
 # --- categories, distributors, rates -------------------------------------------------------
+def _master_upsert(
+    model: type[models.Model], key_field: str, parsed: list[Parsed], values_of
+) -> Counts:
+    existing = objects_by_key(model.objects.all(), key_field, [p.key for p in parsed])
+    created, changed, same = _write_diff(
+        model,
+        [(p.key, values_of(p)) for p in parsed],
+        existing,
+        now=timezone.now(),
+        build_new=lambda key, values: model(**{key_field: key}, **values),
+    )
+    return Counts(len(created), len(changed), same)
+
+
 def categories_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
     reject_if_any(errors)
     erp_lock("categories")
-    keys = [p.key for p in parsed]
-    existing = objects_by_key(ProductCategory.objects.all(), "code", keys)
-    rows = [(p.key, dict(p.fields)) for p in parsed]
-    created, changed, same = _write_diff(
-        ProductCategory,
-        rows,
-        existing,
-        now=timezone.now(),
-        build_new=lambda key, values: ProductCategory(code=key, **values),
-    )
-    return Counts(len(created), len(changed), same)
+    return _master_upsert(ProductCategory, "code", parsed, lambda p: dict(p.fields))
 
 
 def distributors_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+    """Name and region only: the contacts and account links people keep stay untouched."""
     reject_if_any(errors)
     erp_lock("distributors")
-    keys = [p.key for p in parsed]
-    existing = objects_by_key(Distributor.objects.all(), "external_id", keys)
     regions = codes_ensure(Region, {p.fields["region"] for p in parsed if p.fields.get("region")})
-    rows = []
-    for p in parsed:
-        values = {"name": p.fields["name"]}
+
+    def values_of(p: Parsed) -> dict[str, Any]:
+        values: dict[str, Any] = {"name": p.fields["name"]}
         if "region" in p.fields:
             values["region_id"] = regions.get(p.fields["region"])
-        rows.append((p.key, values))
-    created, changed, same = _write_diff(
-        Distributor,
-        rows,
-        existing,
-        now=timezone.now(),
-        build_new=lambda key, values: Distributor(external_id=key, **values),
-    )
-    return Counts(len(created), len(changed), same)
+        return values
+
+    return _master_upsert(Distributor, "external_id", parsed, values_of)
 
 
 def exchange_rates_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:

@@ -23,6 +23,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from .errors import ItemError, item_error
@@ -195,19 +196,20 @@ def _display(key: Any) -> Any:
 
 
 # --- revenue lines --------------------------------------------------------------------
-LINE_FIELDS = frozenset(
-    {
-        "external_id",
-        "account",
-        "category",
-        "date",
-        "amount",
-        "currency",
-        "cost",
-        "quantity",
-        "distributor",
-    }
+# The columns of a parsed line; its fields are the contract's field names.
+_LINE_COLUMNS = (
+    "index",
+    "external_id",
+    "account",
+    "category",
+    "date",
+    "amount",
+    "currency",
+    "cost",
+    "quantity",
+    "distributor",
 )
+LINE_FIELDS = frozenset(_LINE_COLUMNS[1:])
 
 
 @dataclass(slots=True)
@@ -289,18 +291,6 @@ def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, l
 
 _MONEY_FAST = re.compile(r"-?\d{1,14}(?:\.\d{1,2})?")
 _QUANTITY_FAST = re.compile(r"\d{1,12}(?:\.\d{1,4})?")
-_LINE_COLUMNS = (
-    "index",
-    "external_id",
-    "account",
-    "category",
-    "date",
-    "amount",
-    "currency",
-    "cost",
-    "quantity",
-    "distributor",
-)
 
 
 def _date_ok(value: str, cache: dict[str, dt.date]) -> bool:
@@ -398,13 +388,12 @@ class Parsed:
     fields: dict[str, Any]
 
 
-ACCOUNT_FIELDS = frozenset(
-    {"external_id", "name", "legal_name", "tax_id", "parent", "region", "industry"}
-)
-
-
-def parse_accounts(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
-    c = _Collector(key_field="external_id", allowed=ACCOUNT_FIELDS)
+def _parse_master(
+    items: list[Any], *, key_field: str, specs: tuple[tuple[str, Any, bool], ...]
+) -> tuple[list[Parsed], list[ItemError]]:
+    """Master-data items: `specs` are (field, parser, required); an omitted optional field
+    is left out of `fields`, so the upsert keeps the stored value."""
+    c = _Collector(key_field=key_field, allowed=frozenset({key_field, *(s[0] for s in specs)}))
     out: list[Parsed] = []
     for i, item in enumerate(items):
         key = c.start(i, item)
@@ -414,17 +403,9 @@ def parse_accounts(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
             c.check_duplicate(i, key)
         errors_before = len(c.errors)
         fields: dict[str, Any] = {}
-        specs = (
-            ("name", lambda v: text_value(v, max_length=255, required=True)),
-            ("legal_name", lambda v: text_value(v, max_length=255)),
-            ("tax_id", lambda v: text_value(v, max_length=32)),
-            ("parent", optional_ref),
-            ("region", lambda v: optional_ref(v, max_length=32)),
-            ("industry", lambda v: optional_ref(v, max_length=32)),
-        )
-        for name, parse in specs:
+        for name, parse, required in specs:
             if name not in item:
-                if name == "name":
+                if required:
                     c.add(i, key, name, "is required")
                 continue
             try:
@@ -438,66 +419,26 @@ def parse_accounts(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
     return out, c.errors
 
 
-CATEGORY_FIELDS = frozenset({"code", "name", "active"})
+_NAME = partial(text_value, max_length=255, required=True)
+_CODE_REF = partial(optional_ref, max_length=32)
 
-
-def parse_categories(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
-    c = _Collector(key_field="code", allowed=CATEGORY_FIELDS)
-    out: list[Parsed] = []
-    for i, item in enumerate(items):
-        key = c.start(i, item)
-        if type(item) is not dict:
-            continue
-        if key is not _MISSING:
-            c.check_duplicate(i, key)
-        errors_before = len(c.errors)
-        fields: dict[str, Any] = {}
-        if "name" not in item:
-            c.add(i, key, "name", "is required")
-        else:
-            try:
-                fields["name"] = text_value(item["name"], max_length=255, required=True)
-            except FieldError as exc:
-                c.add(i, key, "name", str(exc))
-        if "active" in item:
-            try:
-                fields["active"] = bool_value(item["active"])
-            except FieldError as exc:
-                c.add(i, key, "active", str(exc))
-        if key is not _MISSING and len(c.errors) == errors_before:
-            out.append(Parsed(i, key, fields))
-    return out, c.errors
-
-
-DISTRIBUTOR_FIELDS = frozenset({"external_id", "name", "region"})
-
-
-def parse_distributors(items: list[Any]) -> tuple[list[Parsed], list[ItemError]]:
-    c = _Collector(key_field="external_id", allowed=DISTRIBUTOR_FIELDS)
-    out: list[Parsed] = []
-    for i, item in enumerate(items):
-        key = c.start(i, item)
-        if type(item) is not dict:
-            continue
-        if key is not _MISSING:
-            c.check_duplicate(i, key)
-        errors_before = len(c.errors)
-        fields: dict[str, Any] = {}
-        if "name" not in item:
-            c.add(i, key, "name", "is required")
-        else:
-            try:
-                fields["name"] = text_value(item["name"], max_length=255, required=True)
-            except FieldError as exc:
-                c.add(i, key, "name", str(exc))
-        if "region" in item:
-            try:
-                fields["region"] = optional_ref(item["region"], max_length=32)
-            except FieldError as exc:
-                c.add(i, key, "region", str(exc))
-        if key is not _MISSING and len(c.errors) == errors_before:
-            out.append(Parsed(i, key, fields))
-    return out, c.errors
+ACCOUNT_SPECS = (
+    ("name", _NAME, True),
+    ("legal_name", partial(text_value, max_length=255), False),
+    ("tax_id", partial(text_value, max_length=32), False),
+    ("parent", optional_ref, False),
+    ("region", _CODE_REF, False),
+    ("industry", _CODE_REF, False),
+)
+parse_accounts = partial(_parse_master, key_field="external_id", specs=ACCOUNT_SPECS)
+parse_categories = partial(
+    _parse_master, key_field="code", specs=(("name", _NAME, True), ("active", bool_value, False))
+)
+parse_distributors = partial(
+    _parse_master,
+    key_field="external_id",
+    specs=(("name", _NAME, True), ("region", _CODE_REF, False)),
+)
 
 
 RATE_FIELDS = frozenset({"currency", "date", "rate"})
