@@ -566,3 +566,16 @@ def test_delete_rejects_non_string_ids_and_deletes_nothing(erp, master):
         (2, "external_ids"),
     ]
     assert RevenueLine.objects.filter(external_id="L1").exists()
+
+
+def test_body_declared_over_32_mb_is_413_unread(erp, master):
+    body = json.dumps({"lines": [line(1)]})
+    response = erp.post(
+        reverse("api:erp-revenue-lines"),
+        data=body,
+        content_type="application/json",
+        CONTENT_LENGTH=str(40 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "larger than" in response.json()["errors"][0]["message"]
+    assert nothing_written()
