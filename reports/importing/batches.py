@@ -91,16 +91,9 @@ def erp_batch_import(*, endpoint: str, body: bytes, user) -> tuple[int, dict[str
     try:
         items = _items(body, spec)
         if len(items) > settings.ERP_MAX_BATCH:
-            raise BatchRejected(
-                [
-                    {
-                        "index": None,
-                        "external_id": None,
-                        "field": spec.items_key,
-                        "message": f"{len(items)} items: at most {settings.ERP_MAX_BATCH} a "
-                        "request; split the batch.",
-                    }
-                ],
+            raise BatchRejected.single(
+                f"{len(items)} items: at most {settings.ERP_MAX_BATCH} a request; split the batch.",
+                field=spec.items_key,
                 status=413,
             )
         parsed, errors = spec.parse(items)
