@@ -32,9 +32,10 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 # Errors kept on the ImportBatch row (the response always lists all of them).
 MAX_LOGGED_ERRORS = 1000
 RETRY_ATTEMPTS = 6
-# deadlock, serialization failure, lock not available, unique violation (a concurrent
-# insert of the same key between our read and our write in the ORM path)
-RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03", "23505"})
+# deadlock, serialization failure, lock not available; unique violation (a concurrent
+# insert of the same key between our read and our write); foreign key violation (a
+# referenced row deleted meanwhile: the retry reports it as an unknown reference)
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03", "23505", "23503"})
 
 
 @dataclass(frozen=True)

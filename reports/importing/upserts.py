@@ -5,10 +5,11 @@ reference with one query per kind, raises `BatchRejected` listing every bad item
 anything is written, and returns exact counts.
 
 Two write paths:
-- revenue lines on PostgreSQL (the hot path: a million lines a night): COPY into a temporary
-  staging table, then one `INSERT … SELECT … ON CONFLICT (external_id) DO UPDATE … WHERE
-  (row) IS DISTINCT FROM (excluded)` that skips rows already equal (no write, no
-  `updated_at` churn) and reports inserted vs updated through `xmax = 0`;
+- revenue lines on PostgreSQL (the hot path: a million lines a night): read the stored
+  versions of the batch's lines in one query; COPY the new lines straight into the table;
+  merge the changed ones through a staging table with one `INSERT … ON CONFLICT
+  (external_id) DO UPDATE … WHERE (row) IS DISTINCT FROM (excluded)`; leave equal lines
+  alone (no write, no `updated_at` churn). See `_lines_merge_postgres` for the races;
 - everything else, and revenue lines on SQLite (the embedded demo): read the stored rows of
   the batch's keys in one query, compare in Python, `bulk_create` the new and
   `bulk_update` only the changed ones. Master data batches are small; a per-kind
@@ -82,6 +83,16 @@ def _chunks(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
 _KEY_SEPARATOR = "\x1f"  # ASCII unit separator: never in a sane external id
 
 
+def any_keys(keys: list[str]) -> tuple[str, Any]:
+    """SQL `ANY(…)` and its parameter for a PostgreSQL key lookup. One text parameter split
+    server-side: psycopg adapts a 10 000-item list in Python (~50 ms), a joined string costs
+    nothing. Keys that hold the separator take the list."""
+    joined = _KEY_SEPARATOR.join(keys)
+    if joined.count(_KEY_SEPARATOR) == len(keys) - 1:
+        return f"ANY(string_to_array(%s, chr({ord(_KEY_SEPARATOR)})))", joined
+    return "ANY(%s)", keys
+
+
 def ids_by_key(model: type[models.Model], key_field: str, keys: Iterable[str]) -> dict[str, int]:
     """key -> id for the keys that exist: one `= ANY(array)` query on PostgreSQL."""
     keys = list(set(keys))
@@ -89,13 +100,7 @@ def ids_by_key(model: type[models.Model], key_field: str, keys: Iterable[str]) -
         return {}
     table = model._meta.db_table
     if connection.vendor == "postgresql":
-        # One text parameter split server-side: psycopg adapts a 10 000-item list in Python
-        # (~50 ms); a joined string costs nothing. Keys holding the separator take the list.
-        joined = _KEY_SEPARATOR.join(keys)
-        if joined.count(_KEY_SEPARATOR) == len(keys) - 1:
-            condition, param = f"ANY(string_to_array(%s, chr({ord(_KEY_SEPARATOR)})))", joined
-        else:
-            condition, param = "ANY(%s)", keys
+        condition, param = any_keys(keys)
         with connection.cursor() as cursor:
             cursor.execute(
                 f'SELECT "{key_field}", id FROM "{table}" WHERE "{key_field}" = {condition}',
@@ -551,29 +556,68 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 
 
 def _lines_merge_postgres(rows: list[tuple]) -> tuple[int, int]:
-    """COPY into staging, then one upsert. The anti-join skips rows already equal, so a
-    re-post neither writes nor locks them; the ON CONFLICT … WHERE still decides for rows
-    a concurrent batch inserted or changed after our snapshot (no duplicates, last writer
-    wins, counts stay exact). Rows go in key order so two overlapping batches lock rows in
-    the same order and rarely deadlock (and a deadlock is retried by the caller)."""
+    """Read the stored versions of the batch's lines in one query, then
+    - COPY the new lines straight into the table (PostgreSQL's fastest insert path);
+    - merge only the changed ones through staging and `ON CONFLICT … DO UPDATE … WHERE
+      (row) IS DISTINCT FROM (excluded)`;
+    - leave equal lines alone (no write, no lock, no `updated_at` churn).
+    Races with a concurrent batch stay correct: a line it inserted after our read makes the
+    COPY fail with a unique violation, which the caller retries (the line is then "stored");
+    a line it deleted is re-inserted by the ON CONFLICT merge. Both inserts go in key order,
+    so overlapping batches lock in the same order and rarely deadlock (retried as well)."""
+    condition, param = any_keys([row[0] for row in rows])
     with connection.cursor() as cursor:
-        # ON COMMIT DROP cleans up after a request; when an outer transaction (a test, a
-        # management command) wraps several batches, the previous staging table is still there.
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.erp_stage_revenueline")
-        cursor.execute(_STAGE_DDL)
-        raw = cursor.cursor
-        with raw.copy(f"COPY erp_stage_revenueline ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-        # A batch is at most 10 000 rows against a table of millions: look each row up by
-        # its unique index. With statistics on the staging table the planner prefers a merge
-        # join that walks the whole external_id index from its start — per batch, so a
-        # million-line import turned quadratic. Scoped to this statement.
-        cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-        cursor.execute(_MERGE_SQL, {"now": timezone.now()})
-        created, updated = cursor.fetchone()
-        cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
+        cursor.execute(
+            f"SELECT {', '.join(LINE_COLUMNS)} FROM reports_revenueline "
+            f"WHERE external_id = {condition}",
+            [param],
+        )
+        stored = {row[0]: row[1:] for row in cursor.fetchall()}
+    new: list[tuple] = []
+    changed: list[tuple] = []
+    for row in rows:
+        old = stored.get(row[0])
+        if old is None:
+            new.append(row)
+        elif old != row[1:]:  # Decimal("1.5") == Decimal("1.50"): compared by value
+            changed.append(row)
+    created = updated = 0
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if new:
+            new.sort()
+            columns = ", ".join((*LINE_COLUMNS, "created_at", "updated_at"))
+            # The raw psycopg COPY: wrapped so a unique violation is Django's IntegrityError,
+            # which the caller retries.
+            copy_sql = f"COPY reports_revenueline ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+                write = copy.write_row
+                for row in new:
+                    write((*row, now, now))
+            created = len(new)
+        if changed:
+            created_late, updated = _merge_changed(cursor, changed, now)
+            created += created_late
+    return created, updated
+
+
+def _merge_changed(cursor, rows: list[tuple], now) -> tuple[int, int]:
+    # ON COMMIT DROP cleans up after a request; when an outer transaction (a test, a
+    # management command) wraps several batches, the previous staging table is still there.
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.erp_stage_revenueline")
+    cursor.execute(_STAGE_DDL)
+    copy_sql = f"COPY erp_stage_revenueline ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+    with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+    # A batch is at most 10 000 rows against a table of millions: look each row up by its
+    # unique index. With statistics on the staging table the planner may prefer a merge
+    # join that walks the whole external_id index from its start — per batch.
+    cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+    cursor.execute(_MERGE_SQL, {"now": now})
+    created, updated = cursor.fetchone()
+    cursor.execute("RESET enable_hashjoin; RESET enable_mergejoin")
     return created, updated
 
 
