@@ -127,6 +127,16 @@ def erp_batch_import(*, endpoint: str, body: bytes, user) -> tuple[int, dict[str
     return status, response
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
@@ -138,6 +148,14 @@ def _items(body: bytes, spec: Endpoint) -> list[Any]:
         payload = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise BatchRejected.single(f"The body is not valid JSON: {exc}") from None
+    # PostgreSQL text cannot hold NUL; JSON can only spell it \u0000, so look closer then.
+    if b"\\u0000" in body:
+        try:
+            has_nul = _has_nul(payload)
+        except RecursionError:
+            raise BatchRejected.single("The body is nested too deeply.") from None
+        if has_nul:
+            raise BatchRejected.single("Text may not contain the NUL character (\\u0000).")
     if not isinstance(payload, dict):
         raise BatchRejected.single(
             f'The body must be a JSON object {{"{spec.items_key}": [...]}}, '

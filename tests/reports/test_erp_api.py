@@ -579,3 +579,14 @@ def test_body_declared_over_32_mb_is_413_unread(erp, master):
     assert response.status_code == 413
     assert "larger than" in response.json()["errors"][0]["message"]
     assert nothing_written()
+
+
+def test_nul_characters_are_a_400_not_a_500(erp, master):
+    response = post(
+        erp,
+        "erp-revenue-lines",
+        '{"lines": [{"external_id": "L\\u0000", '
+        '"account": "C1", "category": "PIPE", "date": "2025-02-01", "amount": "1"}]}',
+    )
+    assert response.status_code == 400 and "NUL" in response.json()["errors"][0]["message"]
+    assert nothing_written()
