@@ -264,7 +264,11 @@ def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, l
                 and type(date) is str
                 and (date in dates or _date_ok(date, dates))
                 and (
-                    currency is None or currency in currencies or _currency_ok(currency, currencies)
+                    currency is None
+                    or (
+                        type(currency) is str
+                        and (currency in currencies or _currency_ok(currency, currencies))
+                    )
                 )
                 and (cost is None or (type(cost) is str and money(cost)))
                 and (quantity is None or (type(quantity) is str and qty(quantity)))
@@ -301,9 +305,9 @@ def _date_ok(value: str, cache: dict[str, dt.date]) -> bool:
     return True
 
 
-def _currency_ok(value: Any, known: set[str]) -> bool:
+def _currency_ok(value: str, known: set[str]) -> bool:
     # Only upper-case codes take the fast path, so the stored code is the one sent.
-    if type(value) is str and CURRENCY_RE.fullmatch(value):
+    if CURRENCY_RE.fullmatch(value):
         known.add(value)
         return True
     return False

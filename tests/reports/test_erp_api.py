@@ -590,3 +590,40 @@ def test_nul_characters_are_a_400_not_a_500(erp, master):
     )
     assert response.status_code == 400 and "NUL" in response.json()["errors"][0]["message"]
     assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "erp-revenue-lines",
+        "erp-accounts",
+        "erp-categories",
+        "erp-distributors",
+        "erp-exchange-rates",
+    ],
+)
+def test_any_json_type_in_any_field_is_a_400_never_a_500(erp, master, name):
+    items_key, template = {
+        "erp-revenue-lines": ("lines", line(1)),
+        "erp-accounts": (
+            "accounts",
+            {
+                "external_id": "A",
+                "name": "A",
+                "legal_name": "",
+                "tax_id": "",
+                "parent": None,
+                "region": "R",
+                "industry": "I",
+            },
+        ),
+        "erp-categories": ("categories", {"code": "C", "name": "C", "active": True}),
+        "erp-distributors": ("distributors", {"external_id": "D", "name": "D", "region": "R"}),
+        "erp-exchange-rates": ("rates", {"currency": "EUR", "date": "2025-01-01", "rate": "1"}),
+    }[name]
+    odd_values = [[], {}, ["x"], {"a": 1}, True, -1, 1.5, "", " ", "x" * 300, "2025-01-01"]
+    fields = [*template, "currency", "cost", "quantity", "distributor"]
+    items = [{**template, field: value} for field in fields for value in odd_values]
+    response = post(erp, name, {items_key: items})
+    assert response.status_code == 400
+    assert {e["index"] for e in response.json()["errors"]} <= set(range(len(items)))
