@@ -627,3 +627,11 @@ def test_any_json_type_in_any_field_is_a_400_never_a_500(erp, master, name):
     response = post(erp, name, {items_key: items})
     assert response.status_code == 400
     assert {e["index"] for e in response.json()["errors"]} <= set(range(len(items)))
+
+
+def test_bodies_above_djangos_form_upload_limit_are_read(erp, master, settings):
+    # A 10 000-line batch can exceed DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, meant for forms).
+    padding = " " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    body = '{"lines": [' + json.dumps(line(1)) + "]" + padding + "}"
+    response = post(erp, "erp-revenue-lines", body)
+    assert response.json() == {"created": 1, "updated": 0, "unchanged": 0}
