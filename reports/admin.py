@@ -3,7 +3,11 @@ read-only here (editing an amount would bypass its conversion); categories are e
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ScopedAdmin
 
@@ -102,10 +106,32 @@ class MetricRunAdmin(ReadOnlyAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "endpoint", "status", "http_status", "items", "user"]
-    list_filter = ["endpoint", "status"]
+    """What did the ERP send last night: every request, its counts and why it was refused."""
+
+    list_display = [
+        "received_at",
+        "endpoint",
+        "status",
+        "http_status",
+        "user",
+        "items",
+        "created",
+        "updated",
+        "unchanged",
+        "deleted",
+        "not_found",
+        "duration_ms",
+    ]
+    list_filter = ["endpoint", "status", "http_status"]
     list_select_related = ["user"]
+    search_fields = ["user__username"]
     date_hierarchy = "received_at"
+    exclude = ["errors"]
+    readonly_fields = ["errors_pretty"]
+
+    @admin.display(description=_("errors"))
+    def errors_pretty(self, obj: ImportBatch) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.errors, indent=2, ensure_ascii=False))
 
     def scope_queryset(self, qs, user):
         # ERP traffic is for heads and admins, not for a KAM on staff.
