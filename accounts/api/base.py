@@ -25,9 +25,6 @@ from rest_framework import exceptions, filters, permissions, serializers, viewse
 
 from accounts.services import account_record_delete
 
-from .authentication import api_authentication_classes
-from .pagination import WindowCountPagination
-
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
 
 
@@ -159,10 +156,8 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     (and annotations) as a GET."""
 
     selector: Callable[..., QuerySet]
-    authentication_classes = api_authentication_classes()
     permission_classes = [RolePermission]
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilter]
-    pagination_class = WindowCountPagination
     integration_can_read = False
 
     def get_queryset(self) -> QuerySet:

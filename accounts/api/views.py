@@ -199,10 +199,8 @@ class SurveyViewSet(ServiceModelViewSet):
 
 
 class _ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    authentication_classes = ServiceModelViewSet.authentication_classes
     permission_classes = [RolePermission]
     filter_backends = ServiceModelViewSet.filter_backends
-    pagination_class = ServiceModelViewSet.pagination_class
 
 
 class RegionViewSet(_ReadOnlyViewSet):

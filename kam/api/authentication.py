@@ -16,7 +16,6 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
-from rest_framework.settings import api_settings
 
 
 @functools.cache
@@ -41,11 +40,3 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return user, Token(key=key, user=user)
-
-
-def api_authentication_classes() -> list:
-    """The project's authentication classes, with DRF's token class swapped for ours."""
-    return [
-        TokenAuthentication if cls is authentication.TokenAuthentication else cls
-        for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES
-    ]
