@@ -157,6 +157,9 @@ class PortfolioMetric(models.Model):
     top10_share = models.FloatField(_("top-10 share"), null=True)
     hhi = models.FloatField(_("HHI"), null=True)
     concentration_risk = models.JSONField(_("concentration risk"), default=list)
+    # Digest of the period's inputs at the last recompute: the nightly run skips a period
+    # whose digest is unchanged (see reports/metrics/fingerprint.py).
+    fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["period"]
@@ -185,6 +188,10 @@ class MetricRun(models.Model):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     duration_s = models.FloatField(_("duration, s"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    periods_unchanged = models.PositiveIntegerField(_("periods unchanged"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    # Per period kind: periods, rows and seconds (what the admin and the bench show).
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -1,0 +1,77 @@
+"""What a period's metrics depend on, boiled down to one digest per period.
+
+A period's rows depend on the lines of the period and of its previous period (growth,
+margin change), on every account's external id (ties, concentration list) and potential
+(penetration), and on which categories are active. Rates reach the metrics through the
+lines' base amounts, which the import rewrites when a rate is posted or corrected, so they
+are covered by the line sums. Strategic flags only change `Account.is_key`, which the job
+writes down on every run (it is cheap and diff-based), so they need no digest.
+
+Per month we take one aggregate over the lines — count, sums of base amount and cost, and
+sums weighted by account, category and id, plus the latest `updated_at` — which changes
+whenever a line is added, removed, moved between months/accounts/categories or repriced.
+One GROUP BY over the table is far cheaper than recomputing, and never loads lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import Account
+from reports.models import ProductCategory
+
+from .periods import Period
+
+# Bump when a formula changes, so the next run recomputes everything.
+FORMULA_VERSION = "1"
+
+_MONTH_SQL = """
+SELECT {bucket} AS m, count(*), sum(amount_base), sum(cost_base), count(cost_base),
+       sum(account_id * amount_base), sum(category_id * amount_base),
+       sum(account_id * category_id), sum(id), max(updated_at)
+FROM reports_revenueline GROUP BY 1
+"""
+_BUCKET = {
+    "postgresql": "date_trunc('month', date)::date",
+    "sqlite": "strftime('%%Y-%%m-01', date)",
+}
+
+
+def month_digests() -> dict[dt.date, str]:
+    """{first day of month: digest of its lines} for every month that has lines."""
+    bucket = _BUCKET.get(connection.vendor, _BUCKET["postgresql"])
+    with connection.cursor() as cursor:
+        cursor.execute(_MONTH_SQL.format(bucket=bucket), [])
+        rows = cursor.fetchall()
+    digests = {}
+    for month, *values in rows:
+        if isinstance(month, str):
+            month = dt.date.fromisoformat(month)
+        digests[month] = "|".join(map(str, values))
+    return digests
+
+
+def global_digest() -> tuple[str, list[int]]:
+    """(digest of accounts' ids, external ids, potentials and active categories, active ids)."""
+    h = hashlib.sha256(FORMULA_VERSION.encode())
+    h.update(f"{settings.TIER_A_THRESHOLD}|{settings.TIER_B_THRESHOLD}".encode())
+    rows = Account.objects.order_by("pk").values_list("pk", "external_id", "potential_annual")
+    for pk, external_id, potential in rows.iterator(chunk_size=5000):
+        h.update(f"{pk}:{external_id}:{potential};".encode())
+    active = list(
+        ProductCategory.objects.filter(active=True).order_by("pk").values_list("pk", flat=True)
+    )
+    h.update(f"active:{active}".encode())
+    return h.hexdigest(), active
+
+
+def period_fingerprint(period: Period, months: dict[dt.date, str], global_: str) -> str:
+    h = hashlib.sha256(f"{global_}|{period.kind}|{period.label}|{period.start}".encode())
+    for p in (period, period.prev()):
+        for m in p.month_starts():
+            h.update(f"{m}={months.get(m, '-')};".encode())
+    return h.hexdigest()

@@ -1,0 +1,169 @@
+"""The PostgreSQL path: one set-based statement per period kind.
+
+The statement aggregates the revenue lines of the chosen periods (and of their previous
+periods, for growth and margin change), ranks with window functions, inserts the account
+rows and — through the rows the INSERT returns — the portfolio rows. Nothing about lines
+is loaded into Python. Callers delete the periods' old rows first, in the same transaction.
+
+Exactness (DESIGN.md "Metric definitions"): money stays `numeric`; a ratio is one float8
+division of exact sums (so it matches Python's `float(a) / float(b)` bit for bit); tiers,
+key shares and the concentration flag compare exact sums (`before < 0.80 × total`), never
+rounded floats. Ties are broken by `external_id` in code-point order (`COLLATE "C"`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+
+from .periods import MONTHS_IN, TTM, Period
+
+_BUCKET = {
+    "month": "date_trunc('month', l.date)::date",
+    "quarter": "date_trunc('quarter', l.date)::date",
+    "year": "date_trunc('year', l.date)::date",
+    # ttm and its previous window: the two 12-month blocks before the as-of month.
+    "ttm": "CASE WHEN l.date >= %(ttm_start)s THEN %(ttm_start)s ELSE %(ttm_prev)s END::date",
+}
+
+# The part shared with the bench's hand-written floor is deliberately NOT factored out:
+# the floor is an independent statement.
+_ACCOUNT_ROWS = """
+WITH target AS (
+    SELECT t.pstart, t.pend, t.label, t.fp,
+           (t.pstart - make_interval(months => %(months)s))::date AS prev_start
+    FROM unnest(%(starts)s::date[], %(ends)s::date[], %(labels)s::text[], %(fps)s::text[])
+         AS t(pstart, pend, label, fp)
+),
+cat AS (
+    SELECT l.account_id, {bucket} AS pstart, l.category_id,
+           sum(l.amount_base) AS rev,
+           sum(l.amount_base) FILTER (WHERE l.cost_base IS NOT NULL) AS c_amt,
+           sum(l.amount_base - l.cost_base) AS c_margin
+    FROM reports_revenueline l
+    WHERE l.date >= %(lo)s AND l.date <= %(hi)s AND {bucket} = ANY(%(needed)s::date[])
+    GROUP BY 1, 2, 3
+),
+acc AS (
+    SELECT account_id, pstart, sum(rev) AS rev,
+           count(*) FILTER (WHERE rev > 0 AND category_id = ANY(%(active)s::bigint[])) AS cats,
+           sum(c_amt) AS c_amt, sum(c_margin) AS c_margin
+    FROM cat GROUP BY 1, 2
+),
+cur AS (
+    SELECT a.account_id, t.pstart, t.pend, t.label, a.rev, a.cats, a.c_amt, a.c_margin,
+           p.rev AS prev_rev, p.c_amt AS prev_c_amt, p.c_margin AS prev_c_margin,
+           ac.external_id, ac.potential_annual
+    FROM acc a
+    JOIN target t ON t.pstart = a.pstart
+    JOIN accounts_account ac ON ac.id = a.account_id
+    LEFT JOIN acc p ON p.account_id = a.account_id AND p.pstart = t.prev_start
+),
+ranked AS (
+    SELECT cur.*,
+           sum(rev) OVER (PARTITION BY pstart) AS total,
+           row_number() OVER w AS rn,
+           sum(rev) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_rev,
+           CASE WHEN c_amt > 0 THEN (100 * c_margin)::float8 / c_amt::float8 END AS margin,
+           CASE WHEN prev_c_amt > 0
+                THEN (100 * prev_c_margin)::float8 / prev_c_amt::float8 END AS prev_margin
+    FROM cur
+    WINDOW w AS (PARTITION BY pstart ORDER BY rev DESC, external_id COLLATE "C")
+),
+ins AS (
+    INSERT INTO reports_accountmetric (
+        account_id, period, period_kind, period_start, period_end, revenue, revenue_share,
+        cumulative_share, rank, tier, penetration, category_penetration, growth,
+        margin_pct, margin_change)
+    SELECT account_id, label, %(kind)s, pstart, pend, rev,
+           CASE WHEN total > 0 THEN rev::float8 / total::float8 END,
+           CASE WHEN total > 0 AND rev > 0 THEN cum_rev::float8 / total::float8 END,
+           CASE WHEN rev > 0 THEN rn END,
+           CASE WHEN total <= 0 THEN ''
+                WHEN rev <= 0 THEN 'C'
+                WHEN cum_rev - rev < %(tier_a)s * total THEN 'A'
+                WHEN cum_rev - rev < %(tier_b)s * total THEN 'B'
+                ELSE 'C' END,
+           CASE WHEN potential_annual > 0
+                THEN (12 * rev)::float8 / (%(months)s * potential_annual)::float8 END,
+           CASE WHEN %(n_active)s > 0 THEN cats::float8 / %(n_active)s END,
+           CASE WHEN prev_rev > 0 THEN (rev - prev_rev)::float8 / prev_rev::float8 END,
+           margin,
+           margin - prev_margin
+    FROM ranked
+    RETURNING account_id, period, revenue, revenue_share, rank, tier
+),
+totals AS (
+    SELECT ins.*, sum(revenue) OVER (PARTITION BY period) AS total,
+           row_number() OVER (PARTITION BY period ORDER BY revenue DESC) AS top
+    FROM ins
+),
+risk AS (
+    SELECT t.period, jsonb_agg(ac.external_id ORDER BY t.rank) AS ids
+    FROM totals t JOIN accounts_account ac ON ac.id = t.account_id
+    WHERE t.total > 0 AND t.revenue > 0 AND t.revenue >= %(risk_share)s * t.total
+    GROUP BY t.period
+),
+port AS (
+INSERT INTO reports_portfoliometric (
+    period, period_kind, period_start, period_end, total_revenue, accounts_with_revenue,
+    tier_counts, top10_share, hhi, concentration_risk, fingerprint)
+SELECT tg.label, %(kind)s, tg.pstart, tg.pend,
+       coalesce(sum(t.revenue), 0),
+       count(*) FILTER (WHERE t.revenue > 0),
+       jsonb_build_object('A', count(*) FILTER (WHERE t.tier = 'A'),
+                          'B', count(*) FILTER (WHERE t.tier = 'B'),
+                          'C', count(*) FILTER (WHERE t.tier = 'C')),
+       sum(t.revenue_share) FILTER (WHERE t.top <= 10),
+       sum(t.revenue_share * t.revenue_share) FILTER (WHERE t.revenue > 0),
+       coalesce(max(r.ids::text)::jsonb, '[]'::jsonb),
+       tg.fp
+FROM target tg
+LEFT JOIN totals t ON t.period = tg.label
+LEFT JOIN risk r ON r.period = tg.label
+GROUP BY tg.label, tg.pstart, tg.pend, tg.fp
+RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM port)
+"""
+
+
+def compute_kind(
+    kind: str,
+    periods: list[Period],
+    fingerprints: dict[str, str],
+    *,
+    active_category_ids: list[int],
+    tier_a: Decimal,
+    tier_b: Decimal,
+    risk_share: Decimal,
+) -> int:
+    """Insert the account and portfolio rows of `periods` (all of `kind`); return row count."""
+    if not periods:
+        return 0
+    needed = sorted({p.start for p in periods} | {p.prev().start for p in periods})
+    params = {
+        "kind": kind,
+        "months": MONTHS_IN[kind],
+        "starts": [p.start for p in periods],
+        "ends": [p.end for p in periods],
+        "labels": [p.label for p in periods],
+        "fps": [fingerprints.get(p.label, "") for p in periods],
+        "lo": min(p.prev().start for p in periods),
+        "hi": max(p.end for p in periods),
+        "needed": needed,
+        "active": active_category_ids,
+        "n_active": len(active_category_ids),
+        "tier_a": tier_a,
+        "tier_b": tier_b,
+        "risk_share": risk_share,
+    }
+    if kind == TTM:
+        (ttm,) = periods
+        params["ttm_start"], params["ttm_prev"] = ttm.start, ttm.prev().start
+    sql = _ACCOUNT_ROWS.format(bucket=_BUCKET[kind])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows, _portfolio_rows = cursor.fetchone()
+    return rows
