@@ -80,6 +80,9 @@ def _replace_kind(
         "risk_share": CONCENTRATION_SHARE,
     }
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The statement upserts the periods' rows and drops vanished ones itself.
+            labels = stale
         AccountMetric.objects.filter(period__in=labels).delete()
         PortfolioMetric.objects.filter(period__in=labels).delete()
         if connection.vendor == "postgresql":

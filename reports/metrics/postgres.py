@@ -13,8 +13,10 @@ rounded floats. Ties are broken by `external_id` in code-point order (`COLLATE "
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 
 from .periods import MONTHS_IN, TTM, Period
@@ -27,9 +29,8 @@ _BUCKET = {
     "ttm": "CASE WHEN l.date >= %(ttm_start)s THEN %(ttm_start)s ELSE %(ttm_prev)s END::date",
 }
 
-# The part shared with the bench's hand-written floor is deliberately NOT factored out:
-# the floor is an independent statement.
-_ACCOUNT_ROWS = """
+# bench/metrics.py times this against its own hand-written statement (the floor).
+_STATEMENT = """
 WITH target AS (
     SELECT t.pstart, t.pend, t.label, t.fp,
            (t.pstart - make_interval(months => %(months)s))::date AS prev_start
@@ -42,7 +43,7 @@ cat AS (
            sum(l.amount_base) FILTER (WHERE l.cost_base IS NOT NULL) AS c_amt,
            sum(l.amount_base - l.cost_base) AS c_margin
     FROM reports_revenueline l
-    WHERE l.date >= %(lo)s AND l.date <= %(hi)s AND {bucket} = ANY(%(needed)s::date[])
+    WHERE l.date >= %(lo)s AND l.date <= %(hi)s {bucket_filter}
     GROUP BY 1, 2, 3
 ),
 acc AS (
@@ -71,61 +72,94 @@ ranked AS (
     FROM cur
     WINDOW w AS (PARTITION BY pstart ORDER BY rev DESC, external_id COLLATE "C")
 ),
-ins AS (
-    INSERT INTO reports_accountmetric (
-        account_id, period, period_kind, period_start, period_end, revenue, revenue_share,
-        cumulative_share, rank, tier, penetration, category_penetration, growth,
-        margin_pct, margin_change)
-    SELECT account_id, label, %(kind)s, pstart, pend, rev,
-           CASE WHEN total > 0 THEN rev::float8 / total::float8 END,
-           CASE WHEN total > 0 AND rev > 0 THEN cum_rev::float8 / total::float8 END,
-           CASE WHEN rev > 0 THEN rn END,
+final AS (
+    SELECT account_id, label, pstart, pend, external_id, rev, total, rn,
+           CASE WHEN total > 0 THEN rev::float8 / total::float8 END AS share,
+           CASE WHEN total > 0 AND rev > 0 THEN cum_rev::float8 / total::float8 END AS cum_share,
+           CASE WHEN rev > 0 THEN rn END AS rank,
            CASE WHEN total <= 0 THEN ''
                 WHEN rev <= 0 THEN 'C'
                 WHEN cum_rev - rev < %(tier_a)s * total THEN 'A'
                 WHEN cum_rev - rev < %(tier_b)s * total THEN 'B'
-                ELSE 'C' END,
+                ELSE 'C' END AS tier,
            CASE WHEN potential_annual > 0
-                THEN (12 * rev)::float8 / (%(months)s * potential_annual)::float8 END,
-           CASE WHEN %(n_active)s > 0 THEN cats::float8 / %(n_active)s END,
-           CASE WHEN prev_rev > 0 THEN (rev - prev_rev)::float8 / prev_rev::float8 END,
+                THEN (12 * rev)::float8 / (%(months)s * potential_annual)::float8 END AS pen,
+           CASE WHEN %(n_active)s > 0 THEN cats::float8 / %(n_active)s END AS cat_pen,
+           CASE WHEN prev_rev > 0 THEN (rev - prev_rev)::float8 / prev_rev::float8 END AS growth,
            margin,
-           margin - prev_margin
+           margin - prev_margin AS margin_change
     FROM ranked
-    RETURNING account_id, period, revenue, revenue_share, rank, tier
 ),
-totals AS (
-    SELECT ins.*, sum(revenue) OVER (PARTITION BY period) AS total,
-           row_number() OVER (PARTITION BY period ORDER BY revenue DESC) AS top
-    FROM ins
+-- Upsert, touching only rows whose numbers changed: an unchanged rerun writes nothing, and
+-- a changed row is updated in place (no indexed column changes, so HOT updates apply).
+up AS (
+    INSERT INTO reports_accountmetric AS m (
+        account_id, period, period_kind, period_start, period_end, revenue, revenue_share,
+        cumulative_share, rank, tier, penetration, category_penetration, growth,
+        margin_pct, margin_change)
+    SELECT account_id, label, %(kind)s, pstart, pend, rev, share, cum_share, rank, tier, pen,
+           cat_pen, growth, margin, margin_change
+    FROM final
+    ON CONFLICT (period, account_id) DO UPDATE SET
+        period_kind = EXCLUDED.period_kind, period_start = EXCLUDED.period_start,
+        period_end = EXCLUDED.period_end, revenue = EXCLUDED.revenue,
+        revenue_share = EXCLUDED.revenue_share, cumulative_share = EXCLUDED.cumulative_share,
+        rank = EXCLUDED.rank, tier = EXCLUDED.tier, penetration = EXCLUDED.penetration,
+        category_penetration = EXCLUDED.category_penetration, growth = EXCLUDED.growth,
+        margin_pct = EXCLUDED.margin_pct, margin_change = EXCLUDED.margin_change
+    WHERE (m.period_kind, m.period_start, m.period_end, m.revenue, m.revenue_share,
+           m.cumulative_share, m.rank, m.tier, m.penetration, m.category_penetration,
+           m.growth, m.margin_pct, m.margin_change)
+          IS DISTINCT FROM
+          (EXCLUDED.period_kind, EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.revenue,
+           EXCLUDED.revenue_share, EXCLUDED.cumulative_share, EXCLUDED.rank, EXCLUDED.tier,
+           EXCLUDED.penetration, EXCLUDED.category_penetration, EXCLUDED.growth,
+           EXCLUDED.margin_pct, EXCLUDED.margin_change)
+    RETURNING 1
+),
+-- Accounts that no longer have a line in the period lose their row.
+gone AS (
+    DELETE FROM reports_accountmetric m
+    USING target t
+    WHERE m.period = t.label
+      AND NOT EXISTS (SELECT 1 FROM final f WHERE f.label = m.period AND f.account_id = m.account_id)
+    RETURNING 1
 ),
 risk AS (
-    SELECT t.period, jsonb_agg(ac.external_id ORDER BY t.rank) AS ids
-    FROM totals t JOIN accounts_account ac ON ac.id = t.account_id
-    WHERE t.total > 0 AND t.revenue > 0 AND t.revenue >= %(risk_share)s * t.total
-    GROUP BY t.period
+    SELECT label, jsonb_agg(external_id ORDER BY rank) AS ids
+    FROM final
+    WHERE total > 0 AND rev > 0 AND rev >= %(risk_share)s * total
+    GROUP BY label
 ),
 port AS (
-INSERT INTO reports_portfoliometric (
-    period, period_kind, period_start, period_end, total_revenue, accounts_with_revenue,
-    tier_counts, top10_share, hhi, concentration_risk, fingerprint)
-SELECT tg.label, %(kind)s, tg.pstart, tg.pend,
-       coalesce(sum(t.revenue), 0),
-       count(*) FILTER (WHERE t.revenue > 0),
-       jsonb_build_object('A', count(*) FILTER (WHERE t.tier = 'A'),
-                          'B', count(*) FILTER (WHERE t.tier = 'B'),
-                          'C', count(*) FILTER (WHERE t.tier = 'C')),
-       sum(t.revenue_share) FILTER (WHERE t.top <= 10),
-       sum(t.revenue_share * t.revenue_share) FILTER (WHERE t.revenue > 0),
-       coalesce(max(r.ids::text)::jsonb, '[]'::jsonb),
-       tg.fp
-FROM target tg
-LEFT JOIN totals t ON t.period = tg.label
-LEFT JOIN risk r ON r.period = tg.label
-GROUP BY tg.label, tg.pstart, tg.pend, tg.fp
-RETURNING 1
+    INSERT INTO reports_portfoliometric AS pm (
+        period, period_kind, period_start, period_end, total_revenue, accounts_with_revenue,
+        tier_counts, top10_share, hhi, concentration_risk, fingerprint)
+    SELECT tg.label, %(kind)s, tg.pstart, tg.pend,
+           coalesce(sum(f.rev), 0),
+           count(*) FILTER (WHERE f.rev > 0),
+           jsonb_build_object('A', count(*) FILTER (WHERE f.tier = 'A'),
+                              'B', count(*) FILTER (WHERE f.tier = 'B'),
+                              'C', count(*) FILTER (WHERE f.tier = 'C')),
+           sum(f.share) FILTER (WHERE f.rn <= 10),
+           sum(f.share * f.share) FILTER (WHERE f.rev > 0),
+           coalesce(max(r.ids::text)::jsonb, '[]'::jsonb),
+           tg.fp
+    FROM target tg
+    LEFT JOIN final f ON f.label = tg.label
+    LEFT JOIN risk r ON r.label = tg.label
+    GROUP BY tg.label, tg.pstart, tg.pend, tg.fp
+    ON CONFLICT (period) DO UPDATE SET
+        period_kind = EXCLUDED.period_kind, period_start = EXCLUDED.period_start,
+        period_end = EXCLUDED.period_end, total_revenue = EXCLUDED.total_revenue,
+        accounts_with_revenue = EXCLUDED.accounts_with_revenue,
+        tier_counts = EXCLUDED.tier_counts, top10_share = EXCLUDED.top10_share,
+        hhi = EXCLUDED.hhi, concentration_risk = EXCLUDED.concentration_risk,
+        fingerprint = EXCLUDED.fingerprint
+    RETURNING 1
 )
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM port)
+SELECT (SELECT count(*) FROM final), (SELECT count(*) FROM up), (SELECT count(*) FROM gone),
+       (SELECT count(*) FROM port)
 """
 
 
@@ -162,8 +196,22 @@ def compute_kind(
     if kind == TTM:
         (ttm,) = periods
         params["ttm_start"], params["ttm_prev"] = ttm.start, ttm.prev().start
-    sql = _ACCOUNT_ROWS.format(bucket=_BUCKET[kind])
+    # Filter lines by bucket only when the periods leave gaps (an incremental run); a full
+    # run reads the whole date range and saves evaluating the bucket twice per line.
+    contiguous = kind == TTM or len(needed) == _span(params["lo"], params["hi"]) // MONTHS_IN[kind]
+    bucket = _BUCKET[kind]
+    sql = _STATEMENT.format(
+        bucket=bucket,
+        bucket_filter="" if contiguous else f"AND {bucket} = ANY(%(needed)s::date[])",
+    )
     with connection.cursor() as cursor:
+        # Aggregating ~all lines per (account, period, category) wants memory, not temp files.
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.METRICS_WORK_MEM])
         cursor.execute(sql, params)
-        rows, _portfolio_rows = cursor.fetchone()
+        rows, _written, _removed, _portfolio = cursor.fetchone()
     return rows
+
+
+def _span(lo: dt.date, hi: dt.date) -> int:
+    """Months from the month of `lo` to the month of `hi`, inclusive."""
+    return (hi.year - lo.year) * 12 + hi.month - lo.month + 1

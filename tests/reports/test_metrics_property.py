@@ -231,6 +231,19 @@ def test_sql_path_equals_reference(data):
         tiers = dict(Account.objects.values_list("external_id", "tier"))
         assert tiers == {a: (rows.get(("ttm", a)) or {}).get("tier") or "" for a in accounts}
 
+        # Then the ERP cancels every other invoice and the next nightly run is incremental:
+        # changed periods are replaced, emptied ones disappear, the rest stay right.
+        kept = [line for n, line in enumerate(lines) if n % 2 == 0]
+        RevenueLine.objects.exclude(
+            external_id__in=[f"L{n}" for n in range(0, len(lines), 2)]
+        ).delete()
+        run = services.recompute_metrics(as_of=as_of)
+        assert run.status == "success"
+        rows, portfolio = reference(
+            lines=kept, accounts=accounts, categories=categories, rates=RATES, as_of=as_of
+        )
+        _assert_matches(rows, portfolio)
+
     _in_rollback(check)
 
 
