@@ -68,8 +68,9 @@ GENERATE = [
               CASE c WHEN 'USD' THEN 90 + m * 0.37 ELSE 98 + m * 0.41 END, now(), now()
        FROM unnest(ARRAY['USD', 'EUR']) c, generate_series(0, 23) m""",
     # Accounts: 10 % without potential, 5 % with potential 0.
-    """INSERT INTO accounts_account (external_id, name, legal_name, tax_id, status, potential_annual,
-           strategic, notes, tier, is_key, owner_id, region_id, created_at, updated_at)
+    """INSERT INTO accounts_account (external_id, name, legal_name, tax_id, status,
+           potential_annual, strategic, notes, tier, is_key, owner_id, region_id,
+           created_at, updated_at)
        SELECT 'ACC-' || lpad(g::text, 6, '0'), 'Client ' || g, '', '', 'active',
               CASE WHEN g % 10 = 0 THEN NULL WHEN g % 20 = 5 THEN 0
                    ELSE round((1e5 + random() * 5e7)::numeric, 2) END,

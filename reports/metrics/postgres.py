@@ -122,7 +122,8 @@ gone AS (
     DELETE FROM reports_accountmetric m
     USING target t
     WHERE m.period = t.label
-      AND NOT EXISTS (SELECT 1 FROM final f WHERE f.label = m.period AND f.account_id = m.account_id)
+      AND NOT EXISTS (SELECT 1 FROM final f
+                      WHERE f.label = m.period AND f.account_id = m.account_id)
     RETURNING 1
 ),
 risk AS (
