@@ -1,6 +1,26 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from reports.api import metrics
+
+urlpatterns: list = [
+    # --- metrics (read API) ---
+    path("metrics/accounts/", metrics.AccountMetricList.as_view(), name="metrics-accounts"),
+    path("metrics/portfolio/", metrics.PortfolioMetricView.as_view(), name="metrics-portfolio"),
+    path("metrics/runs/", metrics.MetricRunList.as_view(), name="metrics-runs"),
+    path(
+        "accounts/<int:pk>/metrics/",
+        metrics.AccountMetricHistory.as_view(),
+        name="account-metrics",
+    ),
+    path(
+        "accounts/<int:pk>/whitespace/",
+        metrics.AccountWhitespaceView.as_view(),
+        name="account-whitespace",
+    ),
+    # --- end metrics ---
+]
 
 
 def register(router) -> None:
