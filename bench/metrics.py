@@ -181,11 +181,33 @@ def main() -> None:
         print(f"database {name}: generating {ACCOUNTS} accounts, {LINES} lines …", flush=True)
         t0 = time.monotonic()
         with connection.cursor() as cursor:
+            # Load lines without their indexes and foreign keys, then build them once
+            # (the same definitions, read back from the catalog).
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'reports_revenueline'::regclass AND contype IN ('f', 'u')"
+            )
+            constraints = cursor.fetchall()
+            for conname, _ in constraints:
+                cursor.execute(f'ALTER TABLE reports_revenueline DROP CONSTRAINT "{conname}"')
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+                "'reports_revenueline' AND indexname <> 'reports_revenueline_pkey'"
+            )
+            indexes = cursor.fetchall()
+            for indexname, _ in indexes:
+                cursor.execute(f'DROP INDEX "{indexname}"')
             for sql in GENERATE:
                 # `%` is the modulo operator here, not a placeholder.
                 cursor.execute(
                     sql.replace(" % ", " %% "),
                     {"accounts": ACCOUNTS, "lines": LINES, "first": FIRST_MONTH},
+                )
+            for _, indexdef in indexes:
+                cursor.execute(indexdef)
+            for conname, definition in constraints:
+                cursor.execute(
+                    f'ALTER TABLE reports_revenueline ADD CONSTRAINT "{conname}" {definition}'
                 )
             cursor.execute("VACUUM ANALYZE")
         print(f"generated in {time.monotonic() - t0:.1f} s", flush=True)

@@ -175,6 +175,24 @@ class PortfolioMetric(models.Model):
         return self.period
 
 
+class RevenueMonth(models.Model):
+    """Per calendar month: how many revenue lines it holds and a counter that every change
+    to them bumps. Kept by PostgreSQL statement triggers on RevenueLine (migration 0002), so
+    the nightly run learns what changed without reading 2 million lines."""
+
+    month = models.DateField(_("month"), primary_key=True)
+    lines = models.BigIntegerField(_("lines"), default=0)
+    version = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        ordering = ["month"]
+        verbose_name = _("revenue month")
+        verbose_name_plural = _("revenue months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.lines} lines, v{self.version})"
+
+
 class MetricRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")

@@ -128,7 +128,7 @@ def recompute_metrics(
 
 
 def _recompute(run: MetricRun, *, as_of: dt.date, full: bool, notify: Progress) -> None:
-    months = month_digests()
+    months = month_digests(resync=full)
     digest, active = global_digest()
     periods = periods_with_revenue(sorted(months), as_of)
     fingerprints = {p.label: period_fingerprint(p, months, digest) for p in periods}

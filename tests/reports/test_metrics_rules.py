@@ -295,6 +295,35 @@ def test_command_prints_progress_and_summary(db, cat):
 
 
 @pytest.mark.postgres
+def test_triggers_count_lines_per_month_through_every_kind_of_write(db, cat):
+    from reports.models import RevenueLine, RevenueMonth
+
+    def months():
+        return {m.month: (m.lines, m.version) for m in RevenueMonth.objects.all()}
+
+    acc = AccountFactory()
+    a = line(acc, dt.date(2025, 4, 1), "10.00", cat)
+    line(acc, dt.date(2025, 4, 9), "10.00", cat)
+    assert months() == {dt.date(2025, 4, 1): (2, 2)}
+    RevenueLine.objects.filter(pk=a.pk).update(date=dt.date(2025, 5, 3))  # moves a month
+    assert months() == {dt.date(2025, 4, 1): (1, 3), dt.date(2025, 5, 1): (1, 1)}
+    RevenueLine.objects.filter(pk=a.pk).update(amount_base=Decimal("11.00"))  # a new rate
+    assert months()[dt.date(2025, 5, 1)] == (1, 2)
+    RevenueLine.objects.filter(date__month=5).delete()
+    assert months()[dt.date(2025, 5, 1)] == (0, 3)
+    # A full run repairs counts that went wrong behind the triggers' back.
+    RevenueMonth.objects.filter(month=dt.date(2025, 4, 1)).update(lines=7)
+    recompute_metrics(as_of=AS_OF, full=True)
+    assert months()[dt.date(2025, 4, 1)][0] == 1
+    assert set(PortfolioMetric.objects.values_list("period", flat=True)) == {
+        "2025-04",
+        "2025-Q2",
+        "2025",
+        "ttm",
+    }
+
+
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_is_recorded_on_the_run(cat):
     # Two lines whose base amounts (an absurd rate) overflow the metric's numeric(18,2) when
