@@ -41,7 +41,7 @@ cat AS (
     SELECT l.account_id, {bucket} AS pstart, l.category_id,
            sum(l.amount_base) AS rev,
            sum(l.amount_base) FILTER (WHERE l.cost_base IS NOT NULL) AS c_amt,
-           sum(l.amount_base - l.cost_base) AS c_margin
+           sum(l.cost_base) AS c_cost
     FROM reports_revenueline l
     WHERE l.date >= %(lo)s AND l.date <= %(hi)s {bucket_filter}
     GROUP BY 1, 2, 3
@@ -49,7 +49,7 @@ cat AS (
 acc AS (
     SELECT account_id, pstart, sum(rev) AS rev,
            count(*) FILTER (WHERE rev > 0 AND category_id = ANY(%(active)s::bigint[])) AS cats,
-           sum(c_amt) AS c_amt, sum(c_margin) AS c_margin
+           sum(c_amt) AS c_amt, sum(c_amt) - sum(c_cost) AS c_margin
     FROM cat GROUP BY 1, 2
 ),
 cur AS (
