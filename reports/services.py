@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.metrics import fallback, postgres
@@ -38,29 +38,23 @@ class LockBusy(Exception):
 def _metrics_lock(wait_s: float) -> Iterator[None]:
     """A session-level advisory lock on PostgreSQL, held across the per-kind transactions.
 
-    Waiting (bounded by lock_timeout) rather than skipping at once means data that arrived
+    Waiting (polling, up to `wait_s`) rather than skipping at once means data that arrived
     during the other run is still picked up — the incremental check makes the wait cheap.
+    Polling with pg_try_advisory_lock never raises, so it is safe inside a transaction.
     SQLite serialises writers itself (IMMEDIATE transactions), so it needs none.
     """
     if connection.vendor != "postgresql":
         yield
         return
+    deadline = time.monotonic() + wait_s
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [METRICS_LOCK_KEY])
-        got = cursor.fetchone()[0]
-        if not got and wait_s > 0:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, false)", [f"{int(wait_s * 1000)}ms"]
-            )
-            try:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [METRICS_LOCK_KEY])
-                got = True
-            except OperationalError:  # lock_timeout expired
-                got = False
-            finally:
-                cursor.execute("SET lock_timeout TO DEFAULT")
-    if not got:
-        raise LockBusy
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [METRICS_LOCK_KEY])
+            if cursor.fetchone()[0]:
+                break
+            if time.monotonic() >= deadline:
+                raise LockBusy
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
     try:
         yield
     finally:
@@ -71,8 +65,9 @@ def _metrics_lock(wait_s: float) -> Iterator[None]:
 def _replace_kind(
     kind: str, periods: list[Period], stale: list[str], fingerprints: dict[str, str], active
 ) -> int:
-    """Replace the rows of `periods` (and drop `stale` ones) in one transaction."""
-    labels = [p.label for p in periods] + stale
+    """Replace the rows of `periods` and drop `stale` periods, in one transaction.
+
+    Returns the number of account rows the recomputed periods now hold."""
     thresholds = {
         "active_category_ids": active,
         "tier_a": Decimal(str(settings.TIER_A_THRESHOLD)),
@@ -81,13 +76,18 @@ def _replace_kind(
     }
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # The statement upserts the periods' rows and drops vanished ones itself.
-            labels = stale
+            # The statement upserts the periods' rows and drops vanished ones itself, so
+            # unchanged rows are not rewritten.
+            _delete_periods(stale)
+            return postgres.compute_kind(kind, periods, fingerprints, **thresholds)
+        _delete_periods([p.label for p in periods] + stale)
+        return fallback.compute_periods(periods, fingerprints, **thresholds)
+
+
+def _delete_periods(labels: list[str]) -> None:
+    if labels:
         AccountMetric.objects.filter(period__in=labels).delete()
         PortfolioMetric.objects.filter(period__in=labels).delete()
-        if connection.vendor == "postgresql":
-            return postgres.compute_kind(kind, periods, fingerprints, **thresholds)
-        return fallback.compute_periods(periods, fingerprints, **thresholds)
 
 
 def recompute_metrics(

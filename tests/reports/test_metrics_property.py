@@ -11,7 +11,7 @@ import math
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -271,8 +271,3 @@ def test_fallback_path_equals_reference(data):
         _assert_matches(rows, portfolio)
 
     _in_rollback(check)
-
-
-def test_engine_under_test_is_named():
-    # Makes the skip/coverage picture explicit in the test log.
-    assert connection.vendor in {"postgresql", "sqlite"}
