@@ -94,23 +94,28 @@ def recompute_metrics(
     *,
     as_of: dt.date,
     full: bool = False,
+    kinds: tuple[str, ...] = KINDS,
     lock_wait_s: float | None = None,
     progress: Progress | None = None,
 ) -> MetricRun:
     """Recompute every period with revenue plus ttm as of `as_of`; record a MetricRun.
 
-    Periods whose input fingerprint is unchanged are skipped unless `full`. Each kind's
+    Periods whose input fingerprint is unchanged are skipped unless `full`; `kinds` limits
+    the run to some period kinds (month, quarter, year, ttm). Each kind's
     periods are replaced in one transaction; a concurrent run waits for the advisory lock
     (up to `lock_wait_s`, default METRICS_LOCK_WAIT_S) and is recorded as skipped if it
     never gets it. A failure is recorded on the run and re-raised.
     """
     started = time.monotonic()
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown period kinds: {sorted(unknown)}")
     run = MetricRun.objects.create(as_of=as_of, full=full)
     wait = settings.METRICS_LOCK_WAIT_S if lock_wait_s is None else lock_wait_s
     notify = progress or (lambda event, data: None)
     try:
         with _metrics_lock(wait):
-            _recompute(run, as_of=as_of, full=full, notify=notify)
+            _recompute(run, as_of=as_of, full=full, kinds=kinds, notify=notify)
         run.status = MetricRun.Status.SUCCESS
     except LockBusy:
         run.status = MetricRun.Status.SKIPPED
@@ -127,7 +132,9 @@ def recompute_metrics(
     return run
 
 
-def _recompute(run: MetricRun, *, as_of: dt.date, full: bool, notify: Progress) -> None:
+def _recompute(
+    run: MetricRun, *, as_of: dt.date, full: bool, kinds: tuple[str, ...], notify: Progress
+) -> None:
     months = month_digests(resync=full)
     digest, active = global_digest()
     periods = periods_with_revenue(sorted(months), as_of)
@@ -136,7 +143,7 @@ def _recompute(run: MetricRun, *, as_of: dt.date, full: bool, notify: Progress) 
     stored_kind = dict(PortfolioMetric.objects.values_list("period", "period_kind"))
     details: dict[str, dict] = {}
     recomputed: list[str] = []
-    for index, kind in enumerate(KINDS, start=1):
+    for index, kind in enumerate(kinds, start=1):
         of_kind = [p for p in periods if p.kind == kind]
         todo = [p for p in of_kind if full or stored.get(p.label) != fingerprints[p.label]]
         labels = {p.label for p in of_kind}
@@ -146,7 +153,7 @@ def _recompute(run: MetricRun, *, as_of: dt.date, full: bool, notify: Progress) 
             {
                 "kind": kind,
                 "index": index,
-                "of": len(KINDS),
+                "of": len(kinds),
                 "todo": len(todo),
                 "unchanged": len(of_kind) - len(todo),
             },
@@ -164,7 +171,7 @@ def _recompute(run: MetricRun, *, as_of: dt.date, full: bool, notify: Progress) 
         recomputed += [p.label for p in todo]
         run.rows += rows
         run.periods_unchanged += len(of_kind) - len(todo)
-        notify("kind_done", {"kind": kind, "index": index, "of": len(KINDS), **details[kind]})
+        notify("kind_done", {"kind": kind, "index": index, "of": len(kinds), **details[kind]})
     t0 = time.monotonic()
     changed_accounts = accounts_write_down()
     details["accounts"] = {"changed": changed_accounts, "seconds": round(time.monotonic() - t0, 3)}

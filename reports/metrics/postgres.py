@@ -90,8 +90,6 @@ final AS (
            margin - prev_margin AS margin_change
     FROM ranked
 ),
--- Upsert, touching only rows whose numbers changed: an unchanged rerun writes nothing, and
--- a changed row is updated in place (no indexed column changes, so HOT updates apply).
 up AS (
     INSERT INTO reports_accountmetric AS m (
         account_id, period, period_kind, period_start, period_end, revenue, revenue_share,
@@ -100,21 +98,7 @@ up AS (
     SELECT account_id, label, %(kind)s, pstart, pend, rev, share, cum_share, rank, tier, pen,
            cat_pen, growth, margin, margin_change
     FROM final
-    ON CONFLICT (period, account_id) DO UPDATE SET
-        period_kind = EXCLUDED.period_kind, period_start = EXCLUDED.period_start,
-        period_end = EXCLUDED.period_end, revenue = EXCLUDED.revenue,
-        revenue_share = EXCLUDED.revenue_share, cumulative_share = EXCLUDED.cumulative_share,
-        rank = EXCLUDED.rank, tier = EXCLUDED.tier, penetration = EXCLUDED.penetration,
-        category_penetration = EXCLUDED.category_penetration, growth = EXCLUDED.growth,
-        margin_pct = EXCLUDED.margin_pct, margin_change = EXCLUDED.margin_change
-    WHERE (m.period_kind, m.period_start, m.period_end, m.revenue, m.revenue_share,
-           m.cumulative_share, m.rank, m.tier, m.penetration, m.category_penetration,
-           m.growth, m.margin_pct, m.margin_change)
-          IS DISTINCT FROM
-          (EXCLUDED.period_kind, EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.revenue,
-           EXCLUDED.revenue_share, EXCLUDED.cumulative_share, EXCLUDED.rank, EXCLUDED.tier,
-           EXCLUDED.penetration, EXCLUDED.category_penetration, EXCLUDED.growth,
-           EXCLUDED.margin_pct, EXCLUDED.margin_change)
+    {on_conflict}
     RETURNING 1
 ),
 -- Accounts that no longer have a line in the period lose their row.
@@ -164,6 +148,28 @@ SELECT (SELECT count(*) FROM final), (SELECT count(*) FROM up), (SELECT count(*)
 """
 
 
+# When the periods already have rows: upsert, touching only rows whose numbers changed — an
+# unchanged rerun writes nothing, and a changed row is updated in place (no indexed column
+# changes, so HOT updates apply). Into empty periods a plain INSERT is cheaper.
+_ON_CONFLICT = """
+    ON CONFLICT (period, account_id) DO UPDATE SET
+        period_kind = EXCLUDED.period_kind, period_start = EXCLUDED.period_start,
+        period_end = EXCLUDED.period_end, revenue = EXCLUDED.revenue,
+        revenue_share = EXCLUDED.revenue_share, cumulative_share = EXCLUDED.cumulative_share,
+        rank = EXCLUDED.rank, tier = EXCLUDED.tier, penetration = EXCLUDED.penetration,
+        category_penetration = EXCLUDED.category_penetration, growth = EXCLUDED.growth,
+        margin_pct = EXCLUDED.margin_pct, margin_change = EXCLUDED.margin_change
+    WHERE (m.period_kind, m.period_start, m.period_end, m.revenue, m.revenue_share,
+           m.cumulative_share, m.rank, m.tier, m.penetration, m.category_penetration,
+           m.growth, m.margin_pct, m.margin_change)
+          IS DISTINCT FROM
+          (EXCLUDED.period_kind, EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.revenue,
+           EXCLUDED.revenue_share, EXCLUDED.cumulative_share, EXCLUDED.rank, EXCLUDED.tier,
+           EXCLUDED.penetration, EXCLUDED.category_penetration, EXCLUDED.growth,
+           EXCLUDED.margin_pct, EXCLUDED.margin_change)
+"""
+
+
 def compute_kind(
     kind: str,
     periods: list[Period],
@@ -174,7 +180,7 @@ def compute_kind(
     tier_b: Decimal,
     risk_share: Decimal,
 ) -> int:
-    """Insert the account and portfolio rows of `periods` (all of `kind`); return row count."""
+    """Write the account and portfolio rows of `periods` (all of `kind`); return row count."""
     if not periods:
         return 0
     needed = sorted({p.start for p in periods} | {p.prev().start for p in periods})
@@ -201,14 +207,19 @@ def compute_kind(
     # run reads the whole date range and saves evaluating the bucket twice per line.
     contiguous = kind == TTM or len(needed) == _span(params["lo"], params["hi"]) // MONTHS_IN[kind]
     bucket = _BUCKET[kind]
-    sql = _STATEMENT.format(
-        bucket=bucket,
-        bucket_filter="" if contiguous else f"AND {bucket} = ANY(%(needed)s::date[])",
-    )
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM reports_accountmetric WHERE period = ANY(%s::text[]))",
+            [params["labels"]],
+        )
+        statement = _STATEMENT.format(
+            bucket=bucket,
+            bucket_filter="" if contiguous else f"AND {bucket} = ANY(%(needed)s::date[])",
+            on_conflict=_ON_CONFLICT if cursor.fetchone()[0] else "",
+        )
         # Aggregating ~all lines per (account, period, category) wants memory, not temp files.
         cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.METRICS_WORK_MEM])
-        cursor.execute(sql, params)
+        cursor.execute(statement, params)
         rows, _written, _removed, _portfolio = cursor.fetchone()
     return rows
 

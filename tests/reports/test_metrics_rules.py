@@ -289,6 +289,11 @@ def test_command_prints_progress_and_summary(db, cat):
     out = StringIO()
     call_command("recompute_metrics", "--as-of", "2025-11-26", "--full", stdout=out)
     assert "4 periods recomputed" in out.getvalue()
+    out = StringIO()
+    call_command(
+        "recompute_metrics", "--as-of", "2025-11-26", "--full", "--kind", "ttm", stdout=out
+    )
+    assert "1 periods recomputed" in out.getvalue() and "month" not in out.getvalue()
     with pytest.raises(CommandError, match="--as-of"):
         call_command("recompute_metrics", "--as-of", "26.11.2025")
 

@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from reports.metrics.periods import KINDS
 from reports.models import MetricRun
 from reports.services import recompute_metrics
 
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=_iso_date, default=None, help="YYYY-MM-DD (today)")
         parser.add_argument(
             "--full", action="store_true", help="recompute every period, changed or not"
+        )
+        parser.add_argument(
+            "--kind",
+            action="append",
+            choices=KINDS,
+            help="only this period kind (repeatable; default: all)",
         )
         parser.add_argument(
             "--no-wait", action="store_true", help="skip at once if another run holds the lock"
@@ -57,6 +64,7 @@ class Command(BaseCommand):
             run = recompute_metrics(
                 as_of=as_of,
                 full=options["full"],
+                kinds=tuple(options["kind"] or KINDS),
                 lock_wait_s=0 if options["no_wait"] else None,
                 progress=self._progress,
             )
