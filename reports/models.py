@@ -175,22 +175,22 @@ class PortfolioMetric(models.Model):
         return self.period
 
 
-class RevenueMonth(models.Model):
-    """Per calendar month: how many revenue lines it holds and a counter that every change
-    to them bumps. Kept by PostgreSQL statement triggers on RevenueLine (migration 0002), so
-    the nightly run learns what changed without reading 2 million lines."""
+class RevenueLineChange(models.Model):
+    """An append-only log of how many revenue lines each statement added (+) or removed (−)
+    per calendar month; an UPDATE logs both. Written by PostgreSQL statement triggers on
+    RevenueLine (migration 0002), so the nightly run learns what changed without reading
+    2 million lines. Append-only on purpose: imports never wait on or deadlock over a shared
+    counter row. Full recomputes compact it."""
 
-    month = models.DateField(_("month"), primary_key=True)
-    lines = models.BigIntegerField(_("lines"), default=0)
-    version = models.BigIntegerField(_("version"), default=0)
+    month = models.DateField(_("month"), db_index=True)
+    lines = models.BigIntegerField(_("lines"))
 
     class Meta:
-        ordering = ["month"]
-        verbose_name = _("revenue month")
-        verbose_name_plural = _("revenue months")
+        verbose_name = _("revenue line change")
+        verbose_name_plural = _("revenue line changes")
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} ({self.lines} lines, v{self.version})"
+        return f"{self.month:%Y-%m} {self.lines:+d}"
 
 
 class MetricRun(models.Model):

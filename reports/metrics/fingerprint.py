@@ -7,9 +7,10 @@ lines' base amounts, which the import rewrites when a rate is posted or correcte
 are covered with the lines. Strategic flags only change `Account.is_key`, which the job
 writes down on every run (cheap, diff-based), so they need no digest.
 
-Lines, per month: on PostgreSQL, `RevenueMonth` — a line count and a version that
-statement triggers bump on every INSERT/UPDATE/DELETE/TRUNCATE of lines (COPY included),
-so an unchanged night reads 24 small rows instead of 2 million lines. Elsewhere (SQLite,
+Lines, per month: on PostgreSQL, `RevenueLineChange` — an append-only log that statement
+triggers write on every INSERT/UPDATE/DELETE/TRUNCATE of lines (COPY included); a month's
+digest is its line count, its number of log rows and its latest log id, so an unchanged
+night reads a few dozen small rows instead of 2 million lines. Elsewhere (SQLite,
 the small embedded demo) one aggregate per month over the lines: count, sums of base
 amount and cost, sums weighted by account, category and id, and the latest `updated_at`.
 """
@@ -36,18 +37,19 @@ SELECT {bucket} AS m, count(*), sum(amount_base), sum(cost_base), count(cost_bas
        sum(account_id * category_id), sum(id), max(updated_at)
 FROM reports_revenueline GROUP BY 1
 """
-_RESYNC = """
-WITH actual AS (
-    SELECT date_trunc('month', date)::date AS month, count(*) AS lines
-    FROM reports_revenueline GROUP BY 1
-), merged AS (
-    SELECT coalesce(a.month, rm.month) AS month, coalesce(a.lines, 0) AS lines
-    FROM actual a FULL JOIN reports_revenuemonth rm ON rm.month = a.month
-    WHERE coalesce(rm.lines, -1) <> coalesce(a.lines, 0)
-)
-INSERT INTO reports_revenuemonth AS rm (month, lines, version)
-SELECT month, lines, 1 FROM merged
-ON CONFLICT (month) DO UPDATE SET lines = EXCLUDED.lines, version = rm.version + 1
+# Compact the log to one row per month holding the month's true line count (full runs):
+# one statement, so log rows of imports still in flight survive and keep the sums right
+# (a data-modifying WITH always runs to completion, read or not).
+_COMPACT = """
+WITH old AS (DELETE FROM reports_revenuelinechange RETURNING 1)
+INSERT INTO reports_revenuelinechange (month, lines)
+SELECT date_trunc('month', date)::date, count(*)
+FROM reports_revenueline
+GROUP BY 1
+"""
+_LOG_DIGESTS = """
+SELECT month, sum(lines), count(*), max(id) FROM reports_revenuelinechange
+GROUP BY month HAVING sum(lines) > 0
 """
 _BUCKET = {
     "postgresql": "date_trunc('month', date)::date",
@@ -58,15 +60,16 @@ _BUCKET = {
 def month_digests(*, resync: bool = False) -> dict[dt.date, str]:
     """{first day of month: digest of its lines} for every month that has lines.
 
-    `resync` (a full run) first recounts RevenueMonth from the lines, repairing it should
-    the triggers ever have been bypassed (e.g. a bulk load with triggers disabled).
+    `resync` (a full run) first rebuilds the change log from the lines: it compacts the
+    log and repairs it should the triggers ever have been bypassed (a bulk load with
+    triggers disabled, say).
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             if resync:
-                cursor.execute(_RESYNC)
-            cursor.execute("SELECT month, lines, version FROM reports_revenuemonth WHERE lines > 0")
-            return {month: f"{lines}|{version}" for month, lines, version in cursor.fetchall()}
+                cursor.execute(_COMPACT)
+            cursor.execute(_LOG_DIGESTS)
+            return {month: f"{n}|{rows}|{last}" for month, n, rows, last in cursor.fetchall()}
     bucket = _BUCKET.get(connection.vendor, _BUCKET["postgresql"])
     with connection.cursor() as cursor:
         cursor.execute(_MONTH_SQL.format(bucket=bucket), [])

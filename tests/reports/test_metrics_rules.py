@@ -299,26 +299,34 @@ def test_command_prints_progress_and_summary(db, cat):
 
 
 @pytest.mark.postgres
-def test_triggers_count_lines_per_month_through_every_kind_of_write(db, cat):
-    from reports.models import RevenueLine, RevenueMonth
+def test_triggers_log_every_kind_of_write_to_lines(db, cat):
+    from reports.metrics.fingerprint import month_digests
+    from reports.models import RevenueLine, RevenueLineChange
 
-    def months():
-        return {m.month: (m.lines, m.version) for m in RevenueMonth.objects.all()}
+    def counts():
+        out: dict = {}
+        for change in RevenueLineChange.objects.all():
+            out[change.month] = out.get(change.month, 0) + change.lines
+        return out
 
+    april, may = dt.date(2025, 4, 1), dt.date(2025, 5, 1)
     acc = AccountFactory()
     a = line(acc, dt.date(2025, 4, 1), "10.00", cat)
     line(acc, dt.date(2025, 4, 9), "10.00", cat)
-    assert months() == {dt.date(2025, 4, 1): (2, 2)}
+    assert counts() == {april: 2}
     RevenueLine.objects.filter(pk=a.pk).update(date=dt.date(2025, 5, 3))  # moves a month
-    assert months() == {dt.date(2025, 4, 1): (1, 3), dt.date(2025, 5, 1): (1, 1)}
+    assert counts() == {april: 1, may: 1}
+    before = month_digests()
     RevenueLine.objects.filter(pk=a.pk).update(amount_base=Decimal("11.00"))  # a new rate
-    assert months()[dt.date(2025, 5, 1)] == (1, 2)
+    after = month_digests()
+    assert after[may] != before[may] and after[april] == before[april]
     RevenueLine.objects.filter(date__month=5).delete()
-    assert months()[dt.date(2025, 5, 1)] == (0, 3)
-    # A full run repairs counts that went wrong behind the triggers' back.
-    RevenueMonth.objects.filter(month=dt.date(2025, 4, 1)).update(lines=7)
+    assert counts() == {april: 1, may: 0}
+    assert set(month_digests()) == {april}
+    # A full run compacts the log and repairs counts that went wrong behind its back.
+    RevenueLineChange.objects.create(month=april, lines=6)
     recompute_metrics(as_of=AS_OF, full=True)
-    assert months()[dt.date(2025, 4, 1)][0] == 1
+    assert list(RevenueLineChange.objects.values_list("month", "lines")) == [(april, 1)]
     assert set(PortfolioMetric.objects.values_list("period", flat=True)) == {
         "2025-04",
         "2025-Q2",

@@ -4,23 +4,24 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-# Triggers that keep reports_revenuemonth (PostgreSQL only; other databases fall back to
-# an aggregate over the lines, see reports/metrics/fingerprint.py). Statement-level with
-# transition tables: one small aggregate per INSERT/UPDATE/DELETE statement, COPY included.
+# Triggers that log line-count changes per month into reports_revenuelinechange
+# (PostgreSQL only; other databases fall back to an aggregate over the lines, see
+# reports/metrics/fingerprint.py). Statement-level with transition tables: one small
+# aggregate per INSERT/UPDATE/DELETE statement, COPY included; append-only, so concurrent
+# imports never contend for a row.
 
-_UPSERT = """
-    INSERT INTO reports_revenuemonth AS rm (month, lines, version)
-    SELECT month, sum(delta), 1 FROM ({changes}) changes GROUP BY month
-    ON CONFLICT (month) DO UPDATE
-        SET lines = rm.lines + EXCLUDED.lines, version = rm.version + 1;
+_LOG = """
+    INSERT INTO reports_revenuelinechange (month, lines)
+    SELECT month, sum(delta) FROM ({changes}) changes GROUP BY month;
 """
 _NEW = "SELECT date_trunc('month', date)::date AS month, 1 AS delta FROM new_rows"
 _OLD = "SELECT date_trunc('month', date)::date AS month, -1 AS delta FROM old_rows"
 _FUNCTIONS = {
-    "insert": _UPSERT.format(changes=_NEW),
-    "update": _UPSERT.format(changes=f"{_NEW} UNION ALL {_OLD}"),
-    "delete": _UPSERT.format(changes=_OLD),
-    "truncate": "UPDATE reports_revenuemonth SET lines = 0, version = version + 1;",
+    "insert": _LOG.format(changes=_NEW),
+    # An update logs a row even when it nets to zero: the new id tells the job it happened.
+    "update": _LOG.format(changes=f"{_NEW} UNION ALL {_OLD}"),
+    "delete": _LOG.format(changes=_OLD),
+    "truncate": "DELETE FROM reports_revenuelinechange;",
 }
 _REFERENCING = {
     "insert": "REFERENCING NEW TABLE AS new_rows",
@@ -35,17 +36,17 @@ def create_triggers(apps, schema_editor):
         return
     for event, body in _FUNCTIONS.items():
         schema_editor.execute(
-            f"CREATE OR REPLACE FUNCTION reports_revenuemonth_{event}() RETURNS trigger "
+            f"CREATE OR REPLACE FUNCTION reports_revenuelinechange_{event}() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
         )
         schema_editor.execute(
-            f"CREATE TRIGGER reports_revenuemonth_{event} AFTER {event.upper()} "
+            f"CREATE TRIGGER reports_revenuelinechange_{event} AFTER {event.upper()} "
             f"ON reports_revenueline {_REFERENCING[event]} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION reports_revenuemonth_{event}()"
+            f"EXECUTE FUNCTION reports_revenuelinechange_{event}()"
         )
     schema_editor.execute(
-        "INSERT INTO reports_revenuemonth (month, lines, version) "
-        "SELECT date_trunc('month', date)::date, count(*), 1 FROM reports_revenueline GROUP BY 1"
+        "INSERT INTO reports_revenuelinechange (month, lines) "
+        "SELECT date_trunc('month', date)::date, count(*) FROM reports_revenueline GROUP BY 1"
     )
 
 
@@ -54,9 +55,9 @@ def drop_triggers(apps, schema_editor):
         return
     for event in _FUNCTIONS:
         schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS reports_revenuemonth_{event} ON reports_revenueline"
+            f"DROP TRIGGER IF EXISTS reports_revenuelinechange_{event} ON reports_revenueline"
         )
-        schema_editor.execute(f"DROP FUNCTION IF EXISTS reports_revenuemonth_{event}()")
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS reports_revenuelinechange_{event}()")
 
 
 class Migration(migrations.Migration):
@@ -68,16 +69,15 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RevenueMonth',
+            name='RevenueLineChange',
             fields=[
-                ('month', models.DateField(primary_key=True, serialize=False, verbose_name='month')),
-                ('lines', models.BigIntegerField(default=0, verbose_name='lines')),
-                ('version', models.BigIntegerField(default=0, verbose_name='version')),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField(db_index=True, verbose_name='month')),
+                ('lines', models.BigIntegerField(verbose_name='lines')),
             ],
             options={
-                'verbose_name': 'revenue month',
-                'verbose_name_plural': 'revenue months',
-                'ordering': ['month'],
+                'verbose_name': 'revenue line change',
+                'verbose_name_plural': 'revenue line changes',
             },
         ),
         migrations.RemoveIndex(
