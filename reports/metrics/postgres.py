@@ -1,9 +1,10 @@
 """The PostgreSQL path: one set-based statement per period kind.
 
 The statement aggregates the revenue lines of the chosen periods (and of their previous
-periods, for growth and margin change), ranks with window functions, inserts the account
-rows and — through the rows the INSERT returns — the portfolio rows. Nothing about lines
-is loaded into Python. Callers delete the periods' old rows first, in the same transaction.
+periods, for growth and margin change), ranks with window functions, writes the account
+rows (a plain INSERT into empty periods, else an upsert that skips unchanged rows and a
+delete of rows whose account has no line left) and the portfolio rows. Nothing about lines
+is loaded into Python. Callers run it in a transaction, so a period changes atomically.
 
 Exactness (DESIGN.md "Metric definitions"): money stays `numeric`; a ratio is one float8
 division of exact sums (so it matches Python's `float(a) / float(b)` bit for bit); tiers,

@@ -206,7 +206,7 @@ def _in_rollback(check) -> None:
 
 
 HYPOTHESIS = settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
