@@ -185,9 +185,9 @@ FLOOR_BUCKETS = {
 
 
 def main() -> None:
-    url, admin_url, name = _bench_url()
-    _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
-    _admin(admin_url, f'CREATE DATABASE "{name}"')
+    url, admin_url, db_name = _bench_url()
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{db_name}"')
+    _admin(admin_url, f'CREATE DATABASE "{db_name}"')
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     import django
@@ -200,7 +200,7 @@ def main() -> None:
 
     try:
         call_command("migrate", verbosity=0)
-        print(f"database {name}: generating {ACCOUNTS} accounts, {LINES} lines …", flush=True)
+        print(f"database {db_name}: generating {ACCOUNTS} accounts, {LINES} lines …", flush=True)
         t0 = time.monotonic()
         with connection.cursor() as cursor:
             # Load lines without their indexes and foreign keys, then build them once
@@ -271,7 +271,7 @@ def main() -> None:
         # ever adds time). "Ours" is the service itself limited to one kind.
         floors = {"store": FLOOR_STORE, "compute": FLOOR_COMPUTE}
         times: dict[str, dict[str, list[float]]] = {
-            name: {k: [] for k in kinds} for name in ("ours", *floors)
+            floor_name: {k: [] for k in kinds} for floor_name in ("ours", *floors)
         }
         with connection.cursor() as cursor:
             for sql in FLOOR_TABLE:
@@ -281,14 +281,14 @@ def main() -> None:
             for i in range(REPEAT):
                 for kind in kinds:
                     times["ours"][kind].append(fresh_run((kind,))[kind]["seconds"])
-                    for name, template in floors.items():
-                        times[name][kind].append(floor_run(cursor, kind, template))
+                    for floor_name, template in floors.items():
+                        times[floor_name][kind].append(floor_run(cursor, kind, template))
                     print(
                         f"round {i + 1} {kind:<8} "
                         + "  ".join(f"{n} {times[n][kind][-1]:7.3f} s" for n in times),
                         flush=True,
                     )
-            best = {name: {k: round(min(v), 3) for k, v in t.items()} for name, t in times.items()}
+            best = {n: {k: round(min(v), 3) for k, v in t.items()} for n, t in times.items()}
             ours, floor, floor_compute = best["ours"], best["store"], best["compute"]
             fresh_run(kinds)  # every kind's rows back, for the check and the unchanged run
             for kind in kinds:
@@ -344,7 +344,7 @@ def main() -> None:
 
         connections.close_all()
         if os.environ.get("BENCH_KEEP") != "1":
-            _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
+            _admin(admin_url, f'DROP DATABASE IF EXISTS "{db_name}"')
 
 
 if __name__ == "__main__":
