@@ -215,6 +215,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 METRICS_NIGHTLY_AT = env.str("METRICS_NIGHTLY_AT", default="02:30")
+# A second recompute waits this long for the running one, then records itself as skipped.
+METRICS_LOCK_WAIT_S = env.float("METRICS_LOCK_WAIT_S", default=600.0)
+# work_mem for the recompute's transaction only (PostgreSQL): its aggregates stay in memory.
+METRICS_WORK_MEM = env.str("METRICS_WORK_MEM", default="256MB")
 _hour, _minute = METRICS_NIGHTLY_AT.split(":")
 CELERY_BEAT_SCHEDULE = {
     "recompute-metrics-nightly": {

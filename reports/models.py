@@ -112,8 +112,14 @@ class PeriodKind(models.TextChoices):
 class AccountMetric(models.Model):
     """One account's numbers for one period; a period's rows are replaced atomically."""
 
+    # No separate index on account: ("account", "period_kind", "period_start") serves account
+    # lookups, and every index costs the nightly upsert of ~10^5 rows.
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="metrics"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="metrics",
+        db_index=False,
     )
     period = models.CharField(_("period"), max_length=16)
     period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
@@ -137,10 +143,9 @@ class AccountMetric(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["period", "account"], name="accountmetric_unique"),
         ]
-        indexes = [
-            models.Index(fields=["account", "period_kind", "period_start"]),
-            models.Index(fields=["period", "tier"]),
-        ]
+        # (period, account) is unique, so a period's rows are one index range; a tier
+        # filter inside it needs no index of its own (and a tier change stays a HOT update).
+        indexes = [models.Index(fields=["account", "period_kind", "period_start"])]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.period}"
@@ -157,6 +162,9 @@ class PortfolioMetric(models.Model):
     top10_share = models.FloatField(_("top-10 share"), null=True)
     hhi = models.FloatField(_("HHI"), null=True)
     concentration_risk = models.JSONField(_("concentration risk"), default=list)
+    # Digest of the period's inputs at the last recompute: the nightly run skips a period
+    # whose digest is unchanged (see reports/metrics/fingerprint.py).
+    fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["period"]
@@ -165,6 +173,24 @@ class PortfolioMetric(models.Model):
 
     def __str__(self) -> str:
         return self.period
+
+
+class RevenueLineChange(models.Model):
+    """An append-only log of how many revenue lines each statement added (+) or removed (−)
+    per calendar month; an UPDATE logs both. Written by PostgreSQL statement triggers on
+    RevenueLine (migration 0002), so the nightly run learns what changed without reading
+    2 million lines. Append-only on purpose: imports never wait on or deadlock over a shared
+    counter row. Full recomputes compact it."""
+
+    month = models.DateField(_("month"), db_index=True)
+    lines = models.BigIntegerField(_("lines"))
+
+    class Meta:
+        verbose_name = _("revenue line change")
+        verbose_name_plural = _("revenue line changes")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.lines:+d}"
 
 
 class MetricRun(models.Model):
@@ -185,6 +211,10 @@ class MetricRun(models.Model):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     duration_s = models.FloatField(_("duration, s"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    periods_unchanged = models.PositiveIntegerField(_("periods unchanged"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    # Per period kind: periods, rows and seconds (what the admin and the bench show).
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -96,9 +96,14 @@ def screenshot_dir() -> Path:
 # --- Celery worker over Redis (see shared/RECIPES.md) ---------------------------------
 @pytest.fixture(scope="session")
 def celery_config(worker_id="master"):
-    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
+    base, _, db = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rpartition("/")
+    # Offset by REDIS_URL's own database, so runs given different REDIS_URLs don't meet.
+    first = int(db) if db.isdigit() else 0
     n = int(worker_id[2:]) if worker_id.startswith("gw") else 0
-    return {"broker_url": f"{base}/{2 * n + 2}", "result_backend": f"{base}/{2 * n + 3}"}
+    return {
+        "broker_url": f"{base}/{first + 2 * n + 2}",
+        "result_backend": f"{base}/{first + 2 * n + 3}",
+    }
 
 
 # --- Users and API clients ------------------------------------------------------------

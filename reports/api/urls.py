@@ -1,9 +1,26 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from reports.api import metrics
 from reports.api.erp import erp_urlpatterns, register_erp
 
-urlpatterns: list = []
-urlpatterns += erp_urlpatterns
+urlpatterns: list = [
+    path("metrics/accounts/", metrics.AccountMetricList.as_view(), name="metrics-accounts"),
+    path("metrics/portfolio/", metrics.PortfolioMetricView.as_view(), name="metrics-portfolio"),
+    path("metrics/runs/", metrics.MetricRunList.as_view(), name="metrics-runs"),
+    path(
+        "accounts/<int:pk>/metrics/",
+        metrics.AccountMetricHistory.as_view(),
+        name="account-metrics",
+    ),
+    path(
+        "accounts/<int:pk>/whitespace/",
+        metrics.AccountWhitespaceView.as_view(),
+        name="account-whitespace",
+    ),
+    *erp_urlpatterns,
+]
 
 
 def register(router) -> None:

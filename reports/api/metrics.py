@@ -1,0 +1,247 @@
+"""Metrics read API: /api/v1/metrics/…, /api/v1/accounts/{id}/metrics/ and /whitespace/.
+
+Money is a decimal string with 2 places, ratios are JSON numbers (DESIGN.md). Views only
+parse input, call a selector and serialize.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Account
+from reports import selectors
+from reports.metrics.periods import KINDS, parse_period
+from reports.models import AccountMetric, MetricRun, PortfolioMetric
+
+PERIOD_HELP = "2025-07 (month), 2025-Q3 (quarter), 2025 (year) or ttm (last 12 months)"
+PERIOD_PARAM = OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)
+
+
+def _period_from(request: Request, *, default: str | None = None):
+    text = request.query_params.get("period", default)
+    if not text:
+        raise serializers.ValidationError({"period": [f"Required: {PERIOD_HELP}."]})
+    try:
+        return parse_period(text)
+    except ValidationError as exc:
+        raise serializers.ValidationError({"period": exc.message_dict["period"]}) from exc
+
+
+# --- serializers ----------------------------------------------------------------------
+class TierField(serializers.CharField):
+    """Stored as '' when the period's total is ≤ 0; clients get null."""
+
+    def to_representation(self, value):
+        return value or None
+
+
+class AccountMetricSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.external_id")
+    revenue = serializers.DecimalField(max_digits=18, decimal_places=2)
+    tier = TierField(allow_null=True)
+
+    class Meta:
+        model = AccountMetric
+        fields = [
+            "account",
+            "period",
+            "period_start",
+            "period_end",
+            "revenue",
+            "revenue_share",
+            "cumulative_share",
+            "rank",
+            "tier",
+            "penetration",
+            "category_penetration",
+            "growth",
+            "margin_pct",
+            "margin_change",
+        ]
+        read_only_fields = fields
+
+
+class PortfolioMetricSerializer(serializers.ModelSerializer):
+    total_revenue = serializers.DecimalField(max_digits=20, decimal_places=2)
+    tier_counts = serializers.DictField(child=serializers.IntegerField())
+    concentration_risk = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = PortfolioMetric
+        fields = [
+            "period",
+            "period_start",
+            "period_end",
+            "total_revenue",
+            "accounts_with_revenue",
+            "tier_counts",
+            "top10_share",
+            "hhi",
+            "concentration_risk",
+        ]
+        read_only_fields = fields
+
+
+class MetricRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MetricRun
+        fields = [
+            "id",
+            "started_at",
+            "finished_at",
+            "as_of",
+            "full",
+            "status",
+            "periods_recomputed",
+            "periods_unchanged",
+            "rows",
+            "duration_s",
+            "error",
+            "note",
+            "details",
+        ]
+        read_only_fields = fields
+
+
+class WhitespaceCategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    revenue = serializers.DecimalField(max_digits=18, decimal_places=2)
+    bought = serializers.BooleanField()
+
+
+class WhitespaceSerializer(serializers.Serializer):
+    account = serializers.CharField()
+    period = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    category_penetration = serializers.FloatField(allow_null=True)
+    categories = WhitespaceCategorySerializer(many=True)
+
+
+# --- filters --------------------------------------------------------------------------
+class AccountMetricFilter(filters.FilterSet):
+    tier = filters.ChoiceFilter(choices=Account.Tier.choices)
+    account = filters.CharFilter(field_name="account__external_id", help_text="external id")
+    owner = filters.CharFilter(field_name="account__owner__username", help_text="username")
+    region = filters.CharFilter(field_name="account__region__code", help_text="region code")
+
+    class Meta:
+        model = AccountMetric
+        fields = ["tier", "account", "owner", "region"]
+
+
+class NullsLastOrdering(OrderingFilter):
+    """Ordering where accounts without a value (null growth, penetration…) come last."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        terms = [
+            F(o[1:]).desc(nulls_last=True) if o.startswith("-") else F(o).asc(nulls_last=True)
+            for o in ordering
+        ]
+        return queryset.order_by(*terms, "account__external_id")
+
+
+class HistoryFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(field_name="period_kind", choices=[(k, k) for k in KINDS])
+
+    class Meta:
+        model = AccountMetric
+        fields = ["kind"]
+
+
+# --- views ----------------------------------------------------------------------------
+@extend_schema(parameters=[PERIOD_PARAM])
+class AccountMetricList(generics.ListAPIView):
+    """One period's rows; a KAM sees the rows of their own accounts."""
+
+    serializer_class = AccountMetricSerializer
+    filter_backends = [filters.DjangoFilterBackend, NullsLastOrdering]
+    filterset_class = AccountMetricFilter
+    ordering_fields = ["revenue", "revenue_share", "penetration", "growth", "rank"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AccountMetric.objects.none()
+        period = _period_from(self.request)
+        # Default order: the ranking (rank 1 first), accounts without revenue after.
+        return selectors.account_metric_list(user=self.request.user, period=period).order_by(
+            F("rank").asc(nulls_last=True), "account__external_id"
+        )
+
+
+class PortfolioMetricView(APIView):
+    """Company-wide totals of one period — the same for every role."""
+
+    @extend_schema(parameters=[PERIOD_PARAM], responses=PortfolioMetricSerializer)
+    def get(self, request: Request) -> Response:
+        period = _period_from(request)
+        try:
+            portfolio = selectors.portfolio_metric_get(user=request.user, period=period)
+        except PortfolioMetric.DoesNotExist as exc:
+            raise Http404(f"No metrics for period {period.label}.") from exc
+        return Response(PortfolioMetricSerializer(portfolio).data)
+
+
+class MetricRunList(generics.ListAPIView):
+    """The recompute log, newest first (sales heads and admins)."""
+
+    serializer_class = MetricRunSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MetricRun.objects.none()
+        try:
+            return selectors.metric_run_list(user=self.request.user)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied("Only sales heads and admins see metric runs.") from exc
+
+
+class AccountMetricHistory(generics.ListAPIView):
+    """Every period's row of one account (`?kind=month|quarter|year|ttm`)."""
+
+    serializer_class = AccountMetricSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = HistoryFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AccountMetric.objects.none()
+        try:
+            return selectors.account_metric_history(
+                user=self.request.user, account_pk=self.kwargs["pk"]
+            )
+        except Account.DoesNotExist as exc:
+            raise Http404("No such account.") from exc
+
+
+class AccountWhitespaceView(APIView):
+    """Per active category: what the account bought in the period (default ttm)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)],
+        responses=WhitespaceSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        period = _period_from(request, default="ttm")
+        try:
+            data = selectors.account_whitespace(user=request.user, account_pk=pk, period=period)
+        except Account.DoesNotExist as exc:
+            raise Http404("No such account.") from exc
+        return Response(WhitespaceSerializer(data).data)

@@ -1,0 +1,89 @@
+"""Reads of the metrics, scoped by who asks (DESIGN.md "Who sees what").
+
+A KAM sees the metric rows of the accounts in their scope; portfolio totals are
+company-wide for everyone signed in; the run log is for sales heads and admins.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet, Sum
+
+from accounts.models import Account, User
+from accounts.selectors import account_get, account_ids_in_scope
+from reports.metrics.periods import TTM, Period
+from reports.models import AccountMetric, MetricRun, PortfolioMetric, ProductCategory, RevenueLine
+
+
+def account_metric_list(*, user: User, period: Period) -> QuerySet[AccountMetric]:
+    return AccountMetric.objects.filter(
+        period=period.label, account_id__in=account_ids_in_scope(user=user)
+    ).select_related("account")
+
+
+def account_metric_history(*, user: User, account_pk: int) -> QuerySet[AccountMetric]:
+    """Every period's row of one visible account (Account.DoesNotExist when not visible)."""
+    account = account_get(user=user, pk=account_pk)
+    return (
+        AccountMetric.objects.filter(account=account)
+        .select_related("account")
+        .order_by("period_kind", "period_start")
+    )
+
+
+def portfolio_metric_get(*, user: User, period: Period) -> PortfolioMetric:
+    """Company-wide totals of one period (PortfolioMetric.DoesNotExist when not computed)."""
+    if not user.is_authenticated:
+        raise PermissionDenied
+    return PortfolioMetric.objects.get(period=period.label)
+
+
+def metric_run_list(*, user: User) -> QuerySet[MetricRun]:
+    if not (user.is_authenticated and user.is_head_or_admin):
+        raise PermissionDenied
+    return MetricRun.objects.order_by("-started_at", "-pk")
+
+
+def _window(period: Period) -> tuple:
+    """The dates of `period`; for ttm, those of the latest recompute when there is one."""
+    if period.kind == TTM:
+        stored = PortfolioMetric.objects.filter(period="ttm").values_list(
+            "period_start", "period_end"
+        )
+        if stored:
+            return stored[0]
+    return period.start, period.end
+
+
+def account_whitespace(*, user: User, account_pk: int, period: Period) -> dict:
+    """Per active category: the account's revenue in `period` and whether it bought at all."""
+    account: Account = account_get(user=user, pk=account_pk)
+    start, end = _window(period)
+    revenue = dict(
+        RevenueLine.objects.filter(account=account, date__gte=start, date__lte=end)
+        .values("category_id")
+        .annotate(total=Sum("amount_base"))
+        .values_list("category_id", "total")
+    )
+    categories = []
+    for category in ProductCategory.objects.filter(active=True).order_by("code"):
+        amount = revenue.get(category.pk) or Decimal("0")
+        categories.append(
+            {
+                "code": category.code,
+                "name": category.name,
+                "revenue": amount,
+                "bought": amount > 0,
+            }
+        )
+    bought = sum(1 for c in categories if c["bought"])
+    return {
+        "account": account.external_id,
+        "period": period.label,
+        "period_start": start,
+        "period_end": end,
+        "category_penetration": bought / len(categories) if categories else None,
+        "categories": categories,
+    }

@@ -1,0 +1,35 @@
+"""Celery tasks of the reports app: thin wrappers over services of the same name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from reports import services
+
+
+@shared_task(
+    name="reports.tasks.recompute_metrics",
+    # Lost connections, deadlocks and serialisation failures are worth another try; a bad
+    # row (DataError, IntegrityError) is not — it fails the same way until someone fixes it.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=3,
+)
+def recompute_metrics(as_of: str | None = None, full: bool = False) -> dict:
+    """Nightly recompute (beat: METRICS_NIGHTLY_AT). `as_of` is an ISO date, default today."""
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    run = services.recompute_metrics(as_of=day, full=full)
+    return {
+        "run": run.pk,
+        "status": run.status,
+        "periods_recomputed": len(run.periods_recomputed),
+        "periods_unchanged": run.periods_unchanged,
+        "rows": run.rows,
+        "duration_s": run.duration_s,
+        "note": run.note,
+    }
