@@ -151,8 +151,8 @@ SELECT account_id, {label} AS period, %(kind)s AS period_kind, b AS period_start
             THEN (12 * rev)::float8 / ({months} * potential_annual)::float8 END AS pen,
        ncat::float8 / (SELECT count(*) FROM reports_productcategory WHERE active) AS catpen,
        CASE WHEN prev > 0 THEN (rev - prev)::float8 / prev::float8 END AS growth,
-       CASE WHEN camt > 0 THEN (100 * cm)::float8 / camt::float8 END AS margin,
-       CASE WHEN camt > 0 THEN (100 * cm)::float8 / camt::float8 END
+       CASE WHEN camt > 0 THEN cm::float8 / camt::float8 END AS margin,
+       CASE WHEN camt > 0 THEN cm::float8 / camt::float8 END
          - CASE WHEN pcamt > 0 THEN (100 * pcm)::float8 / pcamt::float8 END AS mchange
 FROM w
 """

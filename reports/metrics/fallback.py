@@ -46,7 +46,7 @@ def _month_sums(lo: dt.date, hi: dt.date) -> dict[tuple[int, dt.date, int], _Sum
 
 def _margin(s: dict) -> float | None:
     if s["has_cost"] and s["c_amt"] > 0:
-        return float(100 * s["c_margin"]) / float(s["c_amt"])
+        return float(s["c_margin"]) / float(s["c_amt"])
     return None
 
 

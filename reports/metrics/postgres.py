@@ -67,9 +67,9 @@ ranked AS (
            sum(rev) OVER (PARTITION BY pstart) AS total,
            row_number() OVER w AS rn,
            sum(rev) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_rev,
-           CASE WHEN c_amt > 0 THEN (100 * c_margin)::float8 / c_amt::float8 END AS margin,
+           CASE WHEN c_amt > 0 THEN c_margin::float8 / c_amt::float8 END AS margin,
            CASE WHEN prev_c_amt > 0
-                THEN (100 * prev_c_margin)::float8 / prev_c_amt::float8 END AS prev_margin
+                THEN prev_c_margin::float8 / prev_c_amt::float8 END AS prev_margin
     FROM cur
     WINDOW w AS (PARTITION BY pstart ORDER BY rev DESC, external_id COLLATE "C")
 ),

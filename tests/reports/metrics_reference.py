@@ -98,7 +98,7 @@ def reference(
     def margin(f: dict | None) -> float | None:
         if f is None or f["c_amt"] is None or f["c_amt"] <= 0:
             return None
-        return float(Fraction(100) * Fraction(f["c_m"]) / Fraction(f["c_amt"]))
+        return float(Fraction(f["c_m"]) / Fraction(f["c_amt"]))
 
     rows: dict = {}
     portfolio: dict = {}

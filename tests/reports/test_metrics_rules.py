@@ -184,13 +184,13 @@ def test_growth_margin_and_category_penetration(db):
     assert jan.growth is None  # no revenue in 2024-12
     assert feb.revenue == Decimal("350.00")
     assert feb.growth == pytest.approx(350 / 200 - 1)
-    assert jan.margin_pct == pytest.approx(25.0)
-    assert feb.margin_pct == pytest.approx(10.0)  # (300 - 270) / 300, in percent
-    assert feb.margin_change == pytest.approx(-15.0)  # points
+    assert jan.margin_pct == pytest.approx(0.25)
+    assert feb.margin_pct == pytest.approx(0.10)  # (300 - 270) / 300, a ratio like the shares
+    assert feb.margin_change == pytest.approx(-0.15)  # 15 points down
     assert jan.margin_change is None
     assert feb.category_penetration == pytest.approx(1 / 3)  # pipes of pipes/valves/pumps
     q1 = rows("2025-Q1")["X"]
-    assert q1.margin_pct == pytest.approx(100 * (500 - 420) / 500)
+    assert q1.margin_pct == pytest.approx((500 - 420) / 500)
 
 
 def test_key_accounts_are_written_down_onto_accounts(db, cat):
