@@ -60,7 +60,7 @@ fmt: venv
 	$(VENV)/bin/ruff format .
 
 messages: venv
-	$(MANAGE) makemessages -l ru --ignore=.venv --ignore=staticfiles --ignore=static/vendor
+	$(MANAGE) makemessages -l ru --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests --ignore=bench --ignore=docs
 	$(MANAGE) compilemessages --ignore=.venv
 
 check-deploy: venv
