@@ -354,4 +354,8 @@ def test_russian_ui(page, live_server, head_user, board, screenshot_dir):
     page.goto(f"{live_server.url}/portfolio/?period=2025")
     assert page.locator("html").get_attribute("lang") == "ru"
     assert page.locator("#lang-select").input_value() == "ru"
+    # Translated headings and nav, and numbers in the Russian format (space groups, comma).
+    assert page.locator("h1").inner_text().startswith("Портфель")
+    assert page.get_by_role("link", name="Портфель").is_visible()
+    assert "Выручка всего" in page.locator("main").inner_text()
     page.screenshot(path=screenshot_dir / "head-dashboard-ru.png", full_page=True)
