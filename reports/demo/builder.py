@@ -696,8 +696,10 @@ class DemoBuilder:
     def _tender(self, plan: Plan, stage: str, objectives: list[Objective]) -> Tender:
         rng, as_of = self.rng, self.as_of
         value = self._annual(plan) * rng.uniform(0.05, 0.4)
-        if stage in ("identified", "preparing"):
-            deadline = as_of + dt.timedelta(days=rng.randint(7, 90))
+        if stage == "preparing":  # bids being written: due soon, so the demo's strip shows some
+            deadline = as_of + dt.timedelta(days=rng.randint(2, 30))
+        elif stage == "identified":
+            deadline = as_of + dt.timedelta(days=rng.randint(20, 90))
         elif stage == "submitted":
             deadline = as_of - dt.timedelta(days=rng.randint(1, 30))
         else:
