@@ -56,75 +56,6 @@ def admin_sql(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-PERIOD_SQL = """
-WITH rev AS (
-    SELECT account_id, SUM(revenue) AS revenue FROM bench_monthly
-    WHERE month BETWEEN %(start)s AND %(end)s GROUP BY account_id
-), prev AS (
-    SELECT account_id, SUM(revenue) AS revenue FROM bench_monthly
-    WHERE month BETWEEN %(prev_start)s AND %(prev_end)s GROUP BY account_id
-), tot AS (SELECT SUM(revenue) AS total FROM rev),
-ranked AS (
-    SELECT rev.account_id, rev.revenue, a.potential_annual,
-           CASE WHEN tot.total > 0 THEN rev.revenue / tot.total END AS share,
-           CASE WHEN rev.revenue > 0 THEN ROW_NUMBER() OVER (
-               ORDER BY (rev.revenue > 0) DESC, rev.revenue DESC, a.external_id) END AS rank
-    FROM rev CROSS JOIN tot JOIN accounts_account a ON a.id = rev.account_id
-), cum AS (
-    SELECT *, SUM(share) OVER (ORDER BY rank NULLS LAST ROWS UNBOUNDED PRECEDING) AS cumulative
-    FROM ranked
-)
-INSERT INTO reports_accountmetric (period, period_kind, period_start, period_end, revenue,
-    revenue_share, cumulative_share, rank, tier, penetration, growth, margin_pct, margin_change,
-    account_id)
-SELECT %(key)s, %(kind)s, %(start)s, %(end)s, cum.revenue, cum.share,
-       CASE WHEN rank IS NOT NULL THEN cumulative END, rank,
-       CASE WHEN rank IS NULL THEN 'C' WHEN cumulative - share < 0.8 THEN 'A'
-            WHEN cumulative - share < 0.95 THEN 'B' ELSE 'C' END,
-       CASE WHEN potential_annual > 0 THEN cum.revenue / (potential_annual * %(months)s / 12) END,
-       CASE WHEN prev.revenue > 0 THEN cum.revenue / prev.revenue - 1 END,
-       0.25 + (cum.account_id %% 20) / 100.0,
-       CASE WHEN cum.account_id %% 37 = 0 THEN -0.03 ELSE 0.01 END,
-       cum.account_id
-FROM cum LEFT JOIN prev ON prev.account_id = cum.account_id
-"""
-
-PORTFOLIO_SQL = """
-INSERT INTO reports_portfoliometric (period, period_kind, period_start, period_end,
-    total_revenue, accounts_with_revenue, tier_counts, top10_share, hhi, concentration_risk)
-SELECT %(key)s, %(kind)s, %(start)s, %(end)s, COALESCE(SUM(revenue), 0),
-       COUNT(*) FILTER (WHERE revenue > 0),
-       jsonb_build_object('A', COUNT(*) FILTER (WHERE tier = 'A'),
-                          'B', COUNT(*) FILTER (WHERE tier = 'B'),
-                          'C', COUNT(*) FILTER (WHERE tier = 'C')),
-       SUM(revenue_share) FILTER (WHERE rank <= 10),
-       SUM(revenue_share * revenue_share) FILTER (WHERE revenue > 0),
-       COALESCE((SELECT jsonb_agg(a.external_id ORDER BY m.rank) FROM reports_accountmetric m
-                 JOIN accounts_account a ON a.id = m.account_id
-                 WHERE m.period = %(key)s AND m.revenue_share >= 0.1), '[]'::jsonb)
-FROM reports_accountmetric WHERE period = %(key)s
-"""
-
-
-def periods(as_of):
-    """Every month, quarter and year of the data, and ttm, with their previous periods."""
-    import datetime as dt
-
-    from reports.portfolio.periods import period_parse, period_previous, ttm_window
-
-    keys = []
-    month = dt.date(2024, 11, 1)
-    while month <= dt.date(2026, 10, 1):
-        keys.append(f"{month:%Y-%m}")
-        if month.month in (1, 4, 7, 10):
-            keys.append(f"{month.year}-Q{(month.month - 1) // 3 + 1}")
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    keys += ["2024-Q4", "2024", "2025", "2026"]
-    result = [period_parse(k) for k in dict.fromkeys(keys)]
-    result.append(period_parse("ttm", ttm=ttm_window(as_of)))
-    return [(p, period_previous(p)) for p in result]
-
-
 def generate(n_accounts: int, n_lines: int) -> dict[str, float]:
     from django.db import connection
     from django.utils import timezone
@@ -249,35 +180,13 @@ def generate(n_accounts: int, n_lines: int) -> dict[str, float]:
         )
         timings["activity_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        cur.execute(
-            """
-            CREATE TEMP TABLE bench_monthly AS
-            SELECT account_id, date_trunc('month', date)::date AS month, SUM(amount_base) AS revenue
-            FROM reports_revenueline GROUP BY 1, 2
-            """
-        )
-        for period, previous in periods(timezone.localdate()):
-            params = {
-                "key": period.key,
-                "kind": str(period.kind),
-                "start": period.start,
-                "end": period.end,
-                "prev_start": previous.start,
-                "prev_end": previous.end,
-                "months": period.months,
-            }
-            cur.execute(PERIOD_SQL, params)
-            cur.execute(PORTFOLIO_SQL, params)
-        cur.execute(
-            """
-            UPDATE accounts_account a SET tier = m.tier, ttm_revenue = m.revenue,
-                ttm_share = m.revenue_share, ttm_penetration = m.penetration, ttm_growth = m.growth,
-                is_key = (m.tier = 'A' OR m.revenue_share >= 0.1 OR a.strategic)
-            FROM reports_accountmetric m WHERE m.account_id = a.id AND m.period = 'ttm';
-            UPDATE accounts_account SET tier = 'C' WHERE tier = '';
-            ANALYZE;
-            """
-        )
+        cur.execute("ANALYZE")
+    # The product's own nightly recompute fills the metric tables and the accounts' ttm columns.
+    from reports.services import recompute_metrics
+
+    recompute_metrics(as_of=timezone.localdate(), full=True)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
         timings["metrics_s"] = time.perf_counter() - started
     return {k: round(v, 1) for k, v in timings.items()}
 
