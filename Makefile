@@ -15,7 +15,7 @@ help:
 	@echo "make demo     set up (venv, migrate, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test     run the whole suite (SQLite/eager by default; DATABASE_URL/REDIS_URL for real ones)"
 	@echo "make lint     ruff check + format check"
-	@echo "make bench-api | bench-import | bench-metrics   benchmarks (need DATABASE_URL)"
+	@echo "make bench-api | bench-import | bench-metrics | bench-pages | bench-dashboard   benchmarks (need DATABASE_URL)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
