@@ -21,6 +21,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 pytest_plugins = ("celery.contrib.pytest",)
 
+# Live-server request threads end without closing persistent connections; with
+# CONN_MAX_AGE > 0 they would outlive the test and block dropping the test database.
+settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
 CHROMIUM = "/usr/bin/chromium"
 
 
