@@ -1,24 +1,22 @@
 """Period strings of the metric tables: `2025-07`, `2025-Q3`, `2025`, `ttm`.
 
-The metrics engine owns the computation; the pages only need to parse a period, know its
-dates and find the previous period of the same kind (DESIGN.md, "Periods").
+The metrics engine owns the calendar (`reports.metrics.periods`); this is the pages' view of
+it: a period with its key, dates and display label, and the previous one of the same kind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reports.metrics import periods as metric_periods
 from reports.models import PeriodKind, PortfolioMetric
 
-MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12, PeriodKind.TTM: 12}
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+MONTHS = metric_periods.MONTHS_IN
 
 
 class PeriodError(ValueError):
@@ -46,19 +44,10 @@ class Period:
         return self.key
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return _add_months(day, 1) - dt.timedelta(days=1)
-
-
 def ttm_window(as_of: dt.date) -> tuple[dt.date, dt.date]:
     """The 12 calendar months that end before the month of `as_of`."""
-    first_of_month = as_of.replace(day=1)
-    return _add_months(first_of_month, -12), first_of_month - dt.timedelta(days=1)
+    ttm = metric_periods.ttm_period(as_of)
+    return ttm.start, ttm.end
 
 
 def period_parse(key: str, *, ttm: tuple[dt.date, dt.date] | None = None) -> Period:
@@ -67,29 +56,23 @@ def period_parse(key: str, *, ttm: tuple[dt.date, dt.date] | None = None) -> Per
     if key.lower() == "ttm":
         start, end = ttm or ttm_window(timezone.localdate())
         return Period("ttm", PeriodKind.TTM, start, end)
-    if m := _MONTH.match(key):
-        start = dt.date(int(m[1]), int(m[2]), 1)
-        return Period(key, PeriodKind.MONTH, start, _month_end(start))
-    if m := _QUARTER.match(key):
-        start = dt.date(int(m[1]), 3 * int(m[2]) - 2, 1)
-        return Period(key, PeriodKind.QUARTER, start, _month_end(_add_months(start, 2)))
-    if m := _YEAR.match(key):
-        year = int(m[1])
-        return Period(key, PeriodKind.YEAR, dt.date(year, 1, 1), dt.date(year, 12, 31))
-    raise PeriodError(_("Use a month (2025-07), a quarter (2025-Q3), a year (2025) or ttm."))
+    try:
+        parsed = metric_periods.parse_period(key)
+    except ValidationError as exc:
+        raise PeriodError(
+            _("Use a month (2025-07), a quarter (2025-Q3), a year (2025) or ttm.")
+        ) from exc
+    return Period(parsed.label, parsed.kind, parsed.start, parsed.end)
 
 
 def period_previous(period: Period) -> Period:
     """The period of the same kind and length just before (for ttm: the 12 months before)."""
-    start = _add_months(period.start, -period.months)
+    start = metric_periods.add_months(period.start, -period.months)
     end = period.start - dt.timedelta(days=1)
-    if period.kind == PeriodKind.MONTH:
-        return Period(f"{start:%Y-%m}", period.kind, start, end)
-    if period.kind == PeriodKind.QUARTER:
-        return Period(f"{start.year}-Q{(start.month - 1) // 3 + 1}", period.kind, start, end)
-    if period.kind == PeriodKind.YEAR:
-        return Period(str(start.year), period.kind, start, end)
-    return Period("ttm-previous", period.kind, start, end)
+    if period.kind == PeriodKind.TTM:
+        return Period("ttm-previous", period.kind, start, end)
+    previous = metric_periods.period_of(period.kind, start)
+    return Period(previous.label, previous.kind, previous.start, previous.end)
 
 
 def period_resolve(key: str) -> Period:

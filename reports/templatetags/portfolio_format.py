@@ -53,8 +53,3 @@ def points(value) -> str:
         return "—"
     text = f"{float(value) * 100:+.1f}".replace(".", _separators()[1])
     return _("%(value)s pp") % {"value": text}
-
-
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None

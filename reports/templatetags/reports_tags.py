@@ -10,22 +10,18 @@ from django import template
 from django.db.models import Sum
 from django.utils import timezone
 
+from reports.metrics.periods import add_months
 from reports.models import AccountMetric, PeriodKind, ProductCategory, RevenueLine
+from reports.portfolio.periods import ttm_window as portfolio_ttm_window
 
 register = template.Library()
 CHART_MONTHS = 24
 TIER_HISTORY_QUARTERS = 8
 
 
-def _month_add(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def ttm_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The 12 calendar months ending before today's month (DESIGN.md, "Periods")."""
-    first_of_month = (today or timezone.localdate()).replace(day=1)
-    return _month_add(first_of_month, -12), first_of_month - dt.timedelta(days=1)
+    return portfolio_ttm_window(today or timezone.localdate())
 
 
 def _ttm_row(account) -> AccountMetric | None:
@@ -58,8 +54,8 @@ def account_numbers(account):
 def account_revenue_chart(account):
     """24 months of revenue (months without a row are zero) and the tier by quarter."""
     this_month = timezone.localdate().replace(day=1)
-    first = _month_add(this_month, -CHART_MONTHS)
-    months = [_month_add(first, i) for i in range(CHART_MONTHS)]
+    first = add_months(this_month, -CHART_MONTHS)
+    months = [add_months(first, i) for i in range(CHART_MONTHS)]
     rows = dict(
         AccountMetric.objects.filter(
             account=account, period_kind=PeriodKind.MONTH, period_start__gte=first
