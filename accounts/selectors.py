@@ -140,7 +140,7 @@ def assignable_user_list() -> QuerySet[User]:
     """Who may own an account or sit on its team: active KAMs, heads and admins."""
     return User.objects.filter(
         is_active=True, role__in=(User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
-    )
+    ).order_by("username")
 
 
 def user_can_change_event(*, user: User, event: Event) -> bool:

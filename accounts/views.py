@@ -26,8 +26,8 @@ from .forms import (
     InteractionForm,
     save_with,
 )
-from .models import Account, User
-from .selectors import account_list, account_scope, contact_list
+from .models import Account
+from .selectors import account_list, account_scope, assignable_user_list, contact_list
 from .services import ensure_can_change_account
 from .workspace import (
     account_home_list,
@@ -50,11 +50,7 @@ def _account_or_404(request: HttpRequest, pk: int) -> Account:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     owners = (
-        User.objects.filter(role__in=[User.Role.KAM, User.Role.HEAD], is_active=True).order_by(
-            "last_name", "username"
-        )
-        if user.sees_all_accounts
-        else ()
+        assignable_user_list().order_by("last_name", "username") if user.sees_all_accounts else ()
     )
     form = HomeFilterForm(request.GET or None, user=user, owners=owners)
     filters = {}

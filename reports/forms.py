@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region, User
+from accounts.selectors import assignable_user_list
 
 from .portfolio.accounts import (
     filter_no_interaction_since,
@@ -16,12 +17,6 @@ from .portfolio.accounts import (
     with_last_interaction,
 )
 from .portfolio.periods import Period, PeriodError, period_resolve
-
-ASSIGNABLE_ROLES = (User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
-
-
-def assignable_users() -> QuerySet[User]:
-    return User.objects.filter(role__in=ASSIGNABLE_ROLES, is_active=True).order_by("username")
 
 
 class PeriodForm(forms.Form):
@@ -63,7 +58,7 @@ class SortFilter(django_filters.OrderingFilter):
 class AccountTableFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Name or external id"))
     owner = django_filters.ModelChoiceFilter(
-        queryset=assignable_users(), label=_("Owner"), empty_label=_("Any owner")
+        queryset=assignable_user_list(), label=_("Owner"), empty_label=_("Any owner")
     )
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.order_by("name"), label=_("Region"), empty_label=_("Any region")
@@ -145,7 +140,7 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["accounts"].queryset = accounts
         for name in ("owner", "add_to_team", "remove_from_team"):
-            self.fields[name].queryset = assignable_users()
+            self.fields[name].queryset = assignable_user_list()
 
     def clean(self):
         data = super().clean()

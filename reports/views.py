@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.selectors import assignable_user_list
 from accounts.services import accounts_reassign
 
 from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
 from .exports.tables import ExportError
-from .forms import AccountTableFilter, PeriodForm, ReassignForm, assignable_users
+from .forms import AccountTableFilter, PeriodForm, ReassignForm
 from .models import PortfolioMetric
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.dashboard import portfolio_dashboard
@@ -177,7 +178,7 @@ def _account_detail_url():
 
 def _share_user_choices(*forms) -> None:
     """One query for the four user pickers of the page, not one (cursor) per select."""
-    users = list(assignable_users())
+    users = list(assignable_user_list())
     for form in forms:
         if form is None:
             continue
