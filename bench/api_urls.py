@@ -4,15 +4,15 @@
   bench's filter and ordering, straight from `QuerySet.values()` into a JsonResponse: no
   authentication, no serializer, no pagination count — the floor we are measured against;
 - a reference: what DRF gives out of the box for the same rows (a ListAPIView with a
-  ModelSerializer of the same fields and the project's default auth, filter and paginator),
-  to show what the optimisations of the real endpoint buy.
+  ModelSerializer of the same fields, DRF's JSON renderer and the project's default auth,
+  filter and paginator), to show what the optimisations of the real endpoint buy.
 """
 
 from __future__ import annotations
 
 from django.http import JsonResponse
 from django.urls import path
-from rest_framework import generics, serializers
+from rest_framework import generics, renderers, serializers
 
 from accounts.api.serializers import AccountSerializer
 from accounts.models import Account
@@ -64,6 +64,7 @@ class DefaultAccountList(generics.ListAPIView):
     serializer_class = DefaultAccountSerializer
     filterset_fields = ["region", "status"]
     ordering_fields = ["ttm_revenue"]
+    renderer_classes = [renderers.JSONRenderer]  # DRF's own, not the project's orjson one
 
 
 urlpatterns = [
