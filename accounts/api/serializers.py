@@ -139,24 +139,32 @@ class AccountSerializer(KamModelSerializer):
         list_serializer_class = AccountListSerializer
 
     def to_representation(self, account: Account) -> dict:
-        row = {
-            column: getattr(account, column)
-            for column in ACCOUNT_ROW.values()
-            if "__" not in column
-        }
+        row = {column: getattr(account, attname) for column, attname in _ROW_ATTRIBUTES.items()}
         row["owner__username"] = account.owner.username if account.owner_id else None
         return account_representation(row, [member.username for member in account.team.all()])
 
 
-# Representation name -> the column `QuerySet.values()` reads it from (everything but team).
+# The list reads its timestamps as UTC wall times, under these names (see AccountViewSet).
+ACCOUNT_TIMESTAMPS = {"created_at_utc": "created_at", "updated_at_utc": "updated_at"}
+# Representation name -> the key of the plain row (`QuerySet.values()`) it is read from
+# (everything but team).
 ACCOUNT_ROW = {
-    name: {"parent": "parent_id", "region": "region_id", "industry": "industry_id"}.get(
-        name, "owner__username" if name == "owner" else name
-    )
+    name: {
+        "parent": "parent_id",
+        "region": "region_id",
+        "industry": "industry_id",
+        "owner": "owner__username",
+        **{field: column for column, field in ACCOUNT_TIMESTAMPS.items()},
+    }.get(name, name)
     for name in AccountSerializer.Meta.fields
     if name != "team"
 }
-_INSTANCE_COLUMNS = [column for column in ACCOUNT_ROW.values() if "__" not in column]
+# The same row built from an instance: row key -> model attribute.
+_ROW_ATTRIBUTES = {
+    ACCOUNT_ROW[name]: Account._meta.get_field(name).attname
+    for name in ACCOUNT_ROW
+    if name != "owner"
+}
 _MONEY = serializers.DecimalField(max_digits=16, decimal_places=2)
 _MONEY_FIELDS = ("potential_annual", "ttm_revenue")
 
@@ -174,6 +182,8 @@ _DATETIME_FIELDS = ("created_at", "updated_at")
 
 def _iso(value: dt.datetime, tz) -> str:
     # What DRF's DateTimeField gives: in the current time zone, ISO 8601, "Z" for UTC.
+    if value.tzinfo is None:  # a UTC wall time (PostgreSQL rows of the list)
+        value = value.replace(tzinfo=dt.UTC)
     text = value.astimezone(tz).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

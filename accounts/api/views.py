@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import OuterRef, QuerySet
+from django.db.models import DateTimeField, Func, OuterRef, QuerySet
 from rest_framework import viewsets
 
 from accounts import selectors, services
@@ -18,18 +18,33 @@ from .base import RolePermission, ServiceModelViewSet
 from .history import HistoryMixin
 
 
+class _UTCWallTime(Func):
+    """A `timestamptz` column read as its UTC wall time (a `timestamp`). Django loads
+    `timestamptz` values through a Python loader, about 2.5 µs each (a tenth of the account
+    list's CPU); psycopg loads `timestamp` values in C. SQLite: the column as it is."""
+
+    template = "(%(expressions)s AT TIME ZONE 'UTC')"
+    output_field = DateTimeField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
+
+
 @functools.cache
 def _account_rows() -> QuerySet:
     """Plain rows for the hot list (see AccountListSerializer), prepared once and cloned per
     request (never evaluated itself); filters, search and ordering compose on the clones.
     On PostgreSQL the team rides along as an array, evaluated for the page's rows only."""
-    team = {}
+    extra = {
+        column: _UTCWallTime(field) for column, field in serializers.ACCOUNT_TIMESTAMPS.items()
+    }
     if connection.vendor == "postgresql":
         members = Account.team.through.objects.filter(account_id=OuterRef("pk"))
-        team["team_usernames"] = ArraySubquery(
+        extra["team_usernames"] = ArraySubquery(
             members.order_by("user__username").values("user__username")
         )
-    return Account.objects.values(*serializers.ACCOUNT_ROW.values(), **team)
+    columns = [column for column in serializers.ACCOUNT_ROW.values() if column not in extra]
+    return Account.objects.values(*columns, **extra)
 
 
 class AccountViewSet(HistoryMixin, ServiceModelViewSet):
