@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 import django_filters as df
+from django import forms
 from django.db import IntegrityError
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
@@ -77,6 +78,19 @@ class KamFilterSet(df.FilterSet):
 
     def get_form_class(self):
         return _filter_form_class(type(self), tuple(self.filters))
+
+
+class IntegerFilter(df.NumberFilter):
+    """An id or a count in the query string: a whole number within the database's 64-bit
+    range, else a 400 naming the parameter (`region=1e40` or a 20-digit id would otherwise
+    reach the database and fail there)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class _SharedFields(dict):

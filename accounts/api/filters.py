@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters as df
 
-from accounts.api.base import KamFilterSet
+from accounts.api.base import IntegerFilter, KamFilterSet
 from accounts.models import (
     Account,
     Contact,
@@ -21,10 +21,10 @@ class AccountFilter(KamFilterSet):
     external_id = df.CharFilter()
     owner = df.CharFilter(field_name="owner__username", help_text="Owner's username")
     team = df.CharFilter(field_name="team__username", help_text="A team member's username")
-    region = df.NumberFilter(field_name="region_id")
+    region = IntegerFilter(field_name="region_id")
     region_code = df.CharFilter(field_name="region__code")
-    industry = df.NumberFilter(field_name="industry_id")
-    parent = df.NumberFilter(field_name="parent_id")
+    industry = IntegerFilter(field_name="industry_id")
+    parent = IntegerFilter(field_name="parent_id")
     status = df.MultipleChoiceFilter(choices=Account.Status.choices, distinct=False)
     tier = df.MultipleChoiceFilter(choices=Account.Tier.choices, distinct=False)
     is_key = df.BooleanFilter()
@@ -39,12 +39,12 @@ class AccountFilter(KamFilterSet):
 
 
 class ContactFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="account_id")
-    reports_to = df.NumberFilter(field_name="reports_to_id")
+    account = IntegerFilter(field_name="account_id")
+    reports_to = IntegerFilter(field_name="reports_to_id")
     decision_role = df.MultipleChoiceFilter(choices=Contact.DecisionRole.choices, distinct=False)
     attitude = df.MultipleChoiceFilter(choices=Contact.Attitude.choices, distinct=False)
     is_primary = df.BooleanFilter()
-    influence_min = df.NumberFilter(field_name="influence", lookup_expr="gte")
+    influence_min = IntegerFilter(field_name="influence", lookup_expr="gte")
     owner = df.CharFilter(field_name="account__owner__username", help_text="Account owner")
 
     class Meta:
@@ -53,9 +53,9 @@ class ContactFilter(KamFilterSet):
 
 
 class InteractionFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="account_id")
+    account = IntegerFilter(field_name="account_id")
     author = df.CharFilter(field_name="author__username")
-    contact = df.NumberFilter(field_name="contacts", distinct=True)
+    contact = IntegerFilter(field_name="contacts", distinct=True)
     kind = df.MultipleChoiceFilter(choices=Interaction.Kind.choices, distinct=False)
     sentiment = df.MultipleChoiceFilter(choices=Interaction.Sentiment.choices, distinct=False)
     occurred_at = df.IsoDateTimeFromToRangeFilter()
@@ -68,7 +68,7 @@ class InteractionFilter(KamFilterSet):
 
 class DistributorFilter(KamFilterSet):
     external_id = df.CharFilter()
-    region = df.NumberFilter(field_name="region_id")
+    region = IntegerFilter(field_name="region_id")
 
     class Meta:
         model = Distributor
@@ -76,8 +76,8 @@ class DistributorFilter(KamFilterSet):
 
 
 class DistributorLinkFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="account_id")
-    distributor = df.NumberFilter(field_name="distributor_id")
+    account = IntegerFilter(field_name="account_id")
+    distributor = IntegerFilter(field_name="distributor_id")
     role = df.MultipleChoiceFilter(choices=DistributorLink.Role.choices, distinct=False)
     status = df.MultipleChoiceFilter(choices=DistributorLink.Status.choices, distinct=False)
 
@@ -87,7 +87,7 @@ class DistributorLinkFilter(KamFilterSet):
 
 
 class EventFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="accounts", distinct=True)
+    account = IntegerFilter(field_name="accounts", distinct=True)
     kind = df.MultipleChoiceFilter(choices=Event.Kind.choices, distinct=False)
     organizer = df.CharFilter(field_name="organizer__username")
     starts_on = df.DateFromToRangeFilter()
@@ -98,10 +98,10 @@ class EventFilter(KamFilterSet):
 
 
 class SurveyFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="account_id")
-    contact = df.NumberFilter(field_name="contact_id")
+    account = IntegerFilter(field_name="account_id")
+    contact = IntegerFilter(field_name="contact_id")
     date = df.DateFromToRangeFilter()
-    nps_max = df.NumberFilter(field_name="nps", lookup_expr="lte")
+    nps_max = IntegerFilter(field_name="nps", lookup_expr="lte")
 
     class Meta:
         model = Survey

@@ -6,6 +6,10 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
 from rest_framework.pagination import PageNumberPagination
 
+# An OFFSET the database can take (PostgreSQL and SQLite: 64-bit); `page=9202988112207105504`
+# must be a 404, not an overflow.
+MAX_OFFSET = 2**62
+
 
 class WindowCountPaginator(Paginator):
     """Django's paginator runs `COUNT(*)` and then the page; here the page carries the total
@@ -27,6 +31,8 @@ class WindowCountPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         bottom = (number - 1) * self.per_page
+        if bottom > MAX_OFFSET:  # past any real list; the plain path answers "invalid page"
+            return super().page(number)
         window = self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})
         rows = list(window[bottom : bottom + self.per_page])
         if not rows:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import django_filters as df
 from django.utils import timezone
 
-from accounts.api.base import KamFilterSet
+from accounts.api.base import IntegerFilter, KamFilterSet
 from plans.models import AccountPlan, Action, Objective, Tender
 
 
 class AccountPlanFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="account_id")
+    account = IntegerFilter(field_name="account_id")
     owner = df.CharFilter(field_name="owner__username")
     account_owner = df.CharFilter(field_name="account__owner__username")
-    region = df.NumberFilter(field_name="account__region_id")
+    region = IntegerFilter(field_name="account__region_id")
     status = df.MultipleChoiceFilter(choices=AccountPlan.Status.choices, distinct=False)
     period_start = df.DateFromToRangeFilter()
     period_end = df.DateFromToRangeFilter()
@@ -24,8 +24,8 @@ class AccountPlanFilter(KamFilterSet):
 
 
 class ObjectiveFilter(KamFilterSet):
-    plan = df.NumberFilter(field_name="plan_id")
-    account = df.NumberFilter(field_name="plan__account_id")
+    plan = IntegerFilter(field_name="plan_id")
+    account = IntegerFilter(field_name="plan__account_id")
     status = df.MultipleChoiceFilter(choices=Objective.Status.choices, distinct=False)
     due = df.DateFromToRangeFilter()
 
@@ -35,9 +35,9 @@ class ObjectiveFilter(KamFilterSet):
 
 
 class ActionFilter(KamFilterSet):
-    plan = df.NumberFilter(field_name="plan_id")
-    objective = df.NumberFilter(field_name="objective_id")
-    account = df.NumberFilter(field_name="plan__account_id")
+    plan = IntegerFilter(field_name="plan_id")
+    objective = IntegerFilter(field_name="objective_id")
+    account = IntegerFilter(field_name="plan__account_id")
     owner = df.CharFilter(field_name="owner__username")
     status = df.MultipleChoiceFilter(choices=Action.Status.choices, distinct=False)
     due = df.DateFromToRangeFilter()
@@ -53,11 +53,11 @@ class ActionFilter(KamFilterSet):
 
 
 class TenderFilter(KamFilterSet):
-    account = df.NumberFilter(field_name="account_id")
+    account = IntegerFilter(field_name="account_id")
     owner = df.CharFilter(field_name="account__owner__username", help_text="Account owner")
-    region = df.NumberFilter(field_name="account__region_id")
+    region = IntegerFilter(field_name="account__region_id")
     is_key = df.BooleanFilter(field_name="account__is_key")
-    objective = df.NumberFilter(field_name="objective_id")
+    objective = IntegerFilter(field_name="objective_id")
     stage = df.MultipleChoiceFilter(choices=Tender.Stage.choices, distinct=False)
     submission_deadline = df.IsoDateTimeFromToRangeFilter()
     decision_date = df.DateFromToRangeFilter()

@@ -1,0 +1,74 @@
+"""Every API operation, fed what its OpenAPI schema allows and what it does not, answers
+without a server error (schemathesis, in-process over WSGI, on the test database).
+
+Valid input must be accepted or refused with a 4xx that names the problem; invalid input
+(wrong types, missing fields, out-of-range numbers, odd strings) must be a 4xx, never a 500.
+Every operation is called as a KAM (scoped reads, scoped foreign keys); the ERP and metrics
+operations again as the integration user, who is the one they accept. The examples are
+derived from a fixed seed, so a run is repeatable; cases found once stay in the regular
+tests (tests/accounts/test_api_validation.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance
+
+from tests import factories as f
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+schema.config.generation.update(
+    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+    max_examples=12,
+    deterministic=True,
+)
+ERP = schema.include(path_regex=r"^/api/v1/(erp|metrics)/")
+CHECKS = [not_a_server_error, content_type_conformance]
+FUZZ_SETTINGS = settings(
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+
+@pytest.fixture
+def world(db, kam_user):
+    """A KAM's small account (ids the generated requests may hit); the in-process server
+    must not close the test's connection after each request."""
+    account = f.AccountFactory(owner=kam_user, external_id="1")
+    f.ContactFactory.create_batch(2, account=account)
+    f.InteractionFactory(account=account, author=kam_user)
+    f.AccountPlanFactory(account=account, owner=kam_user)
+    f.TenderFactory(account=account)
+    f.ProductCategoryFactory(code="1")
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def token(user) -> dict:
+    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_api_answers_a_kams_bad_input_with_a_client_error(case, world, kam_user):
+    case.call_and_validate(headers=token(kam_user), checks=CHECKS)
+
+
+@ERP.parametrize()
+@FUZZ_SETTINGS
+def test_erp_answers_bad_batches_with_a_client_error(case, world, integration_user):
+    case.call_and_validate(headers=token(integration_user), checks=CHECKS)
