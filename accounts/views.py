@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,12 +23,22 @@ from .forms import (
     AccountForm,
     AccountPickForm,
     ContactForm,
+    DistributorLinkForm,
     HomeFilterForm,
     InteractionForm,
+    SurveyForm,
     save_with,
 )
 from .models import Account
-from .selectors import account_list, account_scope, assignable_user_list, contact_list
+from .selectors import (
+    account_list,
+    account_scope,
+    assignable_user_list,
+    contact_list,
+    distributor_link_list,
+    distributor_list,
+    survey_list,
+)
 from .services import ensure_can_change_account
 from .workspace import (
     account_home_list,
@@ -40,6 +51,7 @@ from .workspace import (
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
+SURVEY_ROWS = 5
 
 
 def _account_or_404(request: HttpRequest, pk: int) -> Account:
@@ -108,6 +120,11 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             account.distributor_links.select_related("distributor").order_by(
                 "status", "distributor__name"
             )
+        ),
+        "surveys": list(
+            survey_list(user=request.user)
+            .filter(account=account)
+            .order_by("-date", "-pk")[:SURVEY_ROWS]
         ),
         "log_form": InteractionForm(account=account) if can_change else None,
     }
@@ -183,15 +200,16 @@ def interaction_pick(request: HttpRequest) -> HttpResponse:
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
-    form = ContactForm(request.POST or None, account=account)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_with(form, services.contact_create, user=request.user, account=account)
-    ):
-        messages.success(request, _("Contact added."))
-        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
-    return render(request, "accounts/contact_form.html", {"account": account, "form": form})
+    return _account_record_form(
+        request,
+        ContactForm(request.POST or None, account=account),
+        lambda form: save_with(form, services.contact_create, user=request.user, account=account),
+        account=account,
+        saved=_("Contact added."),
+        anchor="#org-chart",
+        template="accounts/contact_form.html",
+        heading=_("New contact"),
+    )
 
 
 @login_required
@@ -200,16 +218,120 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
     account = contact.account
     ensure_can_change_account(user=request.user, account=account)
-    form = ContactForm(request.POST or None, instance=contact, account=account)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_with(form, services.contact_update, user=request.user, contact=contact)
-    ):
-        messages.success(request, _("Contact saved."))
-        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
-    return render(
+    return _account_record_form(
         request,
-        "accounts/contact_form.html",
-        {"account": account, "form": form, "contact": contact},
+        ContactForm(request.POST or None, instance=contact, account=account),
+        lambda form: save_with(form, services.contact_update, user=request.user, contact=contact),
+        account=account,
+        saved=_("Contact saved."),
+        anchor="#org-chart",
+        template="accounts/contact_form.html",
+        heading=_("Edit %(name)s") % {"name": contact.name},
+        contact=contact,
+    )
+
+
+def _account_record_form(
+    request: HttpRequest,
+    form,
+    save,
+    *,
+    account: Account,
+    saved: str,
+    anchor: str,
+    template: str,
+    **context,
+) -> HttpResponse:
+    """The POST-validate-save-redirect round of a form for something under an account.
+
+    `save(form)` calls the service through `save_with`; when the form or the service
+    refuses, the page shows the form again with the errors beside the fields.
+    """
+    if request.method == "POST" and form.is_valid() and save(form):
+        messages.success(request, saved)
+        return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
+    context = {"account": account, "form": form, "anchor": anchor, **context}
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=account)
+    return _account_record_form(
+        request,
+        SurveyForm(request.POST or None, account=account),
+        lambda form: save_with(form, services.survey_create, user=request.user, account=account),
+        account=account,
+        saved=_("Survey recorded."),
+        anchor="#surveys",
+        template="accounts/survey_form.html",
+        heading=_("Record a survey"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(survey_list(user=request.user), pk=pk)
+    account = survey.account
+    ensure_can_change_account(user=request.user, account=account)
+    return _account_record_form(
+        request,
+        SurveyForm(request.POST or None, instance=survey, account=account),
+        lambda form: save_with(form, services.survey_update, user=request.user, survey=survey),
+        account=account,
+        saved=_("Survey saved."),
+        anchor="#surveys",
+        template="accounts/survey_form.html",
+        heading=_("Edit the survey of %(date)s")
+        % {"date": date_format(survey.date, "SHORT_DATE_FORMAT")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def distributor_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=account)
+    form = DistributorLinkForm(
+        request.POST or None, distributors=distributor_list(user=request.user).order_by("name")
+    )
+    return _account_record_form(
+        request,
+        form,
+        lambda form: save_with(
+            form, services.distributor_link_save, user=request.user, account=account
+        ),
+        account=account,
+        saved=_("Distributor linked."),
+        anchor="#distributors",
+        template="accounts/distributor_link_form.html",
+        heading=_("Link a distributor"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
+    account = link.account
+    ensure_can_change_account(user=request.user, account=account)
+    form = DistributorLinkForm(
+        request.POST or None,
+        instance=link,
+        distributors=distributor_list(user=request.user).order_by("name"),
+    )
+    return _account_record_form(
+        request,
+        form,
+        lambda form: save_with(
+            form, services.distributor_link_save, user=request.user, account=account, link=link
+        ),
+        account=account,
+        saved=_("Distributor link saved."),
+        anchor="#distributors",
+        template="accounts/distributor_link_form.html",
+        heading=_("Edit the link with %(name)s") % {"name": link.distributor.name},
     )
