@@ -425,3 +425,19 @@ def test_account_page_with_surveys_and_links_runs_a_bounded_number_of_queries(
     html = response.content.decode()
     assert html.count('href="/surveys/') == len(surveys)
     assert html.count('href="/distributor-links/') == account.distributor_links.count()
+
+
+def test_survey_and_link_pages_speak_russian(kam_client, account):
+    SurveyFactory(account=account, satisfaction=4)
+    kam_client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    html = kam_client.get(detail(account)).content.decode()
+    assert "Последние опросы" in html and "Записать опрос" in html
+    assert "удовлетворённость 4/5" in html and "Привязать дистрибьютора" in html
+    html = kam_client.get(reverse("accounts:survey-create", args=[account.pk])).content.decode()
+    assert "Сохранить опрос" in html and "Никто конкретно" in html
+    response = kam_client.post(
+        reverse("accounts:distributor-link-create", args=[account.pk]),
+        {"distributor": DistributorFactory().pk, "role": "preferred", "status": "active"},
+    )
+    assert response.status_code == 302
+    assert "Дистрибьютор привязан." in kam_client.get(response.url).content.decode()
