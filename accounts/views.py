@@ -7,6 +7,11 @@ composed in the templates through their template tags; this app imports neither.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -195,59 +200,32 @@ def interaction_pick(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/log_pick.html", {"form": form})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
-    account = _account_or_404(request, pk)
-    ensure_can_change_account(user=request.user, account=account)
-    return _account_record_form(
-        request,
-        ContactForm(request.POST or None, account=account),
-        lambda form: save_with(form, services.contact_create, user=request.user, account=account),
-        account=account,
-        saved=_("Contact added."),
-        anchor="#org-chart",
-        template="accounts/contact_form.html",
-        heading=_("New contact"),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(contact_list(user=request.user), pk=pk)
-    account = contact.account
-    ensure_can_change_account(user=request.user, account=account)
-    return _account_record_form(
-        request,
-        ContactForm(request.POST or None, instance=contact, account=account),
-        lambda form: save_with(form, services.contact_update, user=request.user, contact=contact),
-        account=account,
-        saved=_("Contact saved."),
-        anchor="#org-chart",
-        template="accounts/contact_form.html",
-        heading=_("Edit %(name)s") % {"name": contact.name},
-        contact=contact,
-    )
+# Where each kind of record lives on the account page, and its form's template.
+CONTACT_PAGE = {"anchor": "#org-chart", "template": "accounts/contact_form.html"}
+SURVEY_PAGE = {"anchor": "#surveys", "template": "accounts/survey_form.html"}
+LINK_PAGE = {"anchor": "#distributors", "template": "accounts/distributor_link_form.html"}
 
 
 def _account_record_form(
     request: HttpRequest,
-    form,
-    save,
+    form: forms.BaseForm,
+    service: Callable[..., Any],  # its record or account bound with functools.partial
+    /,
     *,
     account: Account,
     saved: str,
     anchor: str,
     template: str,
-    **context,
+    context: dict[str, Any],
 ) -> HttpResponse:
-    """The POST-validate-save-redirect round of a form for something under an account.
+    """One round of a form for something under an account (contact, survey, link).
 
-    `save(form)` calls the service through `save_with`; when the form or the service
-    refuses, the page shows the form again with the errors beside the fields.
+    Refused (403) unless the user may change the account; on a valid POST the service
+    writes and we go back to the account page's section, otherwise (the form or the
+    service refused) the form comes again with the errors beside the fields.
     """
-    if request.method == "POST" and form.is_valid() and save(form):
+    ensure_can_change_account(user=request.user, account=account)
+    if request.method == "POST" and form.is_valid() and save_with(form, service, user=request.user):
         messages.success(request, saved)
         return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
     context = {"account": account, "form": form, "anchor": anchor, **context}
@@ -256,18 +234,50 @@ def _account_record_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    ensure_can_change_account(user=request.user, account=account)
+    form = ContactForm(request.POST or None, account=account)
     return _account_record_form(
         request,
-        SurveyForm(request.POST or None, account=account),
-        lambda form: save_with(form, services.survey_create, user=request.user, account=account),
+        form,
+        partial(services.contact_create, account=account),
+        account=account,
+        saved=_("Contact added."),
+        context={"heading": _("New contact")},
+        **CONTACT_PAGE,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    form = ContactForm(request.POST or None, instance=contact, account=contact.account)
+    heading = _("Edit %(name)s") % {"name": contact.name}
+    return _account_record_form(
+        request,
+        form,
+        partial(services.contact_update, contact=contact),
+        account=contact.account,
+        saved=_("Contact saved."),
+        context={"heading": heading, "contact": contact},
+        **CONTACT_PAGE,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    form = SurveyForm(request.POST or None, account=account)
+    return _account_record_form(
+        request,
+        form,
+        partial(services.survey_create, account=account),
         account=account,
         saved=_("Survey recorded."),
-        anchor="#surveys",
-        template="accounts/survey_form.html",
-        heading=_("Record a survey"),
+        context={"heading": _("Record a survey")},
+        **SURVEY_PAGE,
     )
 
 
@@ -275,18 +285,16 @@ def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(survey_list(user=request.user), pk=pk)
-    account = survey.account
-    ensure_can_change_account(user=request.user, account=account)
+    form = SurveyForm(request.POST or None, instance=survey, account=survey.account)
+    date = date_format(survey.date, "SHORT_DATE_FORMAT")
     return _account_record_form(
         request,
-        SurveyForm(request.POST or None, instance=survey, account=account),
-        lambda form: save_with(form, services.survey_update, user=request.user, survey=survey),
-        account=account,
+        form,
+        partial(services.survey_update, survey=survey),
+        account=survey.account,
         saved=_("Survey saved."),
-        anchor="#surveys",
-        template="accounts/survey_form.html",
-        heading=_("Edit the survey of %(date)s")
-        % {"date": date_format(survey.date, "SHORT_DATE_FORMAT")},
+        context={"heading": _("Edit the survey of %(date)s") % {"date": date}},
+        **SURVEY_PAGE,
     )
 
 
@@ -294,21 +302,16 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def distributor_link_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    ensure_can_change_account(user=request.user, account=account)
-    form = DistributorLinkForm(
-        request.POST or None, distributors=distributor_list(user=request.user).order_by("name")
-    )
+    distributors = distributor_list(user=request.user).order_by("name")
+    form = DistributorLinkForm(request.POST or None, distributors=distributors)
     return _account_record_form(
         request,
         form,
-        lambda form: save_with(
-            form, services.distributor_link_save, user=request.user, account=account
-        ),
+        partial(services.distributor_link_save, account=account),
         account=account,
         saved=_("Distributor linked."),
-        anchor="#distributors",
-        template="accounts/distributor_link_form.html",
-        heading=_("Link a distributor"),
+        context={"heading": _("Link a distributor")},
+        **LINK_PAGE,
     )
 
 
@@ -316,22 +319,15 @@ def distributor_link_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
-    account = link.account
-    ensure_can_change_account(user=request.user, account=account)
-    form = DistributorLinkForm(
-        request.POST or None,
-        instance=link,
-        distributors=distributor_list(user=request.user).order_by("name"),
-    )
+    distributors = distributor_list(user=request.user).order_by("name")
+    form = DistributorLinkForm(request.POST or None, instance=link, distributors=distributors)
+    heading = _("Edit the link with %(name)s") % {"name": link.distributor.name}
     return _account_record_form(
         request,
         form,
-        lambda form: save_with(
-            form, services.distributor_link_save, user=request.user, account=account, link=link
-        ),
-        account=account,
+        partial(services.distributor_link_save, account=link.account, link=link),
+        account=link.account,
         saved=_("Distributor link saved."),
-        anchor="#distributors",
-        template="accounts/distributor_link_form.html",
-        heading=_("Edit the link with %(name)s") % {"name": link.distributor.name},
+        context={"heading": heading},
+        **LINK_PAGE,
     )
