@@ -7,12 +7,16 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Account, Contact, Interaction, Region
+from .models import Account, Contact, Distributor, DistributorLink, Interaction, Region, Survey
 
 T = TypeVar("T")
+
+# type=date inputs take and give ISO dates whatever the language (Russian would be 31.12.2025).
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError, aliases=None) -> None:
@@ -186,3 +190,43 @@ class AccountForm(ServiceModelForm):
         model = Account
         fields = ["status", "potential_annual", "strategic", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class SurveyForm(ServiceModelForm):
+    """A survey of the client's needs and satisfaction; only this account's people answer."""
+
+    class Meta:
+        model = Survey
+        fields = ["date", "contact", "nps", "satisfaction", "needs", "comments"]
+        widgets = {
+            "date": ISO_DATE,
+            "nps": forms.NumberInput(attrs={"min": 0, "max": 10}),
+            "satisfaction": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "needs": forms.Textarea(attrs={"rows": 3}),
+            "comments": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, account: Account, **kwargs):
+        if not kwargs.get("instance"):
+            kwargs.setdefault("initial", {"date": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = account.contacts.order_by("name")
+        self.fields["contact"].empty_label = _("Nobody in particular")
+
+
+class DistributorLinkForm(ServiceModelForm):
+    """Which distributor serves the account, in what role and on what terms."""
+
+    class Meta:
+        model = DistributorLink
+        fields = ["distributor", "role", "status", "share_of_volume", "since", "until", "terms"]
+        widgets = {
+            "share_of_volume": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01"}),
+            "since": ISO_DATE,
+            "until": ISO_DATE,
+            "terms": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, distributors: QuerySet[Distributor], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["distributor"].queryset = distributors

@@ -13,4 +13,16 @@ urlpatterns = [
     path("log/", views.interaction_pick, name="log-pick"),
     path("accounts/<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
+    path("accounts/<int:pk>/surveys/new/", views.survey_create, name="survey-create"),
+    path("surveys/<int:pk>/edit/", views.survey_edit, name="survey-edit"),
+    path(
+        "accounts/<int:pk>/distributors/new/",
+        views.distributor_link_create,
+        name="distributor-link-create",
+    ),
+    path(
+        "distributor-links/<int:pk>/edit/",
+        views.distributor_link_edit,
+        name="distributor-link-edit",
+    ),
 ]

@@ -7,6 +7,11 @@ composed in the templates through their template tags; this app imports neither.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,12 +28,22 @@ from .forms import (
     AccountForm,
     AccountPickForm,
     ContactForm,
+    DistributorLinkForm,
     HomeFilterForm,
     InteractionForm,
+    SurveyForm,
     save_with,
 )
 from .models import Account
-from .selectors import account_list, account_scope, assignable_user_list, contact_list
+from .selectors import (
+    account_list,
+    account_scope,
+    assignable_user_list,
+    contact_list,
+    distributor_link_list,
+    distributor_list,
+    survey_list,
+)
 from .services import ensure_can_change_account
 from .workspace import (
     account_home_list,
@@ -40,6 +56,7 @@ from .workspace import (
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
+SURVEY_ROWS = 5
 
 
 def _account_or_404(request: HttpRequest, pk: int) -> Account:
@@ -108,6 +125,11 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             account.distributor_links.select_related("distributor").order_by(
                 "status", "distributor__name"
             )
+        ),
+        "surveys": list(
+            survey_list(user=request.user)
+            .filter(account=account)
+            .order_by("-date", "-pk")[:SURVEY_ROWS]
         ),
         "log_form": InteractionForm(account=account) if can_change else None,
     }
@@ -178,38 +200,134 @@ def interaction_pick(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/log_pick.html", {"form": form})
 
 
+# Where each kind of record lives on the account page, and its form's template.
+CONTACT_PAGE = {"anchor": "#org-chart", "template": "accounts/contact_form.html"}
+SURVEY_PAGE = {"anchor": "#surveys", "template": "accounts/survey_form.html"}
+LINK_PAGE = {"anchor": "#distributors", "template": "accounts/distributor_link_form.html"}
+
+
+def _account_record_form(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    service: Callable[..., Any],  # its record or account bound with functools.partial
+    /,
+    *,
+    account: Account,
+    saved: str,
+    anchor: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """One round of a form for something under an account (contact, survey, link).
+
+    Refused (403) unless the user may change the account; on a valid POST the service
+    writes and we go back to the account page's section, otherwise (the form or the
+    service refused) the form comes again with the errors beside the fields.
+    """
+    ensure_can_change_account(user=request.user, account=account)
+    if request.method == "POST" and form.is_valid() and save_with(form, service, user=request.user):
+        messages.success(request, saved)
+        return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
+    context = {"account": account, "form": form, "anchor": anchor, **context}
+    return render(request, template, context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    ensure_can_change_account(user=request.user, account=account)
     form = ContactForm(request.POST or None, account=account)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_with(form, services.contact_create, user=request.user, account=account)
-    ):
-        messages.success(request, _("Contact added."))
-        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
-    return render(request, "accounts/contact_form.html", {"account": account, "form": form})
+    return _account_record_form(
+        request,
+        form,
+        partial(services.contact_create, account=account),
+        account=account,
+        saved=_("Contact added."),
+        context={"heading": _("New contact")},
+        **CONTACT_PAGE,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
-    account = contact.account
-    ensure_can_change_account(user=request.user, account=account)
-    form = ContactForm(request.POST or None, instance=contact, account=account)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_with(form, services.contact_update, user=request.user, contact=contact)
-    ):
-        messages.success(request, _("Contact saved."))
-        return redirect(reverse("accounts:detail", args=[account.pk]) + "#org-chart")
-    return render(
+    form = ContactForm(request.POST or None, instance=contact, account=contact.account)
+    heading = _("Edit %(name)s") % {"name": contact.name}
+    return _account_record_form(
         request,
-        "accounts/contact_form.html",
-        {"account": account, "form": form, "contact": contact},
+        form,
+        partial(services.contact_update, contact=contact),
+        account=contact.account,
+        saved=_("Contact saved."),
+        context={"heading": heading, "contact": contact},
+        **CONTACT_PAGE,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    form = SurveyForm(request.POST or None, account=account)
+    return _account_record_form(
+        request,
+        form,
+        partial(services.survey_create, account=account),
+        account=account,
+        saved=_("Survey recorded."),
+        context={"heading": _("Record a survey")},
+        **SURVEY_PAGE,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(survey_list(user=request.user), pk=pk)
+    form = SurveyForm(request.POST or None, instance=survey, account=survey.account)
+    date = date_format(survey.date, "SHORT_DATE_FORMAT")
+    return _account_record_form(
+        request,
+        form,
+        partial(services.survey_update, survey=survey),
+        account=survey.account,
+        saved=_("Survey saved."),
+        context={"heading": _("Edit the survey of %(date)s") % {"date": date}},
+        **SURVEY_PAGE,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def distributor_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_or_404(request, pk)
+    distributors = distributor_list(user=request.user).order_by("name")
+    form = DistributorLinkForm(request.POST or None, distributors=distributors)
+    return _account_record_form(
+        request,
+        form,
+        partial(services.distributor_link_save, account=account),
+        account=account,
+        saved=_("Distributor linked."),
+        context={"heading": _("Link a distributor")},
+        **LINK_PAGE,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
+    distributors = distributor_list(user=request.user).order_by("name")
+    form = DistributorLinkForm(request.POST or None, instance=link, distributors=distributors)
+    heading = _("Edit the link with %(name)s") % {"name": link.distributor.name}
+    return _account_record_form(
+        request,
+        form,
+        partial(services.distributor_link_save, account=link.account, link=link),
+        account=link.account,
+        saved=_("Distributor link saved."),
+        context={"heading": heading},
+        **LINK_PAGE,
     )

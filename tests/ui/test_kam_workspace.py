@@ -13,10 +13,10 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from accounts.models import Contact
+from accounts.models import Contact, DistributorLink, Survey
 from plans.models import Action, Tender
 from tests.accounts.workspace_data import build_account
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, DistributorFactory, UserFactory
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
@@ -144,6 +144,64 @@ def test_kam_adds_a_contact_under_a_manager_and_sees_it_in_the_org_chart(
     expect(manager.locator(":scope > ul .person")).to_contain_text("Olga Smirnova")
     olga = Contact.objects.get(name="Olga Smirnova")
     assert olga.reports_to.name == "Buyer 1" and olga.influence == 5
+
+
+def test_kam_records_a_survey_on_a_phone_and_sees_it_on_the_account_page(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    sign_in(page, live_server, anna)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    page.locator("#surveys").get_by_role("link", name="Record survey").click()
+    expect(page.get_by_role("heading", name="Record a survey")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.get_by_label("Contact").select_option(label="Boss 1")
+    page.get_by_label("NPS score").fill("11")  # out of 0-10: refused beside the field
+    page.get_by_label("Satisfaction").fill("4")
+    page.get_by_label("Needs").fill("Deliveries twice a week to the new warehouse")
+    page.get_by_role("button", name="Save survey").click()
+    expect(page.locator("#id_nps_error")).to_be_visible()
+    expect(page.get_by_label("Needs")).to_have_value("Deliveries twice a week to the new warehouse")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-survey-form-error-375.png", full_page=True)
+    page.get_by_label("NPS score").fill("9")
+    page.get_by_role("button", name="Save survey").click()
+
+    expect(page).to_have_url(re.compile(rf"/accounts/{account.pk}/#surveys$"))
+    surveys = page.locator("#surveys")
+    expect(surveys).to_contain_text("Deliveries twice a week to the new warehouse")
+    expect(surveys).to_contain_text("NPS 9/10")
+    surveys.scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / "kam-account-surveys-375.png")
+    survey = Survey.objects.get(needs__startswith="Deliveries")
+    assert (survey.nps, survey.satisfaction, survey.contact.name) == (9, 4, "Boss 1")
+
+
+def test_kam_links_a_distributor_on_a_phone(page: Page, live_server, anna, account, screenshot_dir):
+    DistributorFactory(name="Volga Trade")
+    sign_in(page, live_server, anna)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    page.locator("#distributors").get_by_role("link", name="Link distributor").click()
+    page.get_by_label("Distributor").select_option(label="Volga Trade")
+    page.get_by_label("Role").select_option("exclusive")
+    page.get_by_label("Share of volume, %").fill("150")
+    page.get_by_label("Since").fill("2025-01-01")
+    page.get_by_label("Until").fill("2024-12-31")
+    page.get_by_role("button", name="Save link").click()
+    expect(page.locator("#id_share_of_volume_error")).to_be_visible()
+    page.get_by_label("Share of volume, %").fill("70")
+    page.get_by_role("button", name="Save link").click()
+    expect(page.locator("#id_until_error")).to_contain_text("ends before it starts")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-distributor-form-error-375.png", full_page=True)
+    page.get_by_label("Until").fill("2026-12-31")
+    page.get_by_role("button", name="Save link").click()
+
+    expect(page.locator("#distributors")).to_contain_text("Volga Trade")
+    link = DistributorLink.objects.get(distributor__name="Volga Trade")
+    assert (link.role, link.share_of_volume, link.account_id) == ("exclusive", 70, account.pk)
 
 
 def test_kam_plans_with_an_objective_and_an_action_and_completes_it(
