@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters as df
 
-from accounts.api.base import IntegerFilter, KamFilterSet
+from accounts.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
 from accounts.models import (
     Account,
     Contact,
@@ -31,7 +31,7 @@ class AccountFilter(KamFilterSet):
     strategic = df.BooleanFilter()
     ttm_revenue_min = df.NumberFilter(field_name="ttm_revenue", lookup_expr="gte")
     ttm_revenue_max = df.NumberFilter(field_name="ttm_revenue", lookup_expr="lte")
-    updated_at = df.IsoDateTimeFromToRangeFilter()
+    updated_at = DateTimeRangeFilter()
 
     class Meta:
         model = Account
@@ -58,7 +58,7 @@ class InteractionFilter(KamFilterSet):
     contact = IntegerFilter(field_name="contacts", distinct=True)
     kind = df.MultipleChoiceFilter(choices=Interaction.Kind.choices, distinct=False)
     sentiment = df.MultipleChoiceFilter(choices=Interaction.Sentiment.choices, distinct=False)
-    occurred_at = df.IsoDateTimeFromToRangeFilter()
+    occurred_at = DateTimeRangeFilter()
     next_step_due = df.DateFromToRangeFilter()
 
     class Meta:

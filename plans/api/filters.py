@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as df
 from django.utils import timezone
 
-from accounts.api.base import IntegerFilter, KamFilterSet
+from accounts.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
 from plans.models import AccountPlan, Action, Objective, Tender
 
 
@@ -59,7 +59,7 @@ class TenderFilter(KamFilterSet):
     is_key = df.BooleanFilter(field_name="account__is_key")
     objective = IntegerFilter(field_name="objective_id")
     stage = df.MultipleChoiceFilter(choices=Tender.Stage.choices, distinct=False)
-    submission_deadline = df.IsoDateTimeFromToRangeFilter()
+    submission_deadline = DateTimeRangeFilter()
     decision_date = df.DateFromToRangeFilter()
 
     class Meta:

@@ -255,6 +255,9 @@ def test_junk_query_strings_never_500(name, head_user, api_client_for):
         "?due_after=2026-99-99",
         "?search=%00",
         "?page=9202988112207105504",  # an OFFSET past 64 bits
+        "?updated_at_before=1720-05-03T15:01:38%2B20:00",  # an offset PostgreSQL refuses
+        "?occurred_at_after=8243-12-30T01:43:01.60%2B16:51",
+        "?submission_deadline_after=9999-12-31T23:00-05:00",  # past year 9999 in UTC
     ):
         response = client.get(f"/api/v1/{name}/{query}")
         assert response.status_code in (200, 400, 404), (query, response.content)
@@ -274,3 +277,24 @@ def test_ids_in_query_strings_must_be_whole_64_bit_numbers(query, head_user, api
     response = api_client_for(head_user).get(f"/api/v1/accounts/?{query}")
     assert response.status_code == 400
     assert list(response.json()) == [name]
+
+
+def test_date_time_filters_take_any_iso_offset(head_user, api_client_for):
+    # +20:00 is valid ISO 8601 but beyond PostgreSQL's ±15:59: compared as the same instant.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    f.AccountFactory()
+    minute_ago = (timezone.now() - dt.timedelta(minutes=1)).astimezone(
+        dt.timezone(dt.timedelta(hours=20))
+    )
+    client = api_client_for(head_user)
+
+    def count(**params) -> int:
+        response = client.get("/api/v1/accounts/", params)
+        assert response.status_code == 200, response.content
+        return response.json()["count"]
+
+    assert count(updated_at_after=minute_ago.isoformat()) == 1
+    assert count(updated_at_before=minute_ago.isoformat()) == 0
