@@ -166,9 +166,17 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class ScopedSlugRelatedField(serializers.SlugRelatedField):
+    """A foreign key by a unique name (a username…), looked up in the user's scope."""
+
     def __init__(self, *, scope: Callable[..., QuerySet], **kwargs: Any) -> None:
         self.scope = scope
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        # PostgreSQL text cannot hold NUL: no such name, rather than an error in the lookup.
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
     def get_queryset(self) -> QuerySet:
         return self.scope(user=self.context["request"].user)

@@ -298,3 +298,12 @@ def test_date_time_filters_take_any_iso_offset(head_user, api_client_for):
 
     assert count(updated_at_after=minute_ago.isoformat()) == 1
     assert count(updated_at_before=minute_ago.isoformat()) == 0
+
+
+def test_a_username_with_a_nul_byte_is_a_400(head_user, api_client_for):
+    account = f.AccountFactory()
+    response = api_client_for(head_user).patch(
+        f"/api/v1/accounts/{account.pk}/", {"team": ["kam\x00"], "owner": "a\x00"}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"team", "owner"}
