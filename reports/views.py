@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -29,10 +28,9 @@ from accounts.services import accounts_reassign
 from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
 from .exports.tables import ExportError
 from .forms import AccountTableFilter, PeriodForm, ReassignForm
-from .models import PortfolioMetric
 from .portfolio.accounts import account_table, account_table_extras
+from .portfolio.cache import heavy_panel
 from .portfolio.dashboard import portfolio_dashboard
-from .portfolio.distributors import distributor_report
 from .portfolio.periods import periods_available
 from .portfolio.pipeline import tender_pipeline
 from .portfolio.workload import kam_workload
@@ -228,41 +226,17 @@ def _columns(query, current_sort: str) -> list[dict]:
     return columns
 
 
-PANEL_CACHE_SECONDS = 15 * 60
-
-
-def _cached(request: HttpRequest, name: str, period, compute):
-    """`compute()` cached per period, metric recompute and scope (see dashboard_panel)."""
-    metric_id = PortfolioMetric.objects.filter(period=period.key).values_list("pk", flat=True)
-    scope = "all" if request.user.sees_all_accounts else f"user{request.user.pk}"
-    key = f"reports:{name}:{period.key}:{metric_id.first()}:{scope}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, PANEL_CACHE_SECONDS)
-    return value
-
-
 @require_GET
 @report_view
 def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
-    """A dashboard panel loaded after the page (htmx), cached per period and recompute.
-
-    The key holds the PortfolioMetric row's id, which a recompute replaces, so a new run
-    shows at once; lines imported since the last run show after the next, like every other
-    figure of the dashboard.
-    """
+    """A dashboard panel loaded after the page (htmx), cached per period and metrics run
+    (see reports.portfolio.cache)."""
     if panel not in ("tiers", "heatmap"):
         raise Http404(_("No such panel."))
     form, period, context = _period_context(request)
     if period is None:
         return render(request, "reports/dashboard.html", context, status=400)
-    dash = _cached(
-        request,
-        panel,
-        period,
-        lambda: portfolio_dashboard(user=request.user, period=period, panels=(panel,)),
-    )
+    dash = heavy_panel(user=request.user, name=panel, period=period)
     partial = f"reports/_panel_{panel}.html"
     # Without JavaScript the "Open" link shows the panel as a page of its own.
     template = partial if request.htmx else "reports/panel_page.html"
@@ -291,12 +265,7 @@ def distributors(request: HttpRequest) -> HttpResponse:
     if period is None:
         return render(request, "reports/distributors.html", context, status=400)
     # Sums raw revenue lines: cached like the dashboard's heavy panels.
-    context["report"] = _cached(
-        request,
-        "distributors",
-        period,
-        lambda: distributor_report(user=request.user, period=period),
-    )
+    context["report"] = heavy_panel(user=request.user, name="distributors", period=period)
     return render(request, "reports/distributors.html", context)
 
 

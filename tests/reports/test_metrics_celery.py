@@ -81,6 +81,7 @@ def snapshot() -> tuple[list, list]:
 def test_nightly_task_twice_through_the_worker_second_run_changes_nothing(portfolio, celery_worker):
     first = recompute_metrics.delay(as_of="2026-01-15").get(timeout=TIMEOUT)
     assert first["status"] == "success"
+    assert first["panels_warmed"] == ["tiers", "heatmap", "distributors"]
     assert first["periods_recomputed"] == 12 + 4 + 1 + 1  # months, quarters, 2025, ttm
     assert first["rows"] == 12 * 12 + 12 * 4 + 12 + 12
     after_first = snapshot()

@@ -219,6 +219,38 @@ def test_dashboard_panels_come_from_the_cache_until_a_recompute(client, head_use
     assert [c["value"] for c in big["cells"]] == [Decimal("600000.00"), Decimal("5.00")]
 
 
+def test_the_nightly_run_leaves_the_heads_heavy_pages_warm(client, head_user, portfolio):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.tasks import recompute_metrics
+
+    result = recompute_metrics(as_of="2026-01-15")
+    assert result["status"] == "success"
+    assert result["panels_warmed"] == ["tiers", "heatmap", "distributors"]
+    client.force_login(head_user)
+    with CaptureQueriesContext(connection) as warm:
+        served = client.get(reverse("reports:distributors"))  # the default period, ttm
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        computed = client.get(reverse("reports:distributors"))
+    assert served.context["report"] == computed.context["report"]
+    assert len(warm) < len(cold)
+
+
+def test_a_panel_that_fails_to_warm_does_not_fail_the_run(head_user, portfolio, monkeypatch):
+    from reports.portfolio import cache as panel_cache
+    from reports.tasks import recompute_metrics
+
+    def broken(user, period):
+        raise RuntimeError("heat map down")
+
+    monkeypatch.setitem(panel_cache.HEAVY_PANELS, "heatmap", broken)
+    result = recompute_metrics(as_of="2026-01-15")
+    assert result["status"] == "success"
+    assert result["panels_warmed"] == ["tiers", "distributors"]
+
+
 def test_unknown_panel_is_a_404(client, head_user):
     client.force_login(head_user)
     assert client.get(reverse("reports:dashboard-panel", args=["secrets"])).status_code == 404
