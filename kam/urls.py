@@ -19,3 +19,6 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("reports.urls")),
 ]
+
+handler404 = "kam.views.page_not_found"
+handler500 = "kam.views.server_error"

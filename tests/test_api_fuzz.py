@@ -19,7 +19,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance
+from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 from tests import factories as f
 
@@ -29,7 +29,7 @@ schema.config.generation.update(
     max_examples=12,
 )
 ERP = schema.include(path_regex=r"^/api/v1/(erp|metrics)/")
-CHECKS = [not_a_server_error, content_type_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
 FUZZ_SETTINGS = settings(
     derandomize=True,  # the same examples every run: CI does not flake, a failure replays
     database=None,
