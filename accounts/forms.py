@@ -7,11 +7,20 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Account, Contact, Distributor, DistributorLink, Interaction, Region, Survey
+from .models import (
+    Account,
+    Contact,
+    Distributor,
+    DistributorLink,
+    Event,
+    Interaction,
+    Region,
+    Survey,
+)
 
 T = TypeVar("T")
 
@@ -230,3 +239,123 @@ class DistributorLinkForm(ServiceModelForm):
     def __init__(self, *args, distributors: QuerySet[Distributor], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["distributor"].queryset = distributors
+
+
+class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
+    """Refuses an id past 64 bits as a bad choice: the database would fail on it (a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip().removeprefix("-")
+            if text.isdigit() and int(text) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+def _ids(values) -> set[int]:
+    """The whole-number ids among what a browser posted (anything else is the form's job)."""
+    return {int(v) for v in values if str(v).isdigit() and len(str(v)) < 19}
+
+
+def contact_choices(contacts) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Choices grouped by account, for a multiple select or checkboxes of people."""
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    for c in sorted(contacts, key=lambda c: (c.account.name, c.account_id, c.name, c.pk)):
+        groups.setdefault(c.account_id, (c.account.name, []))[1].append((c.pk, c.name))
+    return list(groups.values())
+
+
+class EventForm(ServiceModelForm):
+    """An event: what, when, where, for which accounts, whom we invite and who came.
+
+    `accounts` are those the user may change. People are offered among the contacts of the
+    chosen accounts (grouped by account); a contact of the user's other accounts is still
+    accepted here, so that the service's own refusal lands beside the field.
+    """
+
+    class Meta:
+        model = Event
+        fields = [
+            "name",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "location",
+            "description",
+            "accounts",
+            "invited",
+            "attended",
+        ]
+        widgets = {
+            "starts_on": ISO_DATE,
+            "ends_on": ISO_DATE,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "invited": forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+            "attended": forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        }
+        labels = {"invited": _("Invited"), "attended": _("Attended")}
+        field_classes = dict.fromkeys(("accounts", "invited", "attended"), ModelMultipleIdsField)
+
+    def __init__(self, *args, accounts: QuerySet[Account], many_accounts: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["accounts"]
+        field.queryset = accounts.order_by("name")
+        field.help_text = _("Leave empty for a company event.")
+        # A few accounts are checkboxes; past that (a sales head sees all) a multiple select.
+        field.widget = (
+            forms.SelectMultiple(attrs={"size": 8})
+            if many_accounts
+            else forms.CheckboxSelectMultiple(attrs={"class": "checks"})
+        )
+        field.widget.choices = field.choices
+        people = Contact.objects.filter(account__in=accounts).select_related("account")
+        chosen, picked = self._chosen_ids()
+        shown = list(people.filter(Q(account_id__in=chosen) | Q(pk__in=picked)))
+        for name in ("invited", "attended"):
+            self.fields[name].queryset = people
+            self.fields[name].widget.choices = contact_choices(shown)
+        self.has_people = bool(shown)
+
+    def clean(self):
+        data = super().clean()
+        # The dates' rule lives on the model; asking it here shows the error in the same round
+        # as the others (the service asks again before it writes).
+        try:
+            Event(starts_on=data.get("starts_on"), ends_on=data.get("ends_on")).clean()
+        except ValidationError as error:
+            add_service_errors(self, error)
+        return data
+
+    def _chosen_ids(self) -> tuple[set[int], set[int]]:
+        """Accounts chosen and people ticked, from what was posted or the initial values."""
+        names = ("accounts", "invited", "attended")
+        if self.is_bound:
+            get = getattr(self.data, "getlist", self.data.get)
+            values = {n: get(self.add_prefix(n)) or [] for n in names}
+        else:
+            initial = {n: self.get_initial_for_field(self.fields[n], n) or [] for n in names}
+            values = {n: [getattr(v, "pk", v) for v in vs] for n, vs in initial.items()}
+        return _ids(values["accounts"]), _ids(values["invited"]) | _ids(values["attended"])
+
+
+class AttendanceForm(forms.Form):
+    """Who came: ticked among the people of the event's accounts, grouped by account."""
+
+    attended = ModelMultipleIdsField(
+        label=_("Tick those who came"),
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        kwargs.setdefault("initial", {"attended": [c.pk for c in event.attended.all()]})
+        super().__init__(*args, **kwargs)
+        people = Contact.objects.filter(account__in=event.accounts.all()).select_related("account")
+        field = self.fields["attended"]
+        field.queryset = people
+        field.widget.choices = contact_choices(people)

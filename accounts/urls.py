@@ -25,4 +25,9 @@ urlpatterns = [
         views.distributor_link_edit,
         name="distributor-link-edit",
     ),
+    path("events/", views.event_index, name="events"),
+    path("events/new/", views.event_create, name="event-create"),
+    path("events/<int:pk>/", views.event_detail, name="event"),
+    path("events/<int:pk>/edit/", views.event_edit, name="event-edit"),
+    path("events/<int:pk>/attendance/", views.event_attendance, name="event-attendance"),
 ]

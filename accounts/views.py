@@ -1,4 +1,4 @@
-"""The KAM's pages: home ("My accounts"), the account page, the quick log and contacts.
+"""The KAM's pages: home ("My accounts"), the account page, the quick log, contacts, events.
 
 Thin views: forms validate, `services` write, `selectors`/`workspace` read (always scoped by
 the user, so another KAM's account id is a 404). Panels owned by `plans` and `reports` are
@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,20 +22,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import (
     AccountForm,
     AccountPickForm,
+    AttendanceForm,
     ContactForm,
     DistributorLinkForm,
+    EventForm,
     HomeFilterForm,
     InteractionForm,
     SurveyForm,
     save_with,
 )
-from .models import Account
+from .models import Account, Event
 from .selectors import (
     account_list,
     account_scope,
@@ -42,13 +45,17 @@ from .selectors import (
     contact_list,
     distributor_link_list,
     distributor_list,
+    event_list,
     survey_list,
+    user_can_change_event,
 )
 from .services import ensure_can_change_account
 from .workspace import (
     account_home_list,
     account_timeline,
     contact_org_chart,
+    event_page_list,
+    event_people,
     first_rows_and_count,
     key_accounts_without_contact,
     my_accounts,
@@ -57,6 +64,7 @@ from .workspace import (
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
 SURVEY_ROWS = 5
+MANY_ACCOUNTS = 12  # more than this to pick from: a multiple select, not checkboxes
 
 
 def _account_or_404(request: HttpRequest, pk: int) -> Account:
@@ -331,3 +339,116 @@ def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
         context={"heading": heading},
         **LINK_PAGE,
     )
+
+
+# --- Events ------------------------------------------------------------------------------
+def _refuse_integration(request: HttpRequest) -> None:
+    """The ERP integration user has no pages here (it reads through the API)."""
+    if request.user.is_integration:
+        raise PermissionDenied(_("The integration user has no event pages."))
+
+
+def _event_or_404(request: HttpRequest, pk: int) -> Event:
+    _refuse_integration(request)
+    return get_object_or_404(event_list(user=request.user), pk=pk)
+
+
+def _ensure_can_change_event(request: HttpRequest, event: Event) -> None:
+    if not user_can_change_event(user=request.user, event=event):
+        raise PermissionDenied(_("You cannot change this event."))
+
+
+@login_required
+def event_index(request: HttpRequest) -> HttpResponse:
+    _refuse_integration(request)
+    events = event_page_list(user=request.user)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page)
+    sections = [
+        (_("Upcoming"), [e for e in rows if not e.is_past]),
+        (_("Past"), [e for e in rows if e.is_past]),
+    ]
+    context = {"page": page, "events": rows, "sections": sections}
+    return render(request, "accounts/events.html", context)
+
+
+def _event_page(request: HttpRequest, event: Event, *, attendance_form=None) -> HttpResponse:
+    can_change = user_can_change_event(user=request.user, event=event)
+    if can_change and attendance_form is None:
+        attendance_form = AttendanceForm(event=event)
+    context = {
+        "event": event,
+        "can_change": can_change,
+        "accounts": list(account_scope(user=request.user).filter(events=event).order_by("name")),
+        "people": event_people(user=request.user, event=event),
+        "attendance_form": attendance_form if can_change else None,
+        "started": event.starts_on <= timezone.localdate(),
+    }
+    return render(request, "accounts/event_detail.html", context)
+
+
+@login_required
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _event_page(request, _event_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tick who came, straight from the event page (the common edit after an event)."""
+    event = _event_or_404(request, pk)
+    _ensure_can_change_event(request, event)
+    form = AttendanceForm(request.POST, event=event)
+    keep = partial(services.event_save, accounts=event.accounts.all(), invited=event.invited.all())
+    if form.is_valid() and save_with(form, keep, user=request.user, event=event):
+        messages.success(request, _("Attendance saved."))
+        return redirect(reverse("accounts:event", args=[event.pk]) + "#people")
+    return _event_page(request, event, attendance_form=form)
+
+
+def _event_form(request: HttpRequest, event: Event | None, initial: dict) -> HttpResponse:
+    """One round of the event form. `_people` (the accounts changed) only redraws it with
+    the people of the chosen accounts: nothing is saved and no error is shown yet."""
+    user = request.user
+    accounts = account_scope(user=user)
+    kwargs = {
+        "instance": event,
+        "accounts": accounts,
+        "many_accounts": user.sees_all_accounts or accounts.count() > MANY_ACCOUNTS,
+    }
+    form = EventForm(request.POST or None, initial=initial, **kwargs)
+    if form.is_bound and "_people" in request.POST:
+        typed = {
+            name: field.widget.value_from_datadict(request.POST, {}, form.add_prefix(name))
+            for name, field in form.fields.items()
+        }
+        form = EventForm(initial=typed, **kwargs)
+    elif form.is_bound and form.is_valid():
+        saved = save_with(form, services.event_save, user=user, event=event)
+        if saved is not None:
+            messages.success(request, _("Event saved."))
+            return redirect("accounts:event", pk=saved.pk)
+    heading = _("Edit %(name)s") % {"name": event.name} if event else _("Plan an event")
+    context = {"form": form, "event": event, "heading": heading, "back": initial.get("back")}
+    return render(request, "accounts/event_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest) -> HttpResponse:
+    _refuse_integration(request)
+    initial = {"starts_on": timezone.localdate()}
+    account_id = request.GET.get("account", "")
+    if account_id.isdigit() and len(account_id) < 19:
+        account = account_scope(user=request.user).filter(pk=account_id).first()
+        if account is not None:
+            initial.update(accounts=[account.pk], back=account)
+    return _event_form(request, None, initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    _ensure_can_change_event(request, event)
+    return _event_form(request, event, {})

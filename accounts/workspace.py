@@ -11,11 +11,30 @@ import datetime as dt
 from dataclasses import dataclass, field
 from itertools import chain
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.utils import timezone
 
-from .models import Account, Contact, Interaction, User
-from .selectors import account_list, account_scope, contact_list, event_list
+from .models import Account, Contact, Event, Interaction, User
+from .selectors import (
+    account_ids_in_scope,
+    account_list,
+    account_scope,
+    contact_list,
+    event_list,
+)
 
 # Sort keys a visitor may ask for -> ORDER BY; nulls go last whichever way we sort.
 HOME_SORTS = {
@@ -168,3 +187,41 @@ def account_timeline(*, user: User, account: Account, limit: int = 25) -> list[T
         (TimelineEntry("event", e.starts_on, _as_datetime(e.starts_on), e) for e in events),
     )
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)[:limit]
+
+
+def event_page_list(*, user: User, today: dt.date | None = None) -> QuerySet[Event]:
+    """The events page: upcoming (not yet over) soonest first, then past ones newest first.
+
+    `is_past` is annotated so the page can split the two without another query; the
+    accounts come in one prefetch, so a page costs the same whatever the number of events.
+    """
+    today = today or timezone.localdate()
+    # Only the accounts the user sees: another KAM's client stays unnamed.
+    shown_accounts = account_scope(user=user).only("pk", "name").order_by("name")
+    over = Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today)
+    return (
+        event_list(user=user)
+        .annotate(
+            is_past=Case(When(over, then=Value(True)), default=Value(False)),
+            upcoming_on=Case(When(~over, then=F("starts_on"))),
+        )
+        .prefetch_related(Prefetch("accounts", shown_accounts))
+        .order_by("is_past", F("upcoming_on").asc(nulls_last=True), "-starts_on", "name", "pk")
+    )
+
+
+def event_people(*, user: User, event: Event) -> list[tuple[Account, list[Contact]]]:
+    """Who was invited and who came, grouped by account (only accounts the user sees).
+
+    Each contact carries `was_invited` and `came`, so the page marks them without a query.
+    """
+    invited = set(event.invited.values_list("pk", flat=True))
+    attended = set(event.attended.values_list("pk", flat=True))
+    contacts = Contact.objects.filter(
+        pk__in=invited | attended, account_id__in=account_ids_in_scope(user=user)
+    ).select_related("account")
+    groups: dict[int, tuple[Account, list[Contact]]] = {}
+    for contact in contacts.order_by("account__name", "account_id", "name", "pk"):
+        contact.was_invited, contact.came = contact.pk in invited, contact.pk in attended
+        groups.setdefault(contact.account_id, (contact.account, []))[1].append(contact)
+    return list(groups.values())

@@ -17,12 +17,6 @@ from tests.factories import AccountFactory, ContactFactory, InteractionFactory, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kam_client(client, kam_user):
-    client.force_login(kam_user)
-    return client
-
-
 def test_home_lists_my_owned_and_team_accounts_only(kam_client, kam_user, other_kam):
     AccountFactory(owner=kam_user, name="Mine Owned")
     AccountFactory(owner=other_kam, name="Theirs With Me").team.add(kam_user)

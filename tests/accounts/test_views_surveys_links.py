@@ -26,17 +26,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kam_client(client, kam_user):
-    client.force_login(kam_user)
-    return client
-
-
-@pytest.fixture
-def account(kam_user):
-    return AccountFactory(owner=kam_user, name="Acme")
-
-
 def detail(account) -> str:
     return reverse("accounts:detail", args=[account.pk])
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from accounts.models import Contact, DistributorLink, Survey
+from accounts.models import Contact, DistributorLink, Event, Survey
 from plans.models import Action, Tender
 from tests.accounts.workspace_data import build_account
 from tests.factories import AccountFactory, DistributorFactory, UserFactory
@@ -271,3 +271,45 @@ def test_kam_cannot_open_another_kams_account(page: Page, live_server, anna):
     response = page.goto(f"{live_server.url}/accounts/{stranger.pk}/")
     assert response.status == 404
     expect(page.get_by_text("Boris's Client")).to_have_count(0)
+
+
+def test_kam_plans_an_event_invites_two_and_marks_who_came_on_a_phone(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    sign_in(page, live_server, anna)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/accounts/{account.pk}/")
+    page.get_by_role("link", name="Plan an event").click()
+    expect(page.get_by_role("heading", name="Plan an event")).to_be_visible()
+    expect(page.get_by_label("Client 001")).to_be_checked()  # came from the account page
+    page.get_by_label("Name").fill("Packaging line presentation")
+    page.get_by_label("Kind").select_option("presentation")
+    page.get_by_label("Location").fill("Kazan, client's plant")
+    invited = page.locator("#id_invited")
+    invited.get_by_label("Boss 1").check()
+    invited.get_by_label("Buyer 1").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-event-form-375.png", full_page=True)
+    page.get_by_role("button", name="Save event").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Packaging line"))).to_be_visible()
+    people = page.locator("#people")
+    expect(people.locator("li", has_text="Boss 1")).to_contain_text("invited")
+    expect(people.locator("li", has_text="Buyer 1")).to_contain_text("invited")
+    # After the event: tick who came right on the event page.
+    page.locator("#attendance").get_by_label("Buyer 1").check()
+    page.get_by_role("button", name="Save attendance").click()
+    expect(page.get_by_text("Attendance saved.")).to_be_visible()
+    expect(people.locator("li", has_text="Buyer 1")).to_contain_text("attended")
+    expect(people.locator("li", has_text="Boss 1")).not_to_contain_text("attended")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-event-375.png", full_page=True)
+
+    page.get_by_role("link", name="Events", exact=True).click()
+    expect(page.get_by_role("link", name="Packaging line presentation")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-events-375.png", full_page=True)
+    event = Event.objects.get(name="Packaging line presentation")
+    assert [c.name for c in event.attended.all()] == ["Buyer 1"]
+    assert sorted(c.name for c in event.invited.all()) == ["Boss 1", "Buyer 1"]
+    assert list(event.accounts.all()) == [account] and event.organizer == anna
