@@ -352,10 +352,12 @@ class AttendanceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
 
-    def __init__(self, *args, event: Event, **kwargs):
-        kwargs.setdefault("initial", {"attended": [c.pk for c in event.attended.all()]})
+    def __init__(self, *args, event: Event, accounts: QuerySet[Account], **kwargs):
+        # `accounts`: those of the event the user sees; other KAMs' people stay out of sight.
+        people = Contact.objects.filter(account__in=accounts).select_related("account")
+        came = event.attended.filter(account__in=accounts)
+        kwargs.setdefault("initial", {"attended": [c.pk for c in came]})
         super().__init__(*args, **kwargs)
-        people = Contact.objects.filter(account__in=event.accounts.all()).select_related("account")
         field = self.fields["attended"]
         field.queryset = people
         field.widget.choices = contact_choices(people)

@@ -206,12 +206,31 @@ def event_save(
     attended: Iterable[Contact] = (),
     **fields: Any,
 ) -> Event:
-    """An event with the accounts it concerns and the contacts invited / who came."""
+    """An event with the accounts it concerns and the contacts invited / who came.
+
+    A joint event may concern accounts the user cannot change (a head added another KAM's
+    client): they cannot add or remove those, so the ones already there stay, with their
+    people, whatever the user sends; only accounts they add are checked.
+    """
     if not user.is_authenticated or user.is_integration:
         raise PermissionDenied(_("You cannot change events."))
     accounts, invited, attended = list(accounts), list(invited), list(attended)
+    if event is not None and not user_can_change_event(user=user, event=event):
+        raise PermissionDenied(_("You cannot change this event."))
+    already = {a.pk: a for a in event.accounts.all()} if event is not None else {}
     for account in accounts:
-        ensure_can_change_account(user=user, account=account)
+        if account.pk not in already:
+            ensure_can_change_account(user=user, account=account)
+    sent = {a.pk for a in accounts}
+    kept = {
+        pk
+        for pk, account in already.items()
+        if pk not in sent and not user_can_change_account(user=user, account=account)
+    }
+    if kept:
+        accounts += [already[pk] for pk in kept]
+        invited += [c for c in event.invited.all() if c.account_id in kept]
+        attended += [c for c in event.attended.all() if c.account_id in kept]
     account_ids = {a.pk for a in accounts}
     for field, people in (("invited", invited), ("attended", attended)):
         strangers = [c.name for c in people if c.account_id not in account_ids]
@@ -222,8 +241,6 @@ def event_save(
                     % {"n": ", ".join(strangers)}
                 }
             )
-    if event is not None and not user_can_change_event(user=user, event=event):
-        raise PermissionDenied(_("You cannot change this event."))
     event = event or Event(organizer=user)
     return validated_save(
         event, fields, m2m={"accounts": accounts, "invited": invited, "attended": attended}

@@ -374,12 +374,13 @@ def event_index(request: HttpRequest) -> HttpResponse:
 
 def _event_page(request: HttpRequest, event: Event, *, attendance_form=None) -> HttpResponse:
     can_change = user_can_change_event(user=request.user, event=event)
+    accounts = account_scope(user=request.user).filter(events=event).order_by("name")
     if can_change and attendance_form is None:
-        attendance_form = AttendanceForm(event=event)
+        attendance_form = AttendanceForm(event=event, accounts=accounts)
     context = {
         "event": event,
         "can_change": can_change,
-        "accounts": list(account_scope(user=request.user).filter(events=event).order_by("name")),
+        "accounts": list(accounts),
         "people": event_people(user=request.user, event=event),
         "attendance_form": attendance_form if can_change else None,
         "started": event.starts_on <= timezone.localdate(),
@@ -398,8 +399,12 @@ def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     """Tick who came, straight from the event page (the common edit after an event)."""
     event = _event_or_404(request, pk)
     _ensure_can_change_event(request, event)
-    form = AttendanceForm(request.POST, event=event)
-    keep = partial(services.event_save, accounts=event.accounts.all(), invited=event.invited.all())
+    # Only what the user sees is sent; the service keeps the rest of a joint event as it is.
+    seen = account_scope(user=request.user).filter(events=event)
+    form = AttendanceForm(request.POST, event=event, accounts=seen)
+    keep = partial(
+        services.event_save, accounts=seen, invited=event.invited.filter(account__in=seen)
+    )
     if form.is_valid() and save_with(form, keep, user=request.user, event=event):
         messages.success(request, _("Attendance saved."))
         return redirect(reverse("accounts:event", args=[event.pk]) + "#people")

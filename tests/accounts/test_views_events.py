@@ -373,6 +373,39 @@ def test_kam_on_one_account_cannot_edit_an_event_spanning_another_kams_account(
     assert event.name == "Joint show" and event.accounts.count() == 2
 
 
+def test_organizer_edits_a_joint_event_and_the_other_kams_client_stays(
+    kam_client, kam_user, other_kam, account, boss
+):
+    # A head added another KAM's client to the KAM's event: the organizer neither sees
+    # that client nor may drop it; editing and marking attendance keep it with its people.
+    theirs = AccountFactory(owner=other_kam, name="Hidden Holding")
+    their_ceo = ContactFactory(account=theirs, name="Secret Ceo")
+    event = event_with(account, theirs, organizer=kam_user, name="Joint", starts_on=days(-2))
+    event.invited.set([boss, their_ceo])
+    event.attended.set([their_ceo])
+
+    page = kam_client.get(reverse("accounts:event", args=[event.pk])).content.decode()
+    assert "Hidden Holding" not in page and "Secret Ceo" not in page
+    response = kam_client.post(
+        reverse("accounts:event-attendance", args=[event.pk]), {"attended": [boss.pk]}
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert set(event.attended.all()) == {boss, their_ceo}
+    assert set(event.accounts.all()) == {account, theirs}
+
+    edit = reverse("accounts:event-edit", args=[event.pk])
+    assert "Secret Ceo" not in kam_client.get(edit).content.decode()
+    data = form_data(
+        name="Joint 2", starts_on=days(-2).isoformat(), accounts=[account.pk], invited=[]
+    )
+    assert kam_client.post(edit, data).status_code == 302
+    event.refresh_from_db()
+    assert event.name == "Joint 2"
+    assert set(event.accounts.all()) == {account, theirs}
+    assert set(event.invited.all()) == {their_ceo} and set(event.attended.all()) == {their_ceo}
+
+
 def test_company_event_is_changed_by_its_organizer_and_heads_only(
     client, kam_user, other_kam, head_user
 ):
