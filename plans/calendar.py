@@ -139,6 +139,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 max(event.starts_on, start),
                 event.name,
                 event.location,
+                reverse("accounts:event", args=[event.pk]),
                 until=event.ends_on,
             )
         )

@@ -281,6 +281,10 @@ def test_calendar_lists_my_weeks_in_bounded_queries(
     for text in ("Send proposal", "Late thing", "Call the CFO", "Big tender", "Expo"):
         assert text in html
     assert "overdue" in html
+    expo = [i for _, items in response.context["days"] for i in items if i.kind == "event"]
+    assert [i.title for i in expo] == ["Expo"]
+    assert f'<a href="{expo[0].url}">Expo</a>' in html
+    assert kam_client.get(expo[0].url).status_code == 200  # the event's page
 
 
 def test_ics_feed_is_valid_icalendar_by_secret_url(client, kam_user, other_kam):
