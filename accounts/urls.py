@@ -15,6 +15,7 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("accounts/<int:pk>/surveys/new/", views.survey_create, name="survey-create"),
     path("surveys/<int:pk>/edit/", views.survey_edit, name="survey-edit"),
+    path("surveys/<int:pk>/delete/", views.survey_delete, name="survey-delete"),
     path(
         "accounts/<int:pk>/distributors/new/",
         views.distributor_link_create,
@@ -25,9 +26,15 @@ urlpatterns = [
         views.distributor_link_edit,
         name="distributor-link-edit",
     ),
+    path(
+        "distributor-links/<int:pk>/delete/",
+        views.distributor_link_delete,
+        name="distributor-link-delete",
+    ),
     path("events/", views.event_index, name="events"),
     path("events/new/", views.event_create, name="event-create"),
     path("events/<int:pk>/", views.event_detail, name="event"),
     path("events/<int:pk>/edit/", views.event_edit, name="event-edit"),
+    path("events/<int:pk>/delete/", views.event_delete, name="event-delete"),
     path("events/<int:pk>/attendance/", views.event_attendance, name="event-attendance"),
 ]

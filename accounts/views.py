@@ -301,8 +301,29 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
         partial(services.survey_update, survey=survey),
         account=survey.account,
         saved=_("Survey saved."),
-        context={"heading": _("Edit the survey of %(date)s") % {"date": date}},
+        context={
+            "heading": _("Edit the survey of %(date)s") % {"date": date},
+            "delete_url": reverse("accounts:survey-delete", args=[survey.pk]),
+            "delete_question": _("Delete this survey? It cannot be undone."),
+        },
         **SURVEY_PAGE,
+    )
+
+
+def _account_record_delete(request: HttpRequest, record, *, done: str, anchor: str):
+    """Delete something under an account (the service checks the user may change it)."""
+    account = record.account
+    services.account_record_delete(user=request.user, record=record, account=account)
+    messages.success(request, done)
+    return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(survey_list(user=request.user), pk=pk)
+    return _account_record_delete(
+        request, survey, done=_("Survey deleted."), anchor=SURVEY_PAGE["anchor"]
     )
 
 
@@ -336,8 +357,21 @@ def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
         partial(services.distributor_link_save, account=link.account, link=link),
         account=link.account,
         saved=_("Distributor link saved."),
-        context={"heading": heading},
+        context={
+            "heading": heading,
+            "delete_url": reverse("accounts:distributor-link-delete", args=[link.pk]),
+            "delete_question": _("Remove this distributor from the account?"),
+        },
         **LINK_PAGE,
+    )
+
+
+@login_required
+@require_POST
+def distributor_link_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
+    return _account_record_delete(
+        request, link, done=_("Distributor removed from the account."), anchor=LINK_PAGE["anchor"]
     )
 
 
@@ -435,6 +469,9 @@ def _event_form(request: HttpRequest, event: Event | None, initial: dict) -> Htt
             return redirect("accounts:event", pk=saved.pk)
     heading = _("Edit %(name)s") % {"name": event.name} if event else _("Plan an event")
     context = {"form": form, "event": event, "heading": heading, "back": initial.get("back")}
+    if event is not None:
+        context["delete_url"] = reverse("accounts:event-delete", args=[event.pk])
+        context["delete_question"] = _("Delete this event with its invitations and attendance?")
     return render(request, "accounts/event_form.html", context)
 
 
@@ -457,3 +494,12 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     _ensure_can_change_event(request, event)
     return _event_form(request, event, {})
+
+
+@login_required
+@require_POST
+def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_or_404(request, pk)
+    services.event_delete(user=request.user, event=event)
+    messages.success(request, _("Event deleted."))
+    return redirect("accounts:events")

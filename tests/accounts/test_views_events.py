@@ -497,3 +497,19 @@ def test_many_accounts_are_a_multiple_select(kam_client, kam_user):
         AccountFactory(owner=kam_user, name=f"Client {i:02d}")
     html = kam_client.get(reverse("accounts:event-create")).content.decode()
     assert '<select name="accounts"' in html and 'type="checkbox" name="accounts"' not in html
+
+
+def test_organizer_deletes_an_event_others_cannot(kam_client, kam_user, other_kam, account):
+    event = event_with(account, organizer=kam_user, name="Cancelled show")
+    url = reverse("accounts:event-delete", args=[event.pk])
+    edit = kam_client.get(reverse("accounts:event-edit", args=[event.pk])).content.decode()
+    assert f'action="{url}"' in edit
+    theirs = event_with(AccountFactory(owner=other_kam), organizer=other_kam)
+    assert kam_client.post(reverse("accounts:event-delete", args=[theirs.pk])).status_code == 404
+    company = event_with(organizer=other_kam)  # everyone sees it, its organizer changes it
+    assert kam_client.post(reverse("accounts:event-delete", args=[company.pk])).status_code == 403
+    assert kam_client.get(url).status_code == 405
+    response = kam_client.post(url)
+    assert response.status_code == 302 and response.url == reverse("accounts:events")
+    assert not Event.objects.filter(pk=event.pk).exists()
+    assert Event.objects.filter(pk__in=[theirs.pk, company.pk]).count() == 2

@@ -406,3 +406,38 @@ def test_survey_and_link_pages_speak_russian(kam_client, account):
     )
     assert response.status_code == 302
     assert "Дистрибьютор привязан." in kam_client.get(response.url).content.decode()
+
+
+# --- Deleting ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("factory", "model", "route", "anchor"),
+    [
+        (SurveyFactory, Survey, "survey", "#surveys"),
+        (DistributorLinkFactory, DistributorLink, "distributor-link", "#distributors"),
+    ],
+)
+def test_deleting_a_survey_or_a_link(
+    kam_client, account, other_kam, integration_user, factory, model, route, anchor
+):
+    record = factory(account=account)
+    edit = kam_client.get(reverse(f"accounts:{route}-edit", args=[record.pk])).content.decode()
+    url = reverse(f"accounts:{route}-delete", args=[record.pk])
+    assert f'action="{url}"' in edit  # offered on the edit page, behind "Delete…"
+    assert kam_client.get(url).status_code == 405  # a link cannot delete
+    other = Client()
+    other.force_login(other_kam)
+    assert other.post(url).status_code == 404
+    other.force_login(integration_user)
+    assert other.post(url).status_code == 403
+    assert model.objects.filter(pk=record.pk).exists()
+    response = kam_client.post(url)
+    assert response.status_code == 302 and response.url == detail(account) + anchor
+    assert not model.objects.filter(pk=record.pk).exists()
+
+
+def test_deleting_needs_the_csrf_token(kam_user, account):
+    survey = SurveyFactory(account=account)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(kam_user)
+    assert strict.post(reverse("accounts:survey-delete", args=[survey.pk])).status_code == 403
+    assert Survey.objects.filter(pk=survey.pk).exists()
