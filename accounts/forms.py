@@ -134,9 +134,7 @@ class InteractionForm(forms.Form):
         label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=255)
-    next_step_due = forms.DateField(
-        label=_("Next step due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=ISO_DATE)
 
     def __init__(self, *args, account: Account, **kwargs):
         kwargs.setdefault(

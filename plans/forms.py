@@ -6,12 +6,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ServiceModelForm
+from accounts.forms import ISO_DATE, ServiceModelForm
 from accounts.models import Account, User
 
 from .models import AccountPlan, Action, Objective, Tender
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -30,8 +29,8 @@ class PlanForm(ServiceModelForm):
             "mutual_value",
         ]
         widgets = {
-            "period_start": DATE,
-            "period_end": DATE,
+            "period_start": ISO_DATE,
+            "period_end": ISO_DATE,
             "client_goals": forms.Textarea(attrs={"rows": 5}),
             "our_strategy": forms.Textarea(attrs={"rows": 5}),
             "mutual_value": forms.Textarea(attrs={"rows": 4}),
@@ -51,7 +50,7 @@ class ObjectiveForm(ServiceModelForm):
     class Meta:
         model = Objective
         fields = ["description", "measure", "target", "current", "due", "status"]
-        widgets = {"due": DATE}
+        widgets = {"due": ISO_DATE}
 
 
 def team_of(account: Account, *, plus: User):
@@ -71,7 +70,7 @@ class ActionForm(ServiceModelForm):
     class Meta:
         model = Action
         fields = ["description", "objective", "owner", "due"]
-        widgets = {"due": DATE}
+        widgets = {"due": ISO_DATE}
 
     def __init__(self, *args, plan: AccountPlan, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +98,7 @@ class TenderForm(ServiceModelForm):
             "decision_date",
         ]
         widgets = {
-            "decision_date": DATE,
+            "decision_date": ISO_DATE,
             "submission_deadline": DATETIME,
             "competitors": forms.Textarea(attrs={"rows": 2}),
         }
