@@ -58,6 +58,21 @@ class ServiceModelForm(forms.ModelForm):
         pass
 
 
+class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
+    """Refuses an id past 64 bits as a bad choice: the database would fail on it (a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk).strip().removeprefix("-")
+            if text.isdigit() and int(text) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class HomeFilterForm(forms.Form):
     """The home list's search, filters and sort; everything optional."""
 
@@ -119,7 +134,7 @@ class InteractionForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = ModelMultipleIdsField(
         label=_("Who was there"),
         queryset=Contact.objects.none(),
         required=False,
@@ -237,21 +252,6 @@ class DistributorLinkForm(ServiceModelForm):
     def __init__(self, *args, distributors: QuerySet[Distributor], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["distributor"].queryset = distributors
-
-
-class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
-    """Refuses an id past 64 bits as a bad choice: the database would fail on it (a 500)."""
-
-    def _check_values(self, value):
-        for pk in value:
-            text = str(pk).strip().removeprefix("-")
-            if text.isdigit() and int(text) >= 2**63:
-                raise ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
 
 
 def _ids(values) -> set[int]:

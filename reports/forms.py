@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ModelMultipleIdsField
 from accounts.models import Account, Region, User
 from accounts.selectors import assignable_user_list
 
@@ -119,7 +120,7 @@ class AccountTableFilter(django_filters.FilterSet):
 class ReassignForm(forms.Form):
     """Bulk reassignment of the ticked accounts (sales heads and admins only)."""
 
-    accounts = forms.ModelMultipleChoiceField(
+    accounts = ModelMultipleIdsField(
         queryset=Account.objects.none(),
         label=_("Accounts"),
         error_messages={"required": _("Tick at least one account.")},

@@ -361,3 +361,14 @@ def test_kam_edits_potential_strategic_flag_and_notes(kam_client, kam_user):
 def test_kam_cannot_edit_another_kams_account(kam_client, other_kam):
     theirs = AccountFactory(owner=other_kam)
     assert kam_client.get(reverse("accounts:edit", args=[theirs.pk])).status_code == 404
+
+
+def test_logging_with_an_id_past_64_bits_is_refused_beside_the_field(kam_client, account):
+    # SQLite cannot even compare such a number: it was a 500 there.
+    response = kam_client.post(
+        reverse("accounts:log", args=[account.pk]),
+        {"kind": "call", "occurred_at": "2026-01-01T10:00", "contacts": ["9" * 20], "summary": "x"},
+    )
+    assert response.status_code in (200, 400)
+    assert "contacts" in response.context["form"].errors
+    assert not account.interactions.exists()
