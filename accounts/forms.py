@@ -8,7 +8,10 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -71,6 +74,27 @@ class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class LongSelectMultiple(forms.SelectMultiple):
+    """A multiple select for thousands of options (a head's 5 000 accounts), written out in
+    Python: Django renders each option through a template, ~60 µs apiece (300 ms a page).
+    The same HTML as `SelectMultiple` for flat choices (a test compares them)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(key), mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{} multiple>{}</select>', name, flatatt(final_attrs), options
+        )
 
 
 class HomeFilterForm(forms.Form):
@@ -303,13 +327,14 @@ class EventForm(ServiceModelForm):
         field = self.fields["accounts"]
         field.queryset = accounts.order_by("name")
         field.help_text = _("Leave empty for a company event.")
-        # A few accounts are checkboxes; past that (a sales head sees all) a multiple select.
-        field.widget = (
-            forms.SelectMultiple(attrs={"size": 8})
-            if many_accounts
-            else forms.CheckboxSelectMultiple(attrs={"class": "checks"})
-        )
-        field.widget.choices = field.choices
+        # A few accounts are checkboxes; past that (a sales head sees all) a multiple select,
+        # its options read as plain (id, name) rows rather than thousands of instances.
+        if many_accounts:
+            field.widget = LongSelectMultiple(attrs={"size": 8})
+            field.widget.choices = list(field.queryset.values_list("pk", "name"))
+        else:
+            field.widget = forms.CheckboxSelectMultiple(attrs={"class": "checks"})
+            field.widget.choices = field.choices
         people = Contact.objects.filter(account__in=accounts).select_related("account")
         chosen, picked = self._chosen_ids()
         shown = list(people.filter(Q(account_id__in=chosen) | Q(pk__in=picked)))

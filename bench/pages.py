@@ -339,6 +339,8 @@ def main() -> None:
             "tenders (head)": (head_client, "/tenders/"),
             "calendar (KAM)": (kam_client, "/calendar/"),
             "plan page": (kam_client, f"/plans/{account.plans.first().pk}/"),
+            # A head picks among every account: the heaviest form.
+            "event form (head)": (head_client, "/events/new/"),
         }
         results = {}
         for name, (client, url) in pages.items():

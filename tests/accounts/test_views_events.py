@@ -513,3 +513,23 @@ def test_organizer_deletes_an_event_others_cannot(kam_client, kam_user, other_ka
     assert response.status_code == 302 and response.url == reverse("accounts:events")
     assert not Event.objects.filter(pk=event.pk).exists()
     assert Event.objects.filter(pk__in=[theirs.pk, company.pk]).count() == 2
+
+
+def test_the_long_account_list_renders_as_djangos_select_would(kam_user):
+    from django import forms
+    from django.test.html import parse_html
+
+    from accounts.forms import LongSelectMultiple
+    from accounts.models import Account
+
+    accounts = [AccountFactory(owner=kam_user, name=name) for name in ("A & B <Ltd>", "Zeta", "Ω")]
+    field = forms.ModelMultipleChoiceField(queryset=Account.objects.order_by("name"))
+    choices = list(field.choices)
+    attrs = {"id": "id_accounts", "aria-describedby": "id_accounts_helptext"}
+    for value in ([], [accounts[0].pk, accounts[2].pk]):
+        ours = LongSelectMultiple(attrs={"size": 8}, choices=choices)
+        ours = ours.render("accounts", value, attrs)
+        django = forms.SelectMultiple(attrs={"size": 8}, choices=choices).render(
+            "accounts", value, attrs
+        )
+        assert parse_html(ours) == parse_html(django)
