@@ -17,7 +17,7 @@ from .portfolio.accounts import (
     filter_without_plan,
     with_last_interaction,
 )
-from .portfolio.periods import Period, PeriodError, period_resolve
+from .portfolio.periods import DEFAULT_PERIOD, Period, PeriodError, period_resolve
 
 
 class PeriodForm(forms.Form):
@@ -29,7 +29,7 @@ class PeriodForm(forms.Form):
 
     def clean_period(self) -> Period:
         try:
-            return period_resolve(self.cleaned_data.get("period") or "ttm")
+            return period_resolve(self.cleaned_data.get("period") or DEFAULT_PERIOD)
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from exc
 

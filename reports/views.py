@@ -31,7 +31,7 @@ from .forms import AccountTableFilter, PeriodForm, ReassignForm
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.cache import heavy_panel
 from .portfolio.dashboard import portfolio_dashboard
-from .portfolio.periods import periods_available
+from .portfolio.periods import DEFAULT_PERIOD, periods_available
 from .portfolio.pipeline import tender_pipeline
 from .portfolio.workload import kam_workload
 
@@ -53,7 +53,7 @@ def report_view(view):
 
 def _period_context(request: HttpRequest):
     """The chosen period (default ttm), or None with the error on the form."""
-    form = PeriodForm({"period": request.GET.get("period") or "ttm"})
+    form = PeriodForm({"period": request.GET.get("period") or DEFAULT_PERIOD})
     period = form.cleaned_data["period"] if form.is_valid() else None
     return form, period, {"period_form": form, "period": period, "periods": periods_available()}
 

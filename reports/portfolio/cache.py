@@ -21,13 +21,12 @@ from reports.models import PortfolioMetric
 
 from .dashboard import portfolio_dashboard
 from .distributors import distributor_report
-from .periods import Period, period_resolve
+from .periods import DEFAULT_PERIOD, Period, period_resolve
 
 logger = logging.getLogger(__name__)
 
 # Longer than the gap between two nightly runs; a run changes the key before that.
 PANEL_CACHE_SECONDS = 26 * 3600
-DEFAULT_PERIOD = "ttm"
 
 # name -> what it computes for (user, period)
 HEAVY_PANELS: dict[str, Callable[[User, Period], Any]] = {

@@ -17,6 +17,8 @@ from reports.metrics import periods as metric_periods
 from reports.models import PeriodKind, PortfolioMetric
 
 MONTHS = metric_periods.MONTHS_IN
+# What the head's pages show when no period is asked for (and what the nightly run warms).
+DEFAULT_PERIOD = "ttm"
 
 
 class PeriodError(ValueError):
