@@ -326,15 +326,20 @@ class EventForm(ServiceModelForm):
         super().__init__(*args, **kwargs)
         field = self.fields["accounts"]
         field.queryset = accounts.order_by("name")
-        field.help_text = _("Leave empty for a company event.")
         # A few accounts are checkboxes; past that (a sales head sees all) a multiple select,
         # its options read as plain (id, name) rows rather than thousands of instances.
         if many_accounts:
-            field.widget = LongSelectMultiple(attrs={"size": 8})
+            field.widget = LongSelectMultiple(
+                attrs={"size": 8, "data-filter": _("Type to narrow the list")}
+            )
             field.widget.choices = list(field.queryset.values_list("pk", "name"))
+            field.help_text = _(
+                "Hold Ctrl (⌘ on a Mac) to choose several. Leave empty for a company event."
+            )
         else:
             field.widget = forms.CheckboxSelectMultiple(attrs={"class": "checks"})
             field.widget.choices = field.choices
+            field.help_text = _("Leave empty for a company event.")
         people = Contact.objects.filter(account__in=accounts).select_related("account")
         chosen, picked = self._chosen_ids()
         shown = list(people.filter(Q(account_id__in=chosen) | Q(pk__in=picked)))

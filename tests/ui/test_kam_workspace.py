@@ -313,3 +313,27 @@ def test_kam_plans_an_event_invites_two_and_marks_who_came_on_a_phone(
     assert [c.name for c in event.attended.all()] == ["Buyer 1"]
     assert sorted(c.name for c in event.invited.all()) == ["Boss 1", "Buyer 1"]
     assert list(event.accounts.all()) == [account] and event.organizer == anna
+
+
+def test_head_narrows_the_long_account_list_to_plan_an_event(
+    page: Page, live_server, anna, screenshot_dir
+):
+    # A head chooses among every account: a search box narrows the list as they type.
+    head = UserFactory(username="boss", role="head")
+    for i in range(30):
+        AccountFactory(owner=anna, name=f"Client {i:02d} Trading")
+    wanted = AccountFactory(owner=anna, name="Uralkali Chemicals")
+    sign_in(page, live_server, head)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/events/new/")
+    accounts = page.locator("select#id_accounts")
+    page.get_by_placeholder("Type to narrow the list").fill("ural chem")
+    visible = accounts.locator("option:not([hidden])")
+    expect(visible).to_have_count(1)
+    expect(visible).to_have_text("Uralkali Chemicals")
+    accounts.select_option(str(wanted.pk))
+    page.get_by_label("Name").fill("Chemicals forum")
+    page.screenshot(path=screenshot_dir / "head-event-form-filter.png", full_page=True)
+    page.get_by_role("button", name="Save event").click()
+    expect(page.get_by_role("heading", name=re.compile("Chemicals forum"))).to_be_visible()
+    assert list(Event.objects.get(name="Chemicals forum").accounts.all()) == [wanted]
