@@ -196,7 +196,8 @@ def event_page_list(*, user: User, today: dt.date | None = None) -> QuerySet[Eve
     accounts come in one prefetch, so a page costs the same whatever the number of events.
     """
     today = today or timezone.localdate()
-    # Only the accounts the user sees: another KAM's client stays unnamed.
+    # Only the accounts the user sees: another KAM's client stays unnamed. Into their own
+    # attribute, so that `event.accounts` still means all of them to whoever asks.
     shown_accounts = account_scope(user=user).only("pk", "name").order_by("name")
     over = Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today)
     return (
@@ -205,7 +206,7 @@ def event_page_list(*, user: User, today: dt.date | None = None) -> QuerySet[Eve
             is_past=Case(When(over, then=Value(True)), default=Value(False)),
             upcoming_on=Case(When(~over, then=F("starts_on"))),
         )
-        .prefetch_related(Prefetch("accounts", shown_accounts))
+        .prefetch_related(Prefetch("accounts", shown_accounts, to_attr="shown_accounts"))
         .order_by("is_past", F("upcoming_on").asc(nulls_last=True), "-starts_on", "name", "pk")
     )
 
