@@ -61,13 +61,23 @@ class ServiceModelForm(forms.ModelForm):
         pass
 
 
+def parse_id(value) -> int | None:
+    """`value` (a query parameter, a posted choice) as a database id: a whole number that
+    fits 64 bits, else None. A longer one would fail in the database (SQLite: a 500)."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number < 2**63 else None
+
+
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
     """Refuses an id past 64 bits as a bad choice: the database would fail on it (a 500)."""
 
     def _check_values(self, value):
         for pk in value:
-            text = str(pk).strip().removeprefix("-")
-            if text.isdigit() and int(text) >= 2**63:
+            digits = str(pk).strip().removeprefix("-")
+            if digits.isascii() and digits.isdigit() and parse_id(digits) is None:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
@@ -280,7 +290,7 @@ class DistributorLinkForm(ServiceModelForm):
 
 def _ids(values) -> set[int]:
     """The whole-number ids among what a browser posted (anything else is the form's job)."""
-    return {int(v) for v in values if str(v).isdigit() and len(str(v)) < 19}
+    return {pk for v in values if (pk := parse_id(v)) is not None}
 
 
 def contact_choices(contacts) -> list[tuple[str, list[tuple[int, str]]]]:

@@ -35,6 +35,7 @@ from .forms import (
     HomeFilterForm,
     InteractionForm,
     SurveyForm,
+    parse_id,
     save_with,
 )
 from .models import Account, Event
@@ -480,8 +481,8 @@ def _event_form(request: HttpRequest, event: Event | None, initial: dict) -> Htt
 def event_create(request: HttpRequest) -> HttpResponse:
     _refuse_integration(request)
     initial = {"starts_on": timezone.localdate()}
-    account_id = request.GET.get("account", "")
-    if account_id.isdigit() and len(account_id) < 19:
+    account_id = parse_id(request.GET.get("account", ""))
+    if account_id is not None:
         account = account_scope(user=request.user).filter(pk=account_id).first()
         if account is not None:
             initial.update(accounts=[account.pk], back=account)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import add_service_errors, save_with
+from accounts.forms import add_service_errors, parse_id, save_with
 from accounts.selectors import account_list, user_can_change_account
 from accounts.services import ensure_can_change_account
 from accounts.workspace import my_accounts
@@ -187,9 +187,9 @@ def tenders(request: HttpRequest) -> HttpResponse:
 def _tender_accounts(request: HttpRequest):
     """Accounts offered when creating a tender: mine, or the one asked for in ?account=."""
     accounts = my_accounts(user=request.user)
-    wanted = request.GET.get("account") or request.POST.get("account")
-    if wanted and str(wanted).isdigit():
-        accounts = accounts | account_list(user=request.user).filter(pk=int(wanted))
+    wanted = parse_id(request.GET.get("account") or request.POST.get("account") or "")
+    if wanted is not None:
+        accounts = accounts | account_list(user=request.user).filter(pk=wanted)
     return accounts.order_by("name").distinct()
 
 
