@@ -7,7 +7,26 @@ them; sales heads, admins and the integration user see every account.
 
 from __future__ import annotations
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import chain
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.utils import timezone
 
 from .models import (
     Account,
@@ -153,3 +172,196 @@ def user_can_change_event(*, user: User, event: Event) -> bool:
     if not account_ids:
         return False  # a company-wide event belongs to its organizer and the heads
     return account_scope(user=user).filter(pk__in=account_ids).count() == len(account_ids)
+
+
+# --- Reads shaped for one page each (bounded queries whatever the number of rows) ---
+# Sort keys a visitor may ask for -> ORDER BY; nulls go last whichever way we sort.
+HOME_SORTS = {
+    "name": [F("name").asc()],
+    "-revenue": [F("ttm_revenue").desc(nulls_last=True), F("name").asc()],
+    "revenue": [F("ttm_revenue").asc(nulls_last=True), F("name").asc()],
+    "-share": [F("ttm_share").desc(nulls_last=True), F("name").asc()],
+    "-penetration": [F("ttm_penetration").desc(nulls_last=True), F("name").asc()],
+    "penetration": [F("ttm_penetration").asc(nulls_last=True), F("name").asc()],
+    "-growth": [F("ttm_growth").desc(nulls_last=True), F("name").asc()],
+    "growth": [F("ttm_growth").asc(nulls_last=True), F("name").asc()],
+    "tier": [F("tier").asc(nulls_last=True), F("ttm_revenue").desc(nulls_last=True)],
+    # Longest without contact first: the accounts that need a visit.
+    "last_contact": [F("last_interaction_at").asc(nulls_first=True), F("name").asc()],
+}
+NO_CONTACT_DAYS = 30
+DECISION_ROLES = (Contact.DecisionRole.DECISION_MAKER, Contact.DecisionRole.ECONOMIC_BUYER)
+UNMET_DECISION_MAKER_DAYS = 90
+
+
+def first_rows_and_count(qs: QuerySet, n: int) -> tuple[list, int]:
+    """The first n rows and how many there are in all, in one query (COUNT(*) OVER ())."""
+    rows = list(qs.annotate(_total=Window(Count("*")))[:n])
+    return rows, rows[0]._total if rows else 0
+
+
+def _last_interaction() -> Subquery:
+    return Subquery(
+        Interaction.objects.filter(account_id=OuterRef("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+
+
+def my_accounts(*, user: User) -> QuerySet[Account]:
+    """Accounts the user owns or works on, whatever their role (heads see all elsewhere)."""
+    team = Account.team.through.objects.filter(user_id=user.pk).values("account_id")
+    return account_scope(user=user).filter(Q(owner_id=user.pk) | Q(pk__in=team))
+
+
+def account_home_list(
+    *,
+    user: User,
+    q: str = "",
+    tier: str = "",
+    region: int | None = None,
+    status: str = "",
+    key_only: bool = False,
+    owner: str = "",
+    sort: str = "name",
+) -> QuerySet[Account]:
+    """The home table: scoped accounts, filtered, with the last interaction annotated.
+
+    `owner` only matters for those who see every account: "me" keeps the accounts they own
+    or are on the team of, a user id keeps that person's.
+    """
+    qs = account_list(user=user).annotate(last_interaction_at=_last_interaction())
+    if user.sees_all_accounts and owner:
+        if owner == "me":
+            qs = qs.filter(pk__in=my_accounts(user=user).values("pk"))
+        elif owner.isdigit():
+            qs = qs.filter(owner_id=int(owner))
+    if q:
+        qs = qs.filter(
+            Q(name__icontains=q)
+            | Q(legal_name__icontains=q)
+            | Q(external_id__iexact=q)
+            | Q(tax_id=q)
+        )
+    if tier:
+        qs = qs.filter(tier=tier)
+    if region:
+        qs = qs.filter(region_id=region)
+    if status:
+        qs = qs.filter(status=status)
+    if key_only:
+        qs = qs.filter(is_key=True)
+    return qs.order_by(*HOME_SORTS.get(sort, HOME_SORTS["name"]))
+
+
+def key_accounts_without_contact(*, user: User, days: int = NO_CONTACT_DAYS) -> QuerySet[Account]:
+    """Key accounts nobody met, called or wrote to in `days` days (the attention strip)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    recent = Interaction.objects.filter(account_id=OuterRef("pk"), occurred_at__gte=since)
+    return (
+        account_scope(user=user)
+        .filter(is_key=True)
+        .exclude(status=Account.Status.LOST)
+        .filter(~Exists(recent))
+        .annotate(last_interaction_at=_last_interaction())
+        .order_by(F("last_interaction_at").asc(nulls_first=True), "name")
+    )
+
+
+@dataclass
+class OrgNode:
+    contact: Contact
+    children: list[OrgNode] = field(default_factory=list)
+
+
+def contact_org_chart(*, user: User, account: Account) -> list[OrgNode]:
+    """The account's contacts as a forest following `reports_to` (one query).
+
+    A contact whose manager is missing (another account's, or deleted) becomes a root, so
+    nobody drops off the chart.
+    """
+    contacts = list(contact_list(user=user).filter(account=account).order_by("name"))
+    now = timezone.now()
+    nodes = {}
+    for contact in contacts:
+        last = contact.last_interaction_at
+        contact.days_since_contact = (now - last).days if last else None
+        contact.is_decider = contact.decision_role in DECISION_ROLES
+        contact.unmet_decider = contact.is_decider and (
+            last is None or (now - last).days > UNMET_DECISION_MAKER_DAYS
+        )
+        nodes[contact.pk] = OrgNode(contact)
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.contact.reports_to_id)
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "interaction" | "survey" | "event"
+    when: dt.datetime | dt.date
+    sort_key: dt.datetime
+    obj: object
+
+
+def _as_datetime(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def account_timeline(*, user: User, account: Account, limit: int = 25) -> list[TimelineEntry]:
+    """Interactions, surveys and events of the account, newest first (three queries + m2m)."""
+    interactions = (
+        Interaction.objects.filter(account=account)
+        .select_related("author")
+        .prefetch_related("contacts")
+        .order_by("-occurred_at")[:limit]
+    )
+    surveys = account.surveys.select_related("contact").order_by("-date")[:limit]
+    events = event_list(user=user).filter(accounts=account).order_by("-starts_on")[:limit]
+    entries = chain(
+        (TimelineEntry("interaction", i.occurred_at, i.occurred_at, i) for i in interactions),
+        (TimelineEntry("survey", s.date, _as_datetime(s.date), s) for s in surveys),
+        (TimelineEntry("event", e.starts_on, _as_datetime(e.starts_on), e) for e in events),
+    )
+    return sorted(entries, key=lambda e: e.sort_key, reverse=True)[:limit]
+
+
+def event_page_list(*, user: User, today: dt.date | None = None) -> QuerySet[Event]:
+    """The events page: upcoming (not yet over) soonest first, then past ones newest first.
+
+    `is_past` is annotated so the page can split the two without another query; the
+    accounts come in one prefetch, so a page costs the same whatever the number of events.
+    """
+    today = today or timezone.localdate()
+    # Only the accounts the user sees: another KAM's client stays unnamed. Into their own
+    # attribute, so that `event.accounts` still means all of them to whoever asks.
+    shown_accounts = account_scope(user=user).only("pk", "name").order_by("name")
+    over = Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today)
+    return (
+        event_list(user=user)
+        .annotate(
+            is_past=Case(When(over, then=Value(True)), default=Value(False)),
+            upcoming_on=Case(When(~over, then=F("starts_on"))),
+        )
+        .prefetch_related(Prefetch("accounts", shown_accounts, to_attr="shown_accounts"))
+        .order_by("is_past", F("upcoming_on").asc(nulls_last=True), "-starts_on", "name", "pk")
+    )
+
+
+def event_people(*, user: User, event: Event) -> list[tuple[Account, list[Contact]]]:
+    """Who was invited and who came, grouped by account (only accounts the user sees).
+
+    Each contact carries `was_invited` and `came`, so the page marks them without a query.
+    """
+    invited = set(event.invited.values_list("pk", flat=True))
+    attended = set(event.attended.values_list("pk", flat=True))
+    contacts = Contact.objects.filter(
+        pk__in=invited | attended, account_id__in=account_ids_in_scope(user=user)
+    ).select_related("account")
+    groups: dict[int, tuple[Account, list[Contact]]] = {}
+    for contact in contacts.order_by("account__name", "account_id", "name", "pk"):
+        contact.was_invited, contact.came = contact.pk in invited, contact.pk in attended
+        groups.setdefault(contact.account_id, (contact.account, []))[1].append(contact)
+    return list(groups.values())

@@ -24,6 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kam.forms import parse_id, save_with
+
 from . import services
 from .forms import (
     AccountForm,
@@ -35,32 +37,28 @@ from .forms import (
     HomeFilterForm,
     InteractionForm,
     SurveyForm,
-    parse_id,
-    save_with,
 )
 from .models import Account, Event
 from .selectors import (
+    account_home_list,
     account_list,
     account_scope,
+    account_timeline,
     assignable_user_list,
     contact_list,
+    contact_org_chart,
     distributor_link_list,
     distributor_list,
     event_list,
-    survey_list,
-    user_can_change_event,
-)
-from .services import ensure_can_change_account
-from .workspace import (
-    account_home_list,
-    account_timeline,
-    contact_org_chart,
     event_page_list,
     event_people,
     first_rows_and_count,
     key_accounts_without_contact,
     my_accounts,
+    survey_list,
+    user_can_change_event,
 )
+from .services import ensure_can_change_account
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5

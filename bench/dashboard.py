@@ -182,7 +182,7 @@ def generate(n_accounts: int, n_lines: int) -> dict[str, float]:
         started = time.perf_counter()
         cur.execute("ANALYZE")
     # The product's own nightly recompute fills the metric tables and the accounts' ttm columns.
-    from reports.services import recompute_metrics
+    from reports.metrics.run import recompute_metrics
 
     recompute_metrics(as_of=timezone.localdate(), full=True)
     with connection.cursor() as cur:

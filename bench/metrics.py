@@ -196,7 +196,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from reports.services import recompute_metrics
+    from reports.metrics.run import recompute_metrics
 
     try:
         call_command("migrate", verbosity=0)

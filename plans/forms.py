@@ -6,8 +6,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ISO_DATE, ServiceModelForm
 from accounts.models import Account, User
+from kam.forms import ISO_DATE, ServiceModelForm
 
 from .models import AccountPlan, Action, Objective, Tender
 

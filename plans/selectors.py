@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime as dt
+from collections.abc import Iterable
 
-from accounts.models import User
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import Account, User
 from accounts.selectors import account_ids_in_scope
 
 from .models import AccountPlan, Action, Objective, Tender
@@ -51,3 +55,121 @@ def tender_list(*, user: User) -> QuerySet[Tender]:
     return Tender.objects.filter(account_id__in=account_ids_in_scope(user=user)).select_related(
         "account", "objective"
     )
+
+
+# --- Reads shaped for one page each (bounded queries whatever the number of rows) ---
+ATTENTION_TENDER_DAYS = 14
+
+
+def plan_scope(*, user: User) -> QuerySet[AccountPlan]:
+    return AccountPlan.objects.filter(account_id__in=account_ids_in_scope(user=user))
+
+
+def plan_get(*, user: User, pk: int) -> AccountPlan:
+    """One visible plan with its objectives and actions (AccountPlan.DoesNotExist if not)."""
+    return (
+        plan_scope(user=user)
+        .select_related("account", "owner")
+        .prefetch_related(
+            Prefetch("objectives", queryset=Objective.objects.order_by("due", "id")),
+            Prefetch(
+                "actions",
+                queryset=Action.objects.select_related("owner", "objective").order_by(
+                    "status", F("due").asc(nulls_last=True), "id"
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def plan_current_for_account(*, account: Account) -> AccountPlan | None:
+    """The plan covering today, else the latest one (None when the account has none)."""
+    today = timezone.localdate()
+    plans = AccountPlan.objects.filter(account=account)
+    return (
+        plans.filter(period_start__lte=today, period_end__gte=today)
+        .order_by("-period_start")
+        .first()
+        or plans.order_by("-period_end").first()
+    )
+
+
+def action_scope(*, user: User) -> QuerySet[Action]:
+    return Action.objects.filter(plan__account_id__in=account_ids_in_scope(user=user))
+
+
+def overdue_actions(*, user: User) -> QuerySet[Action]:
+    return (
+        action_scope(user=user)
+        .filter(status=Action.Status.OPEN, due__lt=timezone.localdate())
+        .select_related("plan__account", "owner")
+        .order_by("due", "id")
+    )
+
+
+def tender_scope(*, user: User) -> QuerySet[Tender]:
+    return Tender.objects.filter(account_id__in=account_ids_in_scope(user=user))
+
+
+def tender_get(*, user: User, pk: int) -> Tender:
+    return tender_scope(user=user).select_related("account").get(pk=pk)
+
+
+def tender_page_list(*, user: User, stage: str = "", q: str = "", open_only: bool = False):
+    qs = tender_scope(user=user).select_related("account")
+    if stage:
+        qs = qs.filter(stage=stage)
+    elif open_only:
+        qs = qs.filter(stage__in=Tender.OPEN_STAGES)
+    if q:
+        qs = qs.filter(
+            Q(title__icontains=q) | Q(reference__icontains=q) | Q(account__name__icontains=q)
+        )
+    return qs.order_by(F("submission_deadline").asc(nulls_last=True), "id")
+
+
+def tender_stage_counts(*, user: User) -> list[tuple[str, str, int]]:
+    """(stage, label, how many) for every stage, in pipeline order (one query)."""
+    counts = dict(tender_scope(user=user).values_list("stage").annotate(n=Count("pk")).order_by())
+    return [(stage, label, counts.get(stage, 0)) for stage, label in Tender.Stage.choices]
+
+
+def tenders_due_soon(*, user: User, days: int = ATTENTION_TENDER_DAYS) -> QuerySet[Tender]:
+    now = timezone.now()
+    return (
+        tender_scope(user=user)
+        .filter(
+            stage__in=Tender.OPEN_STAGES,
+            submission_deadline__gte=now,
+            submission_deadline__lte=now + dt.timedelta(days=days),
+        )
+        .select_related("account")
+        .order_by("submission_deadline")
+    )
+
+
+def plan_facts_by_account(*, account_ids: Iterable[int]) -> dict[int, dict]:
+    """For a page of accounts: the next open action and the nearest open tender, one query.
+
+    Callers pass ids they already scoped (a page of the home list).
+    """
+    next_action = Action.objects.filter(
+        plan__account_id=OuterRef("pk"), status=Action.Status.OPEN
+    ).order_by(F("due").asc(nulls_last=True), "id")
+    next_tender = Tender.objects.filter(
+        account_id=OuterRef("pk"),
+        stage__in=Tender.OPEN_STAGES,
+        submission_deadline__gte=timezone.now(),
+    ).order_by("submission_deadline")
+    rows = (
+        Account.objects.filter(pk__in=list(account_ids))
+        .annotate(
+            action_text=Subquery(next_action.values("description")[:1]),
+            action_due=Subquery(next_action.values("due")[:1]),
+            tender_title=Subquery(next_tender.values("title")[:1]),
+            tender_deadline=Subquery(next_tender.values("submission_deadline")[:1]),
+        )
+        .values("pk", "action_text", "action_due", "tender_title", "tender_deadline")
+    )
+    return {row["pk"]: row for row in rows}

@@ -15,10 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import add_service_errors, parse_id, save_with
-from accounts.selectors import account_list, user_can_change_account
+from accounts.selectors import account_list, my_accounts, user_can_change_account
 from accounts.services import ensure_can_change_account
-from accounts.workspace import my_accounts
+from kam.forms import add_service_errors, parse_id, save_with
 
 from . import services
 from .calendar import calendar_ics, calendar_items, feed_token, feed_user
@@ -31,7 +30,7 @@ from .forms import (
     TenderStageForm,
 )
 from .models import AccountPlan, Action, Tender
-from .workspace import action_scope, plan_get, tender_get, tender_list, tender_stage_counts
+from .selectors import action_scope, plan_get, tender_get, tender_page_list, tender_stage_counts
 
 PAGE_SIZE = 50
 CALENDAR_WEEKS = 4
@@ -158,7 +157,7 @@ def tenders(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # a bad value drops that filter, not all of them
         filters = form.cleaned_data
     stage = filters.get("stage", "")
-    qs = tender_list(
+    qs = tender_page_list(
         user=request.user,
         stage="" if stage in ("", "all") else stage,
         q=filters.get("q", ""),

@@ -8,9 +8,9 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ModelMultipleIdsField
 from accounts.models import Account, Region, User
 from accounts.selectors import assignable_user_list
+from kam.forms import ModelMultipleIdsField
 
 from .portfolio.accounts import (
     filter_no_interaction_since,

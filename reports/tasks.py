@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from reports import services
+from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.portfolio.cache import heavy_panels_warm
 
 
@@ -25,7 +25,7 @@ def recompute_metrics(as_of: str | None = None, full: bool = False) -> dict:
     """Nightly recompute (beat: METRICS_NIGHTLY_AT). `as_of` is an ISO date, default today.
     Then the head's heavy panels are computed for the new run, so mornings start warm."""
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
-    run = services.recompute_metrics(as_of=day, full=full)
+    run = metrics_recompute(as_of=day, full=full)
     warmed = heavy_panels_warm()
     return {
         "run": run.pk,

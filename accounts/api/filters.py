@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import django_filters as df
 
-from accounts.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
 from accounts.models import (
     Account,
     Contact,
@@ -15,6 +14,7 @@ from accounts.models import (
     Survey,
     User,
 )
+from kam.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
 
 
 class AccountFilter(KamFilterSet):

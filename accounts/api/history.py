@@ -20,9 +20,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kam.api.base import RolePermission
 from kam.api.pagination import Pagination
-
-from .base import RolePermission
 
 TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 

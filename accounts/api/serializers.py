@@ -23,8 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import account_ids_in_scope, account_scope, assignable_user_list
-
-from .base import KamModelSerializer, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from kam.api.base import KamModelSerializer, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 
 
 def contacts_in_scope(*, user: User) -> QuerySet[Contact]:

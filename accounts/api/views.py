@@ -12,9 +12,9 @@ from rest_framework import viewsets
 
 from accounts import selectors, services
 from accounts.models import Account, Contact, Industry, Region
+from kam.api.base import RolePermission, ServiceModelViewSet
 
 from . import filters, serializers
-from .base import RolePermission, ServiceModelViewSet
 from .history import HistoryMixin
 
 

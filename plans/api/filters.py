@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as df
 from django.utils import timezone
 
-from accounts.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
+from kam.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
 from plans.models import AccountPlan, Action, Objective, Tender
 
 

@@ -6,14 +6,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.base import (
+from accounts.api.serializers import _account_field
+from accounts.models import User
+from accounts.selectors import user_list
+from kam.api.base import (
     KamModelSerializer,
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
 )
-from accounts.api.serializers import _account_field
-from accounts.models import User
-from accounts.selectors import user_list
 from plans import selectors
 from plans.models import AccountPlan, Action, Objective, Tender
 from plans.services import account_plan_completeness

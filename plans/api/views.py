@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from accounts.api.base import ServiceModelViewSet
 from accounts.api.history import HistoryMixin
+from kam.api.base import ServiceModelViewSet
 from plans import selectors, services
 
 from . import filters, serializers

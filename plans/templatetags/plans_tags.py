@@ -6,13 +6,13 @@ from django import template
 
 from accounts.selectors import user_can_change_account
 from plans.models import Action, Tender
-from plans.services import account_plan_completeness
-from plans.workspace import (
+from plans.selectors import (
     overdue_actions,
     plan_current_for_account,
     plan_facts_by_account,
     tenders_due_soon,
 )
+from plans.services import account_plan_completeness
 
 register = template.Library()
 ATTENTION_ROWS = 5

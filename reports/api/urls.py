@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from reports.api import metrics
-from reports.api.erp import erp_urlpatterns, register_erp
+from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
     path("metrics/accounts/", metrics.AccountMetricList.as_view(), name="metrics-accounts"),

@@ -519,8 +519,8 @@ def test_the_long_account_list_renders_as_djangos_select_would(kam_user):
     from django import forms
     from django.test.html import parse_html
 
-    from accounts.forms import LongSelectMultiple
     from accounts.models import Account
+    from kam.forms import LongSelectMultiple
 
     accounts = [AccountFactory(owner=kam_user, name=name) for name in ("A & B <Ltd>", "Zeta", "Ω")]
     field = forms.ModelMultipleChoiceField(queryset=Account.objects.order_by("name"))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.services import recompute_metrics
+from reports.metrics.run import recompute_metrics
 from tests.factories import (
     AccountFactory,
     ProductCategoryFactory,

@@ -13,8 +13,8 @@ from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connections
 
+from reports.metrics.run import METRICS_LOCK_KEY
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
-from reports.services import METRICS_LOCK_KEY
 from reports.tasks import recompute_metrics
 from tests.factories import AccountFactory, ProductCategoryFactory, RevenueLineFactory
 

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account
-from reports import services
 from reports.metrics import fallback
+from reports.metrics import run as services
 from reports.metrics.fingerprint import global_digest, month_digests, period_fingerprint
 from reports.metrics.periods import periods_with_revenue
 from reports.models import (

@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Account
 from reports.metrics.periods import parse_period, ttm_period
+from reports.metrics.run import METRICS_LOCK_KEY, recompute_metrics
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
-from reports.services import METRICS_LOCK_KEY, recompute_metrics
 from tests.factories import AccountFactory, ProductCategoryFactory, RevenueLineFactory
 
 AS_OF = dt.date(2025, 11, 26)

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from reports.metrics.periods import KINDS
+from reports.metrics.run import recompute_metrics
 from reports.models import MetricRun
-from reports.services import recompute_metrics
 
 
 def _iso_date(text: str) -> dt.date:

@@ -3,7 +3,7 @@
 The bulk views read the raw body themselves instead of `request.data`: DRF's parsing and
 Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are made for forms, a 10 000-line batch is
 bigger and must be decoded exactly (decimals, not floats). Everything else — validation,
-writes, retries, the log — is the `reports.importing` service.
+writes, retries, the log — is the `reports.erp` service.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports.importing import MAX_BODY_BYTES, erp_batch_import, import_batch_record
+from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
 from reports.models import ImportBatch
 
 
@@ -45,7 +45,7 @@ class IsHeadOrAdmin(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.is_head_or_admin)
 
 
-# --- schema-only serializers (the views validate with reports.importing.validation) -------
+# --- schema-only serializers (the views validate with reports.erp.validation) -------
 class ErpAccountItemSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=255)

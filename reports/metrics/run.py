@@ -1,4 +1,4 @@
-"""Writes and business rules of the reports app: the metrics recompute."""
+"""The metrics recompute: lock, fingerprints, per-period replace, the run log."""
 
 from __future__ import annotations
 
