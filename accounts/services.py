@@ -4,19 +4,27 @@ Every service validates with the model's `full_clean()` (field validators, const
 the cross-row rules in `clean()`: no parent or reporting cycles, managers of the same
 account) and raises Django's ValidationError naming the field; the API and the forms turn
 it into a 400 or an error beside the field. Nothing is half-written: each is atomic.
+
+Arguments are keyword-only and named like the model's fields, so a form's `cleaned_data`
+and a serializer's `validated_data` pass straight through. An optional field defaults to
+`UNSET` (kam.unset): not given, it keeps the model's default on create and the stored
+value on update; None clears it where the field allows that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import Model, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from kam.unset import UNSET, Unset, given
 
 from .models import (
     Account,
@@ -24,7 +32,9 @@ from .models import (
     Distributor,
     DistributorLink,
     Event,
+    Industry,
     Interaction,
+    Region,
     Survey,
     User,
 )
@@ -43,20 +53,80 @@ def ensure_can_change_account(*, user: User, account: Account) -> None:
         raise PermissionDenied(_("You cannot change this account."))
 
 
-def validated_save(instance, fields: dict[str, Any], *, m2m: dict[str, Iterable] | None = None):
-    """Set fields, validate the whole row, save only what changed, then set m2m."""
+M = TypeVar("M", bound=Model)
+
+
+def _column_values(instance: Model) -> dict[str, Any]:
+    return {
+        f.name: f.value_from_object(instance)
+        for f in instance._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def validated_save(
+    instance: M, fields: Mapping[str, Any], *, m2m: Mapping[str, Iterable[Any]] | None = None
+) -> M:
+    """Set fields, validate the whole row, save only what changed, then set m2m.
+
+    A new row is inserted whole; an existing one is updated in the columns whose value
+    changed (with its `auto_now` stamp), and not written at all if none did."""
+    adding = instance._state.adding
+    before = {} if adding else _column_values(instance)
     for name, value in fields.items():
         setattr(instance, name, value)
     instance.full_clean()
-    instance.save()
+    if adding:
+        instance.save()
+    else:
+        changed = [
+            name for name, value in _column_values(instance).items() if value != before[name]
+        ]
+        if changed:
+            stamps = [
+                f.name
+                for f in instance._meta.concrete_fields
+                if getattr(f, "auto_now", False) and f.name not in changed
+            ]
+            instance.save(update_fields=changed + stamps)
     for name, values in (m2m or {}).items():
         getattr(instance, name).set(values)
     return instance
 
 
 @transaction.atomic
-def account_create(*, user: User, team: Iterable[User] = (), **fields: Any) -> Account:
+def account_create(
+    *,
+    user: User,
+    external_id: str,
+    name: str,
+    legal_name: str | Unset = UNSET,
+    tax_id: str | Unset = UNSET,
+    parent: Account | None | Unset = UNSET,
+    region: Region | None | Unset = UNSET,
+    industry: Industry | None | Unset = UNSET,
+    status: str | Unset = UNSET,
+    owner: User | None | Unset = UNSET,
+    team: Iterable[User] = (),
+    potential_annual: Decimal | None | Unset = UNSET,
+    strategic: bool | Unset = UNSET,
+    notes: str | Unset = UNSET,
+) -> Account:
     """A new account; a KAM who creates one owns it, assignments are for heads/admins."""
+    fields = given(
+        external_id=external_id,
+        name=name,
+        legal_name=legal_name,
+        tax_id=tax_id,
+        parent=parent,
+        region=region,
+        industry=industry,
+        status=status,
+        owner=owner,
+        potential_annual=potential_annual,
+        strategic=strategic,
+        notes=notes,
+    )
     if not user.is_authenticated or user.is_integration:
         raise PermissionDenied(_("You cannot create accounts."))
     if not user.is_head_or_admin:
@@ -67,8 +137,40 @@ def account_create(*, user: User, team: Iterable[User] = (), **fields: Any) -> A
 
 
 @transaction.atomic
-def account_update(*, user: User, account: Account, **fields: Any) -> Account:
+def account_update(
+    *,
+    user: User,
+    account: Account,
+    external_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
+    legal_name: str | Unset = UNSET,
+    tax_id: str | Unset = UNSET,
+    parent: Account | None | Unset = UNSET,
+    region: Region | None | Unset = UNSET,
+    industry: Industry | None | Unset = UNSET,
+    status: str | Unset = UNSET,
+    owner: User | None | Unset = UNSET,
+    team: Iterable[User] | Unset = UNSET,
+    potential_annual: Decimal | None | Unset = UNSET,
+    strategic: bool | Unset = UNSET,
+    notes: str | Unset = UNSET,
+) -> Account:
     """Change an account the user may change; owner/team only for heads and admins."""
+    fields = given(
+        external_id=external_id,
+        name=name,
+        legal_name=legal_name,
+        tax_id=tax_id,
+        parent=parent,
+        region=region,
+        industry=industry,
+        status=status,
+        owner=owner,
+        team=team,
+        potential_annual=potential_annual,
+        strategic=strategic,
+        notes=notes,
+    )
     ensure_can_change_account(user=user, account=account)
     if DERIVED_FIELDS & fields.keys():
         raise ValidationError(
@@ -76,8 +178,8 @@ def account_update(*, user: User, account: Account, **fields: Any) -> Account:
         )
     if ASSIGNMENT_FIELDS & fields.keys() and not user.is_head_or_admin:
         raise PermissionDenied(_("Only a sales head can change the owner or the team."))
-    team = fields.pop("team", None)
-    return validated_save(account, fields, m2m={"team": team} if team is not None else None)
+    team = fields.pop("team", UNSET)
+    return validated_save(account, fields, m2m={"team": team} if team is not UNSET else None)
 
 
 @transaction.atomic
@@ -109,20 +211,76 @@ def accounts_reassign(
 
 
 @transaction.atomic
-def contact_create(*, user: User, account: Account, **fields: Any) -> Contact:
+def contact_create(
+    *,
+    user: User,
+    account: Account,
+    name: str,
+    position: str | Unset = UNSET,
+    department: str | Unset = UNSET,
+    email: str | Unset = UNSET,
+    phone: str | Unset = UNSET,
+    reports_to: Contact | None | Unset = UNSET,
+    decision_role: str | Unset = UNSET,
+    influence: int | Unset = UNSET,
+    attitude: str | Unset = UNSET,
+    is_primary: bool | Unset = UNSET,
+) -> Contact:
+    """A new person at an account the user may change; `reports_to` is one of its people."""
+    fields = given(
+        name=name,
+        position=position,
+        department=department,
+        email=email,
+        phone=phone,
+        reports_to=reports_to,
+        decision_role=decision_role,
+        influence=influence,
+        attitude=attitude,
+        is_primary=is_primary,
+    )
     ensure_can_change_account(user=user, account=account)
     return validated_save(Contact(account=account), fields)
 
 
 @transaction.atomic
-def contact_update(*, user: User, contact: Contact, **fields: Any) -> Contact:
+def contact_update(
+    *,
+    user: User,
+    contact: Contact,
+    account: Account | Unset = UNSET,
+    name: str | Unset = UNSET,
+    position: str | Unset = UNSET,
+    department: str | Unset = UNSET,
+    email: str | Unset = UNSET,
+    phone: str | Unset = UNSET,
+    reports_to: Contact | None | Unset = UNSET,
+    decision_role: str | Unset = UNSET,
+    influence: int | Unset = UNSET,
+    attitude: str | Unset = UNSET,
+    is_primary: bool | Unset = UNSET,
+) -> Contact:
+    """Change a contact; moving it to another account needs the right to change both."""
+    fields = given(
+        account=account,
+        name=name,
+        position=position,
+        department=department,
+        email=email,
+        phone=phone,
+        reports_to=reports_to,
+        decision_role=decision_role,
+        influence=influence,
+        attitude=attitude,
+        is_primary=is_primary,
+    )
     ensure_can_change_account(user=user, account=contact.account)
     if "account" in fields and fields["account"] != contact.account:
         ensure_can_change_account(user=user, account=fields["account"])
     return validated_save(contact, fields)
 
 
-def _check_contacts_of(account: Account, contacts: Iterable[Contact], field: str) -> list:
+def _check_contacts_of(account: Account, contacts: Iterable[Contact], field: str) -> list[Contact]:
     contacts = list(contacts)
     strangers = [c.name for c in contacts if c.account_id != account.pk]
     if strangers:
@@ -141,9 +299,20 @@ def interaction_log(
     kind: str = Interaction.Kind.MEETING,
     occurred_at: dt.datetime | None = None,
     contacts: Iterable[Contact] = (),
-    **fields: Any,
+    subject: str | Unset = UNSET,
+    outcome: str | Unset = UNSET,
+    next_step: str | Unset = UNSET,
+    next_step_due: dt.date | None | Unset = UNSET,
+    sentiment: str | Unset = UNSET,
 ) -> Interaction:
     """Record a meeting, call, visit…; the contacts' "last touched" follows from it."""
+    fields = given(
+        subject=subject,
+        outcome=outcome,
+        next_step=next_step,
+        next_step_due=next_step_due,
+        sentiment=sentiment,
+    )
     ensure_can_change_account(user=user, account=account)
     contacts = _check_contacts_of(account, contacts, "contacts")
     occurred_at = occurred_at or timezone.now()
@@ -159,8 +328,26 @@ def interaction_update(
     user: User,
     interaction: Interaction,
     contacts: Iterable[Contact] | None = None,
-    **fields: Any,
+    kind: str | Unset = UNSET,
+    occurred_at: dt.datetime | Unset = UNSET,
+    subject: str | Unset = UNSET,
+    summary: str | Unset = UNSET,
+    outcome: str | Unset = UNSET,
+    next_step: str | Unset = UNSET,
+    next_step_due: dt.date | None | Unset = UNSET,
+    sentiment: str | Unset = UNSET,
 ) -> Interaction:
+    """Change a logged interaction; `contacts`, when given, replace who was there."""
+    fields = given(
+        kind=kind,
+        occurred_at=occurred_at,
+        subject=subject,
+        summary=summary,
+        outcome=outcome,
+        next_step=next_step,
+        next_step_due=next_step_due,
+        sentiment=sentiment,
+    )
     ensure_can_change_account(user=user, account=interaction.account)
     m2m = None
     if contacts is not None:
@@ -169,7 +356,26 @@ def interaction_update(
 
 
 @transaction.atomic
-def survey_create(*, user: User, account: Account, **fields: Any) -> Survey:
+def survey_create(
+    *,
+    user: User,
+    account: Account,
+    date: dt.date,
+    contact: Contact | None | Unset = UNSET,
+    nps: int | None | Unset = UNSET,
+    satisfaction: int | None | Unset = UNSET,
+    needs: str | Unset = UNSET,
+    comments: str | Unset = UNSET,
+) -> Survey:
+    """A survey of an account the user may change; `contact` is one of its people."""
+    fields = given(
+        date=date,
+        contact=contact,
+        nps=nps,
+        satisfaction=satisfaction,
+        needs=needs,
+        comments=comments,
+    )
     ensure_can_change_account(user=user, account=account)
     contact = fields.get("contact")
     if contact is not None:
@@ -184,8 +390,22 @@ def distributor_link_save(
     account: Account,
     distributor: Distributor,
     link: DistributorLink | None = None,
-    **fields: Any,
+    role: str | Unset = UNSET,
+    share_of_volume: Decimal | None | Unset = UNSET,
+    since: dt.date | None | Unset = UNSET,
+    until: dt.date | None | Unset = UNSET,
+    terms: str | Unset = UNSET,
+    status: str | Unset = UNSET,
 ) -> DistributorLink:
+    """Create or change (`link`) the one link of a distributor and an account."""
+    fields = given(
+        role=role,
+        share_of_volume=share_of_volume,
+        since=since,
+        until=until,
+        terms=terms,
+        status=status,
+    )
     ensure_can_change_account(user=user, account=account)
     duplicate = DistributorLink.objects.filter(account=account, distributor=distributor)
     if link is not None:
@@ -204,7 +424,12 @@ def event_save(
     accounts: Iterable[Account] = (),
     invited: Iterable[Contact] = (),
     attended: Iterable[Contact] = (),
-    **fields: Any,
+    name: str | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    starts_on: dt.date | Unset = UNSET,
+    ends_on: dt.date | None | Unset = UNSET,
+    location: str | Unset = UNSET,
+    description: str | Unset = UNSET,
 ) -> Event:
     """An event with the accounts it concerns and the contacts invited / who came.
 
@@ -212,6 +437,14 @@ def event_save(
     client): they cannot add or remove those, so the ones already there stay, with their
     people, whatever the user sends; only accounts they add are checked.
     """
+    fields = given(
+        name=name,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        location=location,
+        description=description,
+    )
     if not user.is_authenticated or user.is_integration:
         raise PermissionDenied(_("You cannot change events."))
     accounts, invited, attended = list(accounts), list(invited), list(attended)
@@ -227,7 +460,7 @@ def event_save(
         for pk, account in already.items()
         if pk not in sent and not user_can_change_account(user=user, account=account)
     }
-    if kept:
+    if kept and event is not None:
         accounts += [already[pk] for pk in kept]
         invited += [c for c in event.invited.all() if c.account_id in kept]
         attended += [c for c in event.attended.all() if c.account_id in kept]
@@ -248,7 +481,26 @@ def event_save(
 
 
 @transaction.atomic
-def survey_update(*, user: User, survey: Survey, **fields: Any) -> Survey:
+def survey_update(
+    *,
+    user: User,
+    survey: Survey,
+    date: dt.date | Unset = UNSET,
+    contact: Contact | None | Unset = UNSET,
+    nps: int | None | Unset = UNSET,
+    satisfaction: int | None | Unset = UNSET,
+    needs: str | Unset = UNSET,
+    comments: str | Unset = UNSET,
+) -> Survey:
+    """Change a survey; its `contact` must be one of the account's people."""
+    fields = given(
+        date=date,
+        contact=contact,
+        nps=nps,
+        satisfaction=satisfaction,
+        needs=needs,
+        comments=comments,
+    )
     ensure_can_change_account(user=user, account=survey.account)
     contact = fields.get("contact")
     if contact is not None:
@@ -258,15 +510,22 @@ def survey_update(*, user: User, survey: Survey, **fields: Any) -> Survey:
 
 @transaction.atomic
 def distributor_save(
-    *, user: User, distributor: Distributor | None = None, **fields: Any
+    *,
+    user: User,
+    distributor: Distributor | None = None,
+    external_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
+    region: Region | None | Unset = UNSET,
+    contacts: str | Unset = UNSET,
 ) -> Distributor:
     """Distributors are company master data (mostly from the ERP): heads and admins edit."""
+    fields = given(external_id=external_id, name=name, region=region, contacts=contacts)
     if not user.is_authenticated or not user.is_head_or_admin:
         raise PermissionDenied(_("Only a sales head can change distributors."))
     return validated_save(distributor or Distributor(), fields)
 
 
-def _delete(instance, *, refused: str) -> None:
+def _delete(instance: Model, *, refused: str) -> None:
     try:
         instance.delete()
     except ProtectedError as exc:
@@ -283,7 +542,7 @@ def account_delete(*, user: User, account: Account) -> None:
 
 
 @transaction.atomic
-def account_record_delete(*, user: User, record, account: Account) -> None:
+def account_record_delete(*, user: User, record: Model, account: Account) -> None:
     """Delete something that hangs under an account (contact, plan, tender…) if allowed."""
     ensure_can_change_account(user=user, account=account)
     record.delete()
@@ -291,6 +550,7 @@ def account_record_delete(*, user: User, record, account: Account) -> None:
 
 @transaction.atomic
 def event_delete(*, user: User, event: Event) -> None:
+    """Delete an event the user may change (organizer, head, admin, KAM of all its accounts)."""
     if not user_can_change_event(user=user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
     event.delete()
@@ -298,6 +558,7 @@ def event_delete(*, user: User, event: Event) -> None:
 
 @transaction.atomic
 def distributor_delete(*, user: User, distributor: Distributor) -> None:
+    """Heads and admins delete a distributor, unless revenue lines go through it."""
     if not user.is_authenticated or not user.is_head_or_admin:
         raise PermissionDenied(_("Only a sales head can change distributors."))
     _delete(distributor, refused=_("The distributor has revenue lines; it cannot be deleted."))
