@@ -1,8 +1,12 @@
-"""Writes of the plans app: account plans, objectives, actions and tenders."""
+"""Writes of the plans app: account plans, objectives, actions and tenders.
+
+Like accounts.services: keyword-only arguments named like the model's fields, optional ones
+`UNSET` when not given, the whole row validated, ValidationError naming the field."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, User
 from accounts.services import ensure_can_change_account, validated_save
+from kam.unset import UNSET, Unset, given
 
 from .models import AccountPlan, Action, Objective, Tender
 
@@ -21,14 +26,66 @@ PLAN_SECTIONS = ("client_goals", "our_strategy", "mutual_value", "revenue_target
 
 
 @transaction.atomic
-def account_plan_create(*, user: User, account: Account, **fields: Any) -> AccountPlan:
+def account_plan_create(
+    *,
+    user: User,
+    account: Account,
+    title: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    owner: User | None | Unset = UNSET,
+    status: str | Unset = UNSET,
+    revenue_target: Decimal | None | Unset = UNSET,
+    client_goals: str | Unset = UNSET,
+    our_strategy: str | Unset = UNSET,
+    mutual_value: str | Unset = UNSET,
+) -> AccountPlan:
+    """A plan for an account the user may change; its owner is the user unless given."""
+    fields = given(
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        owner=owner,
+        status=status,
+        revenue_target=revenue_target,
+        client_goals=client_goals,
+        our_strategy=our_strategy,
+        mutual_value=mutual_value,
+    )
     ensure_can_change_account(user=user, account=account)
     fields.setdefault("owner", user)
     return validated_save(AccountPlan(account=account), fields)
 
 
 @transaction.atomic
-def account_plan_update(*, user: User, plan: AccountPlan, **fields: Any) -> AccountPlan:
+def account_plan_update(
+    *,
+    user: User,
+    plan: AccountPlan,
+    account: Account | Unset = UNSET,
+    title: str | Unset = UNSET,
+    period_start: dt.date | Unset = UNSET,
+    period_end: dt.date | Unset = UNSET,
+    owner: User | None | Unset = UNSET,
+    status: str | Unset = UNSET,
+    revenue_target: Decimal | None | Unset = UNSET,
+    client_goals: str | Unset = UNSET,
+    our_strategy: str | Unset = UNSET,
+    mutual_value: str | Unset = UNSET,
+) -> AccountPlan:
+    """Change a plan of an account the user may change; it never moves to another account."""
+    fields = given(
+        account=account,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        owner=owner,
+        status=status,
+        revenue_target=revenue_target,
+        client_goals=client_goals,
+        our_strategy=our_strategy,
+        mutual_value=mutual_value,
+    )
     ensure_can_change_account(user=user, account=plan.account)
     if "account" in fields and fields["account"] != plan.account:
         raise ValidationError({"account": _("A plan cannot move to another account.")})
@@ -81,16 +138,46 @@ def account_plan_completeness(*, plan: AccountPlan) -> dict[str, Any]:
 
 @transaction.atomic
 def objective_save(
-    *, user: User, plan: AccountPlan, objective: Objective | None = None, **fields: Any
+    *,
+    user: User,
+    plan: AccountPlan,
+    objective: Objective | None = None,
+    description: str | Unset = UNSET,
+    measure: str | Unset = UNSET,
+    target: Decimal | None | Unset = UNSET,
+    current: Decimal | None | Unset = UNSET,
+    due: dt.date | None | Unset = UNSET,
+    status: str | Unset = UNSET,
 ) -> Objective:
+    """Add an objective to a plan of an account the user may change, or change `objective`."""
+    fields = given(
+        description=description,
+        measure=measure,
+        target=target,
+        current=current,
+        due=due,
+        status=status,
+    )
     ensure_can_change_account(user=user, account=plan.account)
     return validated_save(objective or Objective(plan=plan), fields)
 
 
 @transaction.atomic
 def action_save(
-    *, user: User, plan: AccountPlan, action: Action | None = None, **fields: Any
+    *,
+    user: User,
+    plan: AccountPlan,
+    action: Action | None = None,
+    objective: Objective | None | Unset = UNSET,
+    description: str | Unset = UNSET,
+    owner: User | None | Unset = UNSET,
+    due: dt.date | None | Unset = UNSET,
+    status: str | Unset = UNSET,
 ) -> Action:
+    """Add or change an action of a plan; done stamps `completed_at`, reopening clears it."""
+    fields = given(
+        objective=objective, description=description, owner=owner, due=due, status=status
+    )
     ensure_can_change_account(user=user, account=plan.account)
     action = action or Action(plan=plan)
     status = fields.get("status", action.status)
@@ -102,18 +189,82 @@ def action_save(
 
 
 def action_complete(*, user: User, action: Action) -> Action:
+    """Mark an action done (see action_save)."""
     return action_save(user=user, plan=action.plan, action=action, status=Action.Status.DONE)
 
 
 @transaction.atomic
-def tender_create(*, user: User, account: Account, **fields: Any) -> Tender:
+def tender_create(
+    *,
+    user: User,
+    account: Account,
+    title: str,
+    reference: str | Unset = UNSET,
+    platform: str | Unset = UNSET,
+    stage: str | Unset = UNSET,
+    submission_deadline: dt.datetime | None | Unset = UNSET,
+    estimated_value: Decimal | None | Unset = UNSET,
+    our_bid: Decimal | None | Unset = UNSET,
+    currency: str | Unset = UNSET,
+    competitors: str | Unset = UNSET,
+    decision_date: dt.date | None | Unset = UNSET,
+    outcome_reason: str | Unset = UNSET,
+    objective: Objective | None | Unset = UNSET,
+) -> Tender:
+    """A tender of an account the user may change; won or lost needs `outcome_reason`."""
+    fields = given(
+        title=title,
+        reference=reference,
+        platform=platform,
+        stage=stage,
+        submission_deadline=submission_deadline,
+        estimated_value=estimated_value,
+        our_bid=our_bid,
+        currency=currency,
+        competitors=competitors,
+        decision_date=decision_date,
+        outcome_reason=outcome_reason,
+        objective=objective,
+    )
     ensure_can_change_account(user=user, account=account)
     return validated_save(Tender(account=account), fields)
 
 
 @transaction.atomic
-def tender_update(*, user: User, tender: Tender, **fields: Any) -> Tender:
+def tender_update(
+    *,
+    user: User,
+    tender: Tender,
+    account: Account | Unset = UNSET,
+    title: str | Unset = UNSET,
+    reference: str | Unset = UNSET,
+    platform: str | Unset = UNSET,
+    stage: str | Unset = UNSET,
+    submission_deadline: dt.datetime | None | Unset = UNSET,
+    estimated_value: Decimal | None | Unset = UNSET,
+    our_bid: Decimal | None | Unset = UNSET,
+    currency: str | Unset = UNSET,
+    competitors: str | Unset = UNSET,
+    decision_date: dt.date | None | Unset = UNSET,
+    outcome_reason: str | Unset = UNSET,
+    objective: Objective | None | Unset = UNSET,
+) -> Tender:
     """Edit a tender; moving it to won or lost needs the reason (the model's clean says so)."""
+    fields = given(
+        account=account,
+        title=title,
+        reference=reference,
+        platform=platform,
+        stage=stage,
+        submission_deadline=submission_deadline,
+        estimated_value=estimated_value,
+        our_bid=our_bid,
+        currency=currency,
+        competitors=competitors,
+        decision_date=decision_date,
+        outcome_reason=outcome_reason,
+        objective=objective,
+    )
     ensure_can_change_account(user=user, account=tender.account)
     if "account" in fields and fields["account"] != tender.account:
         ensure_can_change_account(user=user, account=fields["account"])
@@ -121,6 +272,7 @@ def tender_update(*, user: User, tender: Tender, **fields: Any) -> Tender:
 
 
 def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "") -> Tender:
+    """Move a tender to `stage`; won or lost needs `reason` (and dates an undated decision)."""
     fields: dict[str, Any] = {"stage": stage}
     if reason:
         fields["outcome_reason"] = reason
