@@ -3,12 +3,15 @@
 The bulk views read the raw body themselves instead of `request.data`: DRF's parsing and
 Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are made for forms, a 10 000-line batch is
 bigger and must be decoded exactly (decimals, not floats). Everything else — validation,
-writes, retries, the log — is the `reports.erp` service.
+writes, retries, the log — is the `reports.erp` service; a rejected batch comes back from it
+as `BatchRejected`, answered here with its errors and status.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import NoReturn
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
@@ -21,9 +24,12 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
+from kam.http import AuthenticatedRequest
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
+from reports.erp.errors import BatchRejected
 from reports.models import ImportBatch
 
 
@@ -32,7 +38,7 @@ class IsErpClient(permissions.BasePermission):
 
     message = "ERP imports are for the integration role and admins."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and (user.is_integration or user.is_admin_role))
 
@@ -40,12 +46,14 @@ class IsErpClient(permissions.BasePermission):
 class IsHeadOrAdmin(permissions.BasePermission):
     message = "The import log is for sales heads and admins."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_head_or_admin)
 
 
 # --- schema-only serializers (the views validate with reports.erp.validation) -------
+# `many=True, max_length=…`: DRF hands max_length to the ListSerializer it builds; the stubs'
+# BaseSerializer.__init__ does not list it, hence the `ignore[call-arg]` below.
 class ErpAccountItemSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=255)
@@ -53,7 +61,8 @@ class ErpAccountItemSerializer(serializers.Serializer):
         max_length=255, required=False, allow_blank=True, allow_null=True
     )
     tax_id = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-    parent = serializers.CharField(
+    # A declared field (DRF's metaclass moves it off the class), not Field.parent:
+    parent = serializers.CharField(  # type: ignore[assignment]
         max_length=64,
         required=False,
         allow_null=True,
@@ -75,7 +84,7 @@ class ErpAccountItemSerializer(serializers.Serializer):
 
 
 class ErpAccountsSerializer(serializers.Serializer):
-    accounts = ErpAccountItemSerializer(many=True, max_length=10_000)
+    accounts = ErpAccountItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
 
 
 class ErpCategoryItemSerializer(serializers.Serializer):
@@ -85,7 +94,7 @@ class ErpCategoryItemSerializer(serializers.Serializer):
 
 
 class ErpCategoriesSerializer(serializers.Serializer):
-    categories = ErpCategoryItemSerializer(many=True, max_length=10_000)
+    categories = ErpCategoryItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
 
 
 class ErpRateItemSerializer(serializers.Serializer):
@@ -97,7 +106,7 @@ class ErpRateItemSerializer(serializers.Serializer):
 
 
 class ErpRatesSerializer(serializers.Serializer):
-    rates = ErpRateItemSerializer(many=True, max_length=10_000)
+    rates = ErpRateItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
 
 
 class ErpDistributorItemSerializer(serializers.Serializer):
@@ -107,7 +116,7 @@ class ErpDistributorItemSerializer(serializers.Serializer):
 
 
 class ErpDistributorsSerializer(serializers.Serializer):
-    distributors = ErpDistributorItemSerializer(many=True, max_length=10_000)
+    distributors = ErpDistributorItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
 
 
 class ErpLineItemSerializer(serializers.Serializer):
@@ -135,7 +144,7 @@ class ErpLineItemSerializer(serializers.Serializer):
 
 
 class ErpLinesSerializer(serializers.Serializer):
-    lines = ErpLineItemSerializer(many=True, max_length=10_000)
+    lines = ErpLineItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
 
 
 class ErpDeleteSerializer(serializers.Serializer):
@@ -166,7 +175,8 @@ class ErpErrorSerializer(serializers.Serializer):
 
 
 class ErpErrorsSerializer(serializers.Serializer):
-    errors = ErpErrorSerializer(many=True)
+    # A declared field (DRF's metaclass moves it off the class), not Serializer.errors:
+    errors = ErpErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 _ERROR_EXAMPLE = OpenApiExample(
@@ -213,7 +223,7 @@ _COUNTS_EXAMPLE = OpenApiExample(
 )
 
 
-def _responses(ok=ErpCountsSerializer) -> dict:
+def _responses(ok: type[serializers.Serializer] = ErpCountsSerializer) -> dict:
     return {
         200: ok,
         400: OpenApiResponse(ErpErrorsSerializer, "Every bad item; nothing was written."),
@@ -234,10 +244,10 @@ class ErpImportView(APIView):
     permission_classes = [IsErpClient]
     endpoint = ""
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         started = time.monotonic()
         media_type = (request.content_type or "").split(";")[0].strip().lower()
-        problem: tuple[int, dict] | None = None
+        problem: tuple[int, dict]
         if media_type != "application/json":
             problem = (
                 415,
@@ -247,20 +257,22 @@ class ErpImportView(APIView):
             )
         else:
             body = self._read_body(request)
-            if body is None:
-                problem = 413, _error(None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-        if problem:
-            import_batch_record(
-                endpoint=self.endpoint,
-                user=request.user,
-                status=problem[0],
-                items=0,
-                started=started,
-                errors=problem[1]["errors"],
-            )
-            return Response(problem[1], status=problem[0])
-        status, data = erp_batch_import(endpoint=self.endpoint, body=body, user=request.user)
-        return Response(data, status=status)
+            if body is not None:
+                try:
+                    counts = erp_batch_import(endpoint=self.endpoint, body=body, user=request.user)
+                except BatchRejected as exc:
+                    return Response({"errors": exc.errors}, status=exc.status)
+                return Response(counts, status=200)
+            problem = 413, _error(None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        import_batch_record(
+            endpoint=self.endpoint,
+            user=request.user,
+            status=problem[0],
+            items=0,
+            started=started,
+            errors=problem[1]["errors"],
+        )
+        return Response(problem[1], status=problem[0])
 
     @staticmethod
     def _read_body(request: Request) -> bytes | None:
@@ -274,7 +286,9 @@ class ErpImportView(APIView):
         body = stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
         return None if len(body) > MAX_BODY_BYTES else body
 
-    def permission_denied(self, request, message=None, code=None):
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> NoReturn:
         # A wrong-role token is worth a line in the log ("who tried to import?");
         # anonymous requests are not, or anyone could fill it.
         if request.user and request.user.is_authenticated:
@@ -298,13 +312,13 @@ _UPSERT_DOC = (
 
 def _bulk_schema(
     name: str,
-    request,
+    request: type[serializers.Serializer],
     summary: str,
     description: str,
     example: dict,
-    ok=ErpCountsSerializer,
+    ok: type[serializers.Serializer] = ErpCountsSerializer,
     ok_example: OpenApiExample = _COUNTS_EXAMPLE,
-):
+) -> Callable[[type[ErpImportView]], type[ErpImportView]]:
     return extend_schema_view(
         post=extend_schema(
             operation_id=f"erp_{name}",
@@ -460,7 +474,9 @@ class ErpRevenueLinesDeleteView(ErpImportView):
 
 # --- import log --------------------------------------------------------------------------
 class ImportBatchSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ImportBatch
@@ -491,7 +507,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [IsHeadOrAdmin]
     queryset = ImportBatch.objects.select_related("user").order_by("-received_at", "-id")
     filterset_fields = ["endpoint", "status", "http_status"]
-    search_fields = []
+    search_fields: list[str] = []
     ordering_fields = ["received_at", "duration_ms", "items"]
 
 
@@ -509,5 +525,5 @@ erp_urlpatterns = [
 ]
 
 
-def register_erp(router) -> None:
+def register_erp(router: BaseRouter) -> None:
     router.register("erp/import-batches", ImportBatchViewSet, basename="erp-import-batch")

@@ -1,6 +1,7 @@
 """One ERP request, end to end: decode, check size, validate, write with retries, log.
 
-`erp_batch_import` is the single service behind every ERP endpoint. Whatever happens, the
+`erp_batch_import` is the single service behind every ERP endpoint: it returns the counts
+or raises `BatchRejected`, which the API view turns into the response. Whatever happens, the
 request leaves an `ImportBatch` row (written after, and outside, the data transaction, so a
 rejected batch is logged while none of its data is).
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
@@ -24,6 +25,9 @@ from reports.models import ImportBatch
 
 from . import upserts, validation
 from .errors import BatchRejected, ItemError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger("kam.erp")
 
@@ -43,7 +47,8 @@ class Endpoint:
     name: str
     items_key: str
     parse: Callable[[list[Any]], tuple[Any, list[ItemError]]]
-    write: Callable[..., Any]
+    # Called as write(parsed=…, user=…, errors=…) inside the transaction.
+    write: Callable[..., upserts.Counts | dict[str, int]]
 
 
 def _endpoints() -> dict[str, Endpoint]:
@@ -83,12 +88,12 @@ def _endpoints() -> dict[str, Endpoint]:
     }
 
 
-def erp_batch_import(*, endpoint: str, body: bytes, user) -> tuple[int, dict[str, Any]]:
-    """Apply one ERP request all-or-nothing; return (HTTP status, response body)."""
+def erp_batch_import(*, endpoint: str, body: bytes, user: User) -> dict[str, int]:
+    """Apply one ERP request all-or-nothing and log it; return the counts or raise
+    BatchRejected listing every bad item (then nothing is written)."""
     started = time.monotonic()
     spec = _endpoints()[endpoint]
     items: list[Any] = []
-    result: dict[str, Any] = {}
     try:
         items = _items(body, spec)
         if len(items) > settings.ERP_MAX_BATCH:
@@ -100,11 +105,18 @@ def erp_batch_import(*, endpoint: str, body: bytes, user) -> tuple[int, dict[str
         parsed, errors = spec.parse(items)
         # The writer resolves references even when some items are already bad, so one
         # response names every bad item; it writes nothing unless there is no error at all.
-        counts = _atomic_with_retries(partial(spec.write, parsed, user=user, errors=errors))
-        result = counts if isinstance(counts, dict) else counts.as_dict()
-        status, response = 200, result
+        written = _atomic_with_retries(partial(spec.write, parsed=parsed, user=user, errors=errors))
+        counts = written if isinstance(written, dict) else written.as_dict()
     except BatchRejected as exc:
-        status, response = exc.status, {"errors": exc.errors}
+        import_batch_record(
+            endpoint=endpoint,
+            user=user,
+            status=exc.status,
+            items=len(items),
+            started=started,
+            errors=exc.errors,
+        )
+        raise
     except Exception as exc:
         import_batch_record(
             endpoint=endpoint,
@@ -118,13 +130,13 @@ def erp_batch_import(*, endpoint: str, body: bytes, user) -> tuple[int, dict[str
     import_batch_record(
         endpoint=endpoint,
         user=user,
-        status=status,
+        status=200,
         items=len(items),
         started=started,
-        errors=response.get("errors", []),
-        counts=result,
+        errors=[],
+        counts=counts,
     )
-    return status, response
+    return counts
 
 
 def _has_nul(value: Any) -> bool:
@@ -178,7 +190,10 @@ def _items(body: bytes, spec: Endpoint) -> list[Any]:
     return items
 
 
-def _atomic_with_retries(write: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _atomic_with_retries(write: Callable[[], T]) -> T:
     """Run `write` in one transaction; retry what a concurrent ERP process can cause."""
     for attempt in range(1, RETRY_ATTEMPTS + 1):
         try:
@@ -197,7 +212,7 @@ def _atomic_with_retries(write: Callable[[], Any]) -> Any:
 def import_batch_record(
     *,
     endpoint: str,
-    user,
+    user: User | None,
     status: int,
     items: int,
     started: float,

@@ -22,7 +22,8 @@ def item_error(index: int | None, external_id: Any, field: str | None, message: 
 
 
 class BatchRejected(Exception):
-    """The batch is refused as a whole; nothing was written. `status` is the HTTP status."""
+    """The batch is refused as a whole; nothing was written. `status` is the HTTP status the
+    API answers with (400 a bad batch, 413 too many items) and the import log records."""
 
     def __init__(self, errors: list[ItemError], status: int = 400) -> None:
         super().__init__(f"{len(errors)} error(s)")
@@ -30,5 +31,5 @@ class BatchRejected(Exception):
         self.status = status
 
     @classmethod
-    def single(cls, message: str, *, field: str | None = None, status: int = 400):
+    def single(cls, message: str, *, field: str | None = None, status: int = 400) -> BatchRejected:
         return cls([item_error(None, None, field, message)], status=status)

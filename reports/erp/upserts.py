@@ -24,23 +24,30 @@ accounts get none, so a re-post leaves no trace.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from accounts.models import Account, Distributor, Industry, Region
+from accounts.models import Account, Distributor, Industry, Region, TimeStamped
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from .currency import MAX_BASE, RateBook, group_dates, revenue_lines_reconvert, to_base
 from .errors import BatchRejected, ItemError, item_error
 from .validation import Parsed, ParsedLines
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 HISTORY_REASON = "ERP import"
+
+M = TypeVar("M", bound=models.Model)
+CodeModel = TypeVar("CodeModel", Region, Industry)
 
 
 @dataclass
@@ -110,20 +117,24 @@ def ids_by_key(model: type[models.Model], key_field: str, keys: Iterable[str]) -
     found: dict[str, int] = {}
     for chunk in _chunks(keys):
         found.update(
-            model.objects.filter(**{f"{key_field}__in": chunk}).values_list(key_field, "id")
+            model._default_manager.filter(**{f"{key_field}__in": chunk}).values_list(
+                key_field, "id"
+            )
         )
     return found
 
 
-def objects_by_key(queryset: models.QuerySet, key_field: str, keys: Sequence[Any]) -> dict:
-    found: dict[Any, models.Model] = {}
+def objects_by_key(
+    queryset: models.QuerySet[M], key_field: str, keys: Sequence[Any]
+) -> dict[Any, M]:
+    found: dict[Any, M] = {}
     for chunk in _chunks(list(keys)):
         for obj in queryset.filter(**{f"{key_field}__in": chunk}):
             found[getattr(obj, key_field)] = obj
     return found
 
 
-def codes_ensure(model: type[Region] | type[Industry], codes: set[str]) -> dict[str, int]:
+def codes_ensure(model: type[CodeModel], codes: set[str]) -> dict[str, int]:
     """Regions and industries are upserted by code: an unknown code is created with the code
     as its name (people rename it later; the ERP never renames an existing one)."""
     if not codes:
@@ -136,15 +147,16 @@ def codes_ensure(model: type[Region] | type[Industry], codes: set[str]) -> dict[
     return found
 
 
-def bulk_set(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+def bulk_set(model: type[M], objs: list[M], names: list[str]) -> None:
     """Write `names` of `objs` by id. On PostgreSQL one `UPDATE … FROM unnest(arrays)`;
     Django's bulk_update builds a CASE per row and field, ~1 ms a row for 10 000 rows."""
     if not objs:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_update(objs, names, batch_size=500)
+        model._default_manager.bulk_update(objs, names, batch_size=500)
         return
-    fields = [model._meta.get_field(name) for name in names]
+    by_name = {n: f for f in model._meta.concrete_fields for n in (f.name, f.attname)}
+    fields = [by_name[name] for name in names]
     pk = model._meta.pk
     columns = [pk, *fields]
     arrays = [[getattr(obj, f.attname) for obj in objs] for f in columns]
@@ -160,16 +172,16 @@ def bulk_set(model: type[models.Model], objs: list[models.Model], names: list[st
 
 
 def _write_diff(
-    model: type[models.Model],
+    model: type[M],
     rows: list[tuple[Any, dict[str, Any]]],
-    existing: dict[Any, models.Model],
+    existing: Mapping[Any, M],
     *,
     now: dt.datetime,
-    build_new=None,
-) -> tuple[list[models.Model], list[models.Model], int]:
+    build_new: Callable[[Any, dict[str, Any]], M] | None = None,
+) -> tuple[list[M], list[M], int]:
     """Create the missing rows, update only changed ones. Returns (created, changed, same)."""
-    created: list[models.Model] = []
-    changed: list[models.Model] = []
+    created: list[M] = []
+    changed: list[M] = []
     changed_fields: set[str] = set()
     for key, values in rows:
         obj = existing.get(key)
@@ -183,18 +195,21 @@ def _write_diff(
             changed_fields.update(dirty)
             changed.append(obj)
     if created:
-        model.objects.bulk_create(created, batch_size=1000)
+        model._default_manager.bulk_create(created, batch_size=1000)
     if changed:
-        if hasattr(model, "updated_at"):
-            for obj in changed:
-                obj.updated_at = now
+        stamped = [row for row in changed if isinstance(row, TimeStamped)]
+        for row in stamped:
+            row.updated_at = now
+        if stamped:
             changed_fields.add("updated_at")
         bulk_set(model, changed, sorted(changed_fields))
     return created, changed, len(rows) - len(created) - len(changed)
 
 
 # --- accounts ----------------------------------------------------------------------------
-def accounts_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+def accounts_upsert(*, parsed: list[Parsed], user: User, errors: list[ItemError]) -> Counts:
+    """Upsert the customer master by external_id; KAM fields are never touched, parents may
+    come later in the batch, cycles and unknown parents are rejected with `errors`."""
     erp_lock("accounts")
     keys = [p.key for p in parsed]
     batch_keys = set(keys)
@@ -322,9 +337,12 @@ def _parent_cycles(parsed: list[Parsed], existing: dict[str, Account]) -> list[I
 
 # --- categories, distributors, rates -------------------------------------------------------
 def _master_upsert(
-    model: type[models.Model], key_field: str, parsed: list[Parsed], values_of
+    model: type[M],
+    key_field: str,
+    parsed: list[Parsed],
+    values_of: Callable[[Parsed], dict[str, Any]],
 ) -> Counts:
-    existing = objects_by_key(model.objects.all(), key_field, [p.key for p in parsed])
+    existing = objects_by_key(model._default_manager.all(), key_field, [p.key for p in parsed])
     created, changed, same = _write_diff(
         model,
         [(p.key, values_of(p)) for p in parsed],
@@ -335,13 +353,14 @@ def _master_upsert(
     return Counts(len(created), len(changed), same)
 
 
-def categories_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+def categories_upsert(*, parsed: list[Parsed], user: User, errors: list[ItemError]) -> Counts:
+    """Upsert product categories by code, unless the batch already has `errors`."""
     reject_if_any(errors)
     erp_lock("categories")
     return _master_upsert(ProductCategory, "code", parsed, lambda p: dict(p.fields))
 
 
-def distributors_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+def distributors_upsert(*, parsed: list[Parsed], user: User, errors: list[ItemError]) -> Counts:
     """Name and region only: the contacts and account links people keep stay untouched."""
     reject_if_any(errors)
     erp_lock("distributors")
@@ -356,7 +375,7 @@ def distributors_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) 
     return _master_upsert(Distributor, "external_id", parsed, values_of)
 
 
-def exchange_rates_upsert(parsed: list[Parsed], *, user, errors: list[ItemError]) -> Counts:
+def exchange_rates_upsert(*, parsed: list[Parsed], user: User, errors: list[ItemError]) -> Counts:
     """Upsert rates, then re-convert the lines they govern, in the same transaction."""
     reject_if_any(errors)
     erp_lock("rates")
@@ -395,7 +414,10 @@ LINE_COLUMNS = (
 )
 
 
-def revenue_lines_upsert(lines: ParsedLines, *, user, errors: list[ItemError]) -> Counts:
+def revenue_lines_upsert(*, parsed: ParsedLines, user: User, errors: list[ItemError]) -> Counts:
+    """Upsert revenue lines by external_id, converted to the base currency; an unknown
+    reference or a missing rate is an item error and nothing is written."""
+    lines = parsed
     # Shared: line batches run side by side, but never across a rate correction.
     erp_lock("rates", shared=True)
     rows, ref_errors = _resolve_lines(lines)
@@ -414,7 +436,7 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
     distributors = ids_by_key(Distributor, "external_id", (d for d in lines.distributor if d))
     base = settings.BASE_CURRENCY
     foreign = [(c, d) for c, d in zip(lines.currency, lines.date, strict=True) if c != base]
-    book = RateBook(group_dates(foreign)) if foreign else None
+    book = RateBook(group_dates(foreign))  # no query without foreign lines
 
     errors: list[ItemError] = []
     rows: list[tuple] = []
@@ -489,20 +511,20 @@ def _too_big(amount_base: Decimal, cost_base: Decimal | None) -> bool:
 
 
 def _line_reference_errors(
-    i,
-    key,
-    account_id,
-    account,
-    category_id,
-    category,
-    distributor_id,
-    distributor,
-    currency,
-    date,
-    amount_base,
-    cost_base,
+    i: int,
+    key: str,
+    account_id: int | None,
+    account: str,
+    category_id: int | None,
+    category: str,
+    distributor_id: int | None,
+    distributor: str | None,
+    currency: str,
+    date: dt.date,
+    amount_base: Decimal | None,
+    cost_base: Decimal | None,
 ) -> list[ItemError]:
-    errors = []
+    errors: list[ItemError] = []
     if account_id is None:
         errors.append(item_error(i, key, "account", f'unknown account "{account}"'))
     if category_id is None:
@@ -623,7 +645,7 @@ def _copy_text(rows: list[tuple], suffix: str) -> str:
     return "".join(out)
 
 
-def _merge_changed(cursor, rows: list[tuple], now) -> tuple[int, int]:
+def _merge_changed(cursor: CursorWrapper, rows: list[tuple], now: dt.datetime) -> tuple[int, int]:
     # ON COMMIT DROP cleans up after a request; when an outer transaction (a test, a
     # management command) wraps several batches, the previous staging table is still there.
     cursor.execute("DROP TABLE IF EXISTS pg_temp.erp_stage_revenueline")
@@ -649,8 +671,11 @@ def _lines_merge_orm(rows: list[tuple]) -> tuple[int, int]:
 
 
 def revenue_lines_delete(
-    external_ids: list[str], *, user, errors: list[ItemError]
+    *, parsed: list[str], user: User, errors: list[ItemError]
 ) -> dict[str, int]:
+    """Delete the lines of these external ids (cancelled invoices); unknown ids count as
+    not_found."""
+    external_ids = parsed
     reject_if_any(errors)
     deleted = 0
     for chunk in _chunks(external_ids):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -331,6 +332,7 @@ def _line_errors(
             values[name] = key_value(get(name))
         except FieldError as exc:
             add(i, key, name, "is required" if get(name) is None else str(exc))
+    parse: Callable[[Any], object]
     for name, parse in (
         ("date", lambda v: date_value(v, dates)),
         ("amount", lambda v: decimal_value(v, max_digits=16, places=2)),
