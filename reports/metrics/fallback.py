@@ -84,8 +84,9 @@ def compute_periods(
     active = set(active_category_ids)
     month_sums = _month_sums(min(p.prev().start for p in periods), max(p.end for p in periods))
     accounts = dict(Account.objects.values_list("pk", "external_id"))
-    potentials = dict(
-        Account.objects.filter(potential_annual__gt=0).values_list("pk", "potential_annual")
+    potentials: dict[int, Decimal] = dict(
+        # `potential_annual__gt=0` leaves out the NULLs the type checker cannot rule out.
+        Account.objects.filter(potential_annual__gt=0).values_list("pk", "potential_annual")  # type: ignore[arg-type]
     )
     rows = 0
     for period in periods:
@@ -147,7 +148,9 @@ def compute_periods(
             accounts_with_revenue=len(positive),
             tier_counts={t: sum(1 for m in metrics if m.tier == t) for t in "ABC"},
             top10_share=sum(shares[:10]) if shares else None,
-            hhi=sum(m.revenue_share**2 for m in positive) if total > 0 and positive else None,
+            hhi=sum((m.revenue_share or 0.0) ** 2 for m in positive)
+            if total > 0 and positive
+            else None,
             concentration_risk=[
                 accounts[m.account_id]
                 for m in positive

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -185,7 +186,7 @@ def compute_kind(
     if not periods:
         return 0
     needed = sorted({p.start for p in periods} | {p.prev().start for p in periods})
-    params = {
+    params: dict[str, Any] = {
         "kind": kind,
         "months": MONTHS_IN[kind],
         "starts": [p.start for p in periods],

@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -63,12 +64,16 @@ def _metrics_lock(wait_s: float) -> Iterator[None]:
 
 
 def _replace_kind(
-    kind: str, periods: list[Period], stale: list[str], fingerprints: dict[str, str], active
+    kind: str,
+    periods: list[Period],
+    stale: list[str],
+    fingerprints: dict[str, str],
+    active: list[int],
 ) -> int:
     """Replace the rows of `periods` and drop `stale` periods, in one transaction.
 
     Returns the number of account rows the recomputed periods now hold."""
-    thresholds = {
+    thresholds: dict[str, Any] = {
         "active_category_ids": active,
         "tier_a": Decimal(str(settings.TIER_A_THRESHOLD)),
         "tier_b": Decimal(str(settings.TIER_B_THRESHOLD)),
