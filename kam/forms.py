@@ -8,11 +8,12 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Model)  # what a service saved
 
 # type=date inputs take and give ISO dates whatever the language (Russian would be 31.12.2025).
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -70,7 +71,7 @@ class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": pk},
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # Django's; not in the stubs
 
 
 class LongSelectMultiple(forms.SelectMultiple):

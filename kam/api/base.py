@@ -27,6 +27,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, permissions, serializers, viewsets
 
 from accounts.services import account_record_delete
+from kam.http import AuthenticatedRequest
 
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
 
@@ -79,7 +80,8 @@ class KamFilterSet(df.FilterSet):
                 filter_.method = filter_.method  # rebinds the FilterMethod to this copy
 
     def get_form_class(self):
-        return _filter_form_class(type(self), tuple(self.filters))
+        # A class is hashable; django-filter has no type information, whence the ignore.
+        return _filter_form_class(type(self), tuple(self.filters))  # type: ignore[arg-type]
 
 
 class IntegerFilter(df.NumberFilter):
@@ -137,7 +139,8 @@ class _SharedFields(dict):
 def _filter_form_class(filterset_class: type[df.FilterSet], names: tuple[str, ...]) -> type:
     fields = {name: filterset_class.base_filters[name].field for name in names}
     form_class = type(f"{filterset_class.__name__}Form", (filterset_class._meta.form,), fields)
-    form_class.base_fields = _SharedFields(form_class.base_fields)
+    # Built with type(): the checker sees a bare `type`, Django's metaclass set base_fields.
+    form_class.base_fields = _SharedFields(form_class.base_fields)  # type: ignore[attr-defined]
     return form_class
 
 
@@ -207,6 +210,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     (and annotations) as a GET."""
 
     selector: Callable[..., QuerySet]
+    request: AuthenticatedRequest  # RolePermission admits signed-in users only
     permission_classes = [RolePermission]
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilter]
     integration_can_read = False
@@ -218,13 +222,14 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     def create_object(self, data: dict[str, Any]) -> Model:
         raise NotImplementedError
 
-    def update_object(self, instance: Model, data: dict[str, Any]) -> Model:
+    # `instance`: the viewset's own model (Any, so each viewset may name it).
+    def update_object(self, instance: Any, data: dict[str, Any]) -> Model:
         raise NotImplementedError
 
     # Records that hang under an account are deleted by whoever may change that account.
     account_path = "account"
 
-    def delete_object(self, instance: Model) -> None:
+    def delete_object(self, instance: Any) -> None:
         account = attrgetter(self.account_path)(instance)
         account_record_delete(user=self.request.user, record=instance, account=account)
 

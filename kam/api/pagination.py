@@ -33,13 +33,14 @@ class WindowCountPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         if bottom > MAX_OFFSET:  # past any real list; the plain path answers "invalid page"
             return super().page(number)
-        window = self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})
+        # A QuerySet here (it has a query); the stubs only know "something paginable".
+        window = self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})  # type: ignore[attr-defined]
         rows = list(window[bottom : bottom + self.per_page])
         if not rows:
             return super().page(number)
         first = rows[0]
         self.count = first[self.TOTAL] if isinstance(first, dict) else getattr(first, self.TOTAL)
-        return self._get_page(rows, number, self)
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]  # Django's hook
 
 
 class Pagination(PageNumberPagination):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
 APP_API_MODULES = ("accounts.api.urls", "plans.api.urls", "reports.api.urls")
 
 router = DefaultRouter()
-extra_patterns = []
+extra_patterns: list[URLPattern | URLResolver] = []
 for module_name in APP_API_MODULES:
     module = import_module(module_name)
     module.register(router)
