@@ -126,7 +126,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "role", "is_active"]
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("KAM"), {"fields": ["role"]}),
     ]
     add_fieldsets = [

@@ -116,7 +116,8 @@ class InteractionForm(forms.Form):
         self.fields["contacts"].queryset = account.contacts.order_by("name")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("next_step_due") and not data.get("next_step"):
             self.add_error("next_step", _("Say what the next step is."))
         return data
@@ -281,11 +282,14 @@ class EventForm(ServiceModelForm):
         self.has_people = bool(shown)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         # The dates' rule lives on the model; asking it here shows the error in the same round
         # as the others (the service asks again before it writes).
         try:
-            Event(starts_on=data.get("starts_on"), ends_on=data.get("ends_on")).clean()
+            # An unsaved probe: a missing start is None here, which clean() allows.
+            probe = Event(starts_on=data.get("starts_on"), ends_on=data.get("ends_on"))  # type: ignore[misc]
+            probe.clean()
         except ValidationError as error:
             add_service_errors(self, error)
         return data

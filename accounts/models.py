@@ -149,6 +149,9 @@ class Account(TimeStamped):
 
     history = HistoricalRecords(m2m_fields=[team], excluded_fields=["updated_at"])
 
+    # Not a column: set on the rows of the home page (accounts.views.home).
+    days_since_contact: int | None
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("account")
@@ -230,6 +233,13 @@ class Contact(TimeStamped):
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # Not columns: set on the rows of some pages by accounts.selectors.
+    days_since_contact: int | None
+    is_decider: bool
+    unmet_decider: bool
+    was_invited: bool
+    came: bool
 
     class Meta:
         ordering = ["name"]
@@ -332,7 +342,7 @@ class Distributor(TimeStamped):
         Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
     contacts = models.TextField(_("contacts"), blank=True, help_text=_("People, phones, e-mails"))
-    accounts = models.ManyToManyField(
+    accounts: models.ManyToManyField[Account, DistributorLink] = models.ManyToManyField(
         Account, through="DistributorLink", related_name="distributors", blank=True
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     Case,
@@ -27,6 +28,9 @@ from django.db.models import (
     Window,
 )
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 from .models import (
     Account,
@@ -82,7 +86,11 @@ def user_can_change_account(*, user: User, account: Account) -> bool:
     return account_scope(user=user).filter(pk=account.pk).exists()
 
 
-def contact_list(*, user: User) -> QuerySet[Contact]:
+class LastInteraction(TypedDict):
+    last_interaction_at: dt.datetime | None
+
+
+def contact_list(*, user: User) -> QuerySet[WithAnnotations[Contact, LastInteraction]]:
     return (
         Contact.objects.filter(account_id__in=account_ids_in_scope(user=user))
         .select_related("account", "reports_to")
@@ -224,7 +232,7 @@ def account_home_list(
     key_only: bool = False,
     owner: str = "",
     sort: str = "name",
-) -> QuerySet[Account]:
+) -> QuerySet[WithAnnotations[Account, LastInteraction]]:
     """The home table: scoped accounts, filtered, with the last interaction annotated.
 
     `owner` only matters for those who see every account: "me" keeps the accounts they own
@@ -254,7 +262,9 @@ def account_home_list(
     return qs.order_by(*HOME_SORTS.get(sort, HOME_SORTS["name"]))
 
 
-def key_accounts_without_contact(*, user: User, days: int = NO_CONTACT_DAYS) -> QuerySet[Account]:
+def key_accounts_without_contact(
+    *, user: User, days: int = NO_CONTACT_DAYS
+) -> QuerySet[WithAnnotations[Account, LastInteraction]]:
     """Key accounts nobody met, called or wrote to in `days` days (the attention strip)."""
     since = timezone.now() - dt.timedelta(days=days)
     recent = Interaction.objects.filter(account_id=OuterRef("pk"), occurred_at__gte=since)
@@ -282,7 +292,7 @@ def contact_org_chart(*, user: User, account: Account) -> list[OrgNode]:
     """
     contacts = list(contact_list(user=user).filter(account=account).order_by("name"))
     now = timezone.now()
-    nodes = {}
+    nodes: dict[int | None, OrgNode] = {}
     for contact in contacts:
         last = contact.last_interaction_at
         contact.days_since_contact = (now - last).days if last else None
@@ -291,7 +301,7 @@ def contact_org_chart(*, user: User, account: Account) -> list[OrgNode]:
             last is None or (now - last).days > UNMET_DECISION_MAKER_DAYS
         )
         nodes[contact.pk] = OrgNode(contact)
-    roots = []
+    roots: list[OrgNode] = []
     for node in nodes.values():
         parent = nodes.get(node.contact.reports_to_id)
         (parent.children if parent else roots).append(node)
@@ -328,7 +338,14 @@ def account_timeline(*, user: User, account: Account, limit: int = 25) -> list[T
     return sorted(entries, key=lambda e: e.sort_key, reverse=True)[:limit]
 
 
-def event_page_list(*, user: User, today: dt.date | None = None) -> QuerySet[Event]:
+class EventPageRow(TypedDict):
+    is_past: bool
+    upcoming_on: dt.date | None
+
+
+def event_page_list(
+    *, user: User, today: dt.date | None = None
+) -> QuerySet[WithAnnotations[Event, EventPageRow]]:
     """The events page: upcoming (not yet over) soonest first, then past ones newest first.
 
     `is_past` is annotated so the page can split the two without another query; the

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.forms import parse_id, save_with
+from kam.http import AuthenticatedHttpRequest
 
 from . import services
 from .forms import (
@@ -66,12 +67,12 @@ SURVEY_ROWS = 5
 MANY_ACCOUNTS = 12  # more than this to pick from: a multiple select, not checkboxes
 
 
-def _account_or_404(request: HttpRequest, pk: int) -> Account:
+def _account_or_404(request: AuthenticatedHttpRequest, pk: int) -> Account:
     return get_object_or_404(account_list(user=request.user), pk=pk)
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     owners = (
         assignable_user_list().order_by("last_name", "username") if user.sees_all_accounts else ()
@@ -112,7 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     # The account came through the user's scope, so only the read-only ERP user may not
     # change it (selectors.user_can_change_account, without its extra query).
@@ -145,7 +146,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
     form = AccountForm(request.POST or None, instance=account)
@@ -161,7 +162,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
+def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The quick log; from the account page htmx swaps the timeline in place."""
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
@@ -198,7 +199,7 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def interaction_pick(request: HttpRequest) -> HttpResponse:
+def interaction_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log from the home page: pick one of my accounts, then the usual form."""
     choices = my_accounts(user=request.user).order_by("name").only("pk", "name")
     form = AccountPickForm(request.GET or None, accounts=choices)
@@ -214,7 +215,7 @@ LINK_PAGE = {"anchor": "#distributors", "template": "accounts/distributor_link_f
 
 
 def _account_record_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: forms.BaseForm,
     service: Callable[..., Any],  # its record or account bound with functools.partial
     /,
@@ -241,7 +242,7 @@ def _account_record_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     form = ContactForm(request.POST or None, account=account)
     return _account_record_form(
@@ -257,7 +258,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
     form = ContactForm(request.POST or None, instance=contact, account=contact.account)
     heading = _("Edit %(name)s") % {"name": contact.name}
@@ -274,7 +275,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     form = SurveyForm(request.POST or None, account=account)
     return _account_record_form(
@@ -290,7 +291,7 @@ def survey_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(survey_list(user=request.user), pk=pk)
     form = SurveyForm(request.POST or None, instance=survey, account=survey.account)
     date = date_format(survey.date, "SHORT_DATE_FORMAT")
@@ -309,7 +310,7 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _account_record_delete(request: HttpRequest, record, *, done: str, anchor: str):
+def _account_record_delete(request: AuthenticatedHttpRequest, record, *, done: str, anchor: str):
     """Delete something under an account (the service checks the user may change it)."""
     account = record.account
     services.account_record_delete(user=request.user, record=record, account=account)
@@ -319,7 +320,7 @@ def _account_record_delete(request: HttpRequest, record, *, done: str, anchor: s
 
 @login_required
 @require_POST
-def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(survey_list(user=request.user), pk=pk)
     return _account_record_delete(
         request, survey, done=_("Survey deleted."), anchor=SURVEY_PAGE["anchor"]
@@ -328,7 +329,7 @@ def survey_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def distributor_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+def distributor_link_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     distributors = distributor_list(user=request.user).order_by("name")
     form = DistributorLinkForm(request.POST or None, distributors=distributors)
@@ -345,7 +346,7 @@ def distributor_link_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def distributor_link_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
     distributors = distributor_list(user=request.user).order_by("name")
     form = DistributorLinkForm(request.POST or None, instance=link, distributors=distributors)
@@ -367,7 +368,7 @@ def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def distributor_link_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def distributor_link_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
     return _account_record_delete(
         request, link, done=_("Distributor removed from the account."), anchor=LINK_PAGE["anchor"]
@@ -375,24 +376,24 @@ def distributor_link_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Events ------------------------------------------------------------------------------
-def _refuse_integration(request: HttpRequest) -> None:
+def _refuse_integration(request: AuthenticatedHttpRequest) -> None:
     """The ERP integration user has no pages here (it reads through the API)."""
     if request.user.is_integration:
         raise PermissionDenied(_("The integration user has no event pages."))
 
 
-def _event_or_404(request: HttpRequest, pk: int) -> Event:
+def _event_or_404(request: AuthenticatedHttpRequest, pk: int) -> Event:
     _refuse_integration(request)
     return get_object_or_404(event_list(user=request.user), pk=pk)
 
 
-def _ensure_can_change_event(request: HttpRequest, event: Event) -> None:
+def _ensure_can_change_event(request: AuthenticatedHttpRequest, event: Event) -> None:
     if not user_can_change_event(user=request.user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
 
 
 @login_required
-def event_index(request: HttpRequest) -> HttpResponse:
+def event_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     _refuse_integration(request)
     events = event_page_list(user=request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -405,7 +406,9 @@ def event_index(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/events.html", context)
 
 
-def _event_page(request: HttpRequest, event: Event, *, attendance_form=None) -> HttpResponse:
+def _event_page(
+    request: AuthenticatedHttpRequest, event: Event, *, attendance_form=None
+) -> HttpResponse:
     can_change = user_can_change_event(user=request.user, event=event)
     accounts = account_scope(user=request.user).filter(events=event).order_by("name")
     if can_change and attendance_form is None:
@@ -422,13 +425,13 @@ def _event_page(request: HttpRequest, event: Event, *, attendance_form=None) -> 
 
 
 @login_required
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _event_page(request, _event_or_404(request, pk))
 
 
 @login_required
 @require_POST
-def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def event_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Tick who came, straight from the event page (the common edit after an event)."""
     event = _event_or_404(request, pk)
     _ensure_can_change_event(request, event)
@@ -444,12 +447,14 @@ def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     return _event_page(request, event, attendance_form=form)
 
 
-def _event_form(request: HttpRequest, event: Event | None, initial: dict) -> HttpResponse:
+def _event_form(
+    request: AuthenticatedHttpRequest, event: Event | None, initial: dict
+) -> HttpResponse:
     """One round of the event form. `_people` (the accounts changed) only redraws it with
     the people of the chosen accounts: nothing is saved and no error is shown yet."""
     user = request.user
     accounts = account_scope(user=user)
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "instance": event,
         "accounts": accounts,
         "many_accounts": user.sees_all_accounts or accounts.count() > MANY_ACCOUNTS,
@@ -476,9 +481,9 @@ def _event_form(request: HttpRequest, event: Event | None, initial: dict) -> Htt
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_create(request: HttpRequest) -> HttpResponse:
+def event_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _refuse_integration(request)
-    initial = {"starts_on": timezone.localdate()}
+    initial: dict[str, Any] = {"starts_on": timezone.localdate()}
     account_id = parse_id(request.GET.get("account", ""))
     if account_id is not None:
         account = account_scope(user=request.user).filter(pk=account_id).first()
@@ -489,7 +494,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     _ensure_can_change_event(request, event)
     return _event_form(request, event, {})
@@ -497,7 +502,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def event_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     services.event_delete(user=request.user, event=event)
     messages.success(request, _("Event deleted."))

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
 
 from kam.api.base import RolePermission
 from kam.api.pagination import Pagination
+from kam.http import AuthenticatedRequest
 
 TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -128,19 +129,26 @@ def _name_people(entries: list[dict], people: set[str], User) -> None:
                     change[key] = names.get(value, value)
 
 
-class HistoryMixin:
+if TYPE_CHECKING:
+    _ViewSet = GenericViewSet  # what the mixin is mixed into
+else:
+    _ViewSet = object
+
+
+class HistoryMixin(_ViewSet):
     """Adds `GET …/{id}/history/` to a viewset whose model keeps django-simple-history."""
 
     @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=Pagination, filter_backends=[])
-    def history(self, request: Request, pk=None) -> Response:
+    def history(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         if request.user.is_integration:  # the ERP reads accounts, not the KAMs' activity
-            self.permission_denied(request, message=RolePermission.message)
+            self.permission_denied(request, message=str(RolePermission.message))
         obj = self.get_object()  # scoped: another KAM's record is a 404 here too
         history = obj.history.select_related("history_user").order_by(
             "-history_date", "-history_id"
         )
         page = self.paginate_queryset(history)
+        assert page is not None  # the action sets its pagination_class
         records = list(page)
         previous = None
         if records:  # the record just before the page's oldest, to diff that one too

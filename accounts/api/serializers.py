@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -78,6 +79,7 @@ class AccountListSerializer(serializers.ListSerializer):
     def to_representation(self, data) -> list[dict]:
         rows = list(data.all() if hasattr(data, "all") else data)
         if rows and not isinstance(rows[0], Mapping):
+            assert self.child is not None  # many=True builds the list around its child
             return [self.child.to_representation(account) for account in rows]
         tz = timezone.get_current_timezone()
         if rows and "team_usernames" in rows[0]:  # PostgreSQL: already in the row
@@ -97,7 +99,8 @@ class AccountSerializer(KamModelSerializer):
     """An account with its key numbers. `owner` and `team` are usernames (heads/admins set
     them); the derived numbers are read-only."""
 
-    parent = _account_field(required=False, allow_null=True)
+    # A declared field (DRF's metaclass moves it off the class), not Field.parent:
+    parent = _account_field(required=False, allow_null=True)  # type: ignore[assignment]
     owner = ScopedSlugRelatedField(
         scope=assignable_users,
         queryset=User.objects.all(),
@@ -139,7 +142,7 @@ class AccountSerializer(KamModelSerializer):
 
     def to_representation(self, account: Account) -> dict:
         row = {column: getattr(account, attname) for column, attname in _ROW_ATTRIBUTES.items()}
-        row["owner__username"] = account.owner.username if account.owner_id else None
+        row["owner__username"] = account.owner.username if account.owner is not None else None
         return account_representation(row, [member.username for member in account.team.all()])
 
 
@@ -159,11 +162,8 @@ ACCOUNT_ROW = {
     if name != "team"
 }
 # The same row built from an instance: row key -> model attribute.
-_ROW_ATTRIBUTES = {
-    ACCOUNT_ROW[name]: Account._meta.get_field(name).attname
-    for name in ACCOUNT_ROW
-    if name != "owner"
-}
+_ATTNAMES = {f.name: f.attname for f in Account._meta.concrete_fields}
+_ROW_ATTRIBUTES = {ACCOUNT_ROW[name]: _ATTNAMES[name] for name in ACCOUNT_ROW if name != "owner"}
 _MONEY = serializers.DecimalField(max_digits=16, decimal_places=2)
 _MONEY_FIELDS = ("potential_annual", "ttm_revenue")
 
@@ -192,7 +192,7 @@ def account_representation(row: Mapping, team: list[str], tz=None) -> dict:
     endpoint (ERP syncs, pickers, pages), where DRF's per-field machinery cost ~1 ms a row;
     typed values keep DRF's formatting, so the shape is the same (a test pins it)."""
     tz = tz or timezone.get_current_timezone()
-    data = {
+    data: dict[str, Any] = {
         name: team if name == "team" else row[ACCOUNT_ROW[name]]
         for name in AccountSerializer.Meta.fields  # the declared order, as DRF would give
     }
@@ -234,7 +234,9 @@ class ContactSerializer(KamModelSerializer):
 
 class InteractionSerializer(KamModelSerializer):
     account = _account_field()
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     contacts = _contact_field(many=True, required=False)
     occurred_at = serializers.DateTimeField(required=False)
 
@@ -292,7 +294,9 @@ class DistributorLinkSerializer(KamModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    organizer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    organizer: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     accounts = _account_field(many=True, required=False)
     invited = _contact_field(many=True, required=False)
     attended = _contact_field(many=True, required=False)

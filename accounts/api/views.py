@@ -8,11 +8,13 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import DateTimeField, Func, OuterRef, QuerySet
+from django.db.models.expressions import BaseExpression
 from rest_framework import viewsets
 
 from accounts import selectors, services
 from accounts.models import Account, Contact, Industry, Region
 from kam.api.base import RolePermission, ServiceModelViewSet
+from kam.http import AuthenticatedRequest
 
 from . import filters, serializers
 from .history import HistoryMixin
@@ -35,7 +37,7 @@ def _account_rows() -> QuerySet:
     """Plain rows for the hot list (see AccountListSerializer), prepared once and cloned per
     request (never evaluated itself); filters, search and ordering compose on the clones.
     On PostgreSQL the team rides along as an array, evaluated for the page's rows only."""
-    extra = {
+    extra: dict[str, BaseExpression] = {
         column: _UTCWallTime(field) for column, field in serializers.ACCOUNT_TIMESTAMPS.items()
     }
     if connection.vendor == "postgresql":
@@ -214,6 +216,7 @@ class SurveyViewSet(ServiceModelViewSet):
 
 
 class _ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    request: AuthenticatedRequest  # RolePermission admits signed-in users only
     permission_classes = [RolePermission]
     filter_backends = ServiceModelViewSet.filter_backends
 
