@@ -61,6 +61,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
         .values_list("pk", "due", "description", "plan_id", "plan__account__name")
     )
     for pk, due, description, plan_id, account_name in actions:
+        assert due is not None  # due__lte leaves out undated actions
         overdue = due < today
         items.append(
             CalendarItem(
@@ -86,6 +87,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
         .values_list("pk", "next_step_due", "next_step", "account_id", "account__name")
     )
     for pk, due, next_step, account_id, account_name in steps:
+        assert due is not None  # next_step_due__isnull=False
         overdue = due < today
         items.append(
             CalendarItem(

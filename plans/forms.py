@@ -37,7 +37,8 @@ class PlanForm(ServiceModelForm):
         }
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("The period ends before it starts."))
@@ -121,7 +122,8 @@ class TenderStageForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("stage") in Tender.CLOSED_WITH_REASON and not data.get("reason", "").strip():
             self.add_error("reason", _("Say why the tender was won or lost."))
         return data

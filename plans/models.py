@@ -164,7 +164,7 @@ class Action(TimeStamped):
 
     def clean(self) -> None:
         super().clean()
-        if self.objective_id and self.plan_id and self.objective.plan_id != self.plan_id:
+        if self.plan_id and self.objective is not None and self.objective.plan_id != self.plan_id:
             raise ValidationError({"objective": _("The objective belongs to another plan.")})
 
     @property
@@ -229,6 +229,9 @@ class Tender(TimeStamped):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    # Not a column: set on the rows of the tenders page (plans.views.tenders).
+    deadline_passed: bool
+
     class Meta:
         ordering = ["submission_deadline", "id"]
         verbose_name = _("tender")
@@ -257,8 +260,8 @@ class Tender(TimeStamped):
         if self.stage in self.CLOSED_WITH_REASON and not self.outcome_reason.strip():
             raise ValidationError({"outcome_reason": _("Say why the tender was won or lost.")})
         if (
-            self.objective_id
-            and self.account_id
+            self.account_id
+            and self.objective is not None
             and self.objective.plan.account_id != self.account_id
         ):
             raise ValidationError(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from accounts.models import Account, User
 from accounts.selectors import account_ids_in_scope
@@ -116,7 +120,9 @@ def tender_get(*, user: User, pk: int) -> Tender:
     return tender_scope(user=user).select_related("account").get(pk=pk)
 
 
-def tender_page_list(*, user: User, stage: str = "", q: str = "", open_only: bool = False):
+def tender_page_list(
+    *, user: User, stage: str = "", q: str = "", open_only: bool = False
+) -> QuerySet[Tender]:
     qs = tender_scope(user=user).select_related("account")
     if stage:
         qs = qs.filter(stage=stage)
@@ -129,7 +135,7 @@ def tender_page_list(*, user: User, stage: str = "", q: str = "", open_only: boo
     return qs.order_by(F("submission_deadline").asc(nulls_last=True), "id")
 
 
-def tender_stage_counts(*, user: User) -> list[tuple[str, str, int]]:
+def tender_stage_counts(*, user: User) -> list[tuple[str, StrOrPromise, int]]:
     """(stage, label, how many) for every stage, in pipeline order (one query)."""
     counts = dict(tender_scope(user=user).values_list("stage").annotate(n=Count("pk")).order_by())
     return [(stage, label, counts.get(stage, 0)) for stage, label in Tender.Stage.choices]

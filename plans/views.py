@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.selectors import account_list, my_accounts, user_can_change_account
 from accounts.services import ensure_can_change_account
 from kam.forms import add_service_errors, parse_id, save_with
+from kam.http import AuthenticatedHttpRequest
 
 from . import services
 from .calendar import calendar_ics, calendar_items, feed_token, feed_user
@@ -39,7 +40,7 @@ CALENDAR_WEEKS = 4
 # --- Account plans ----------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
+def plan_create(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
     account = get_object_or_404(account_list(user=request.user), pk=account_pk)
     ensure_can_change_account(user=request.user, account=account)
     form = PlanForm(request.POST or None, initial=services.account_plan_template(account=account))
@@ -51,7 +52,7 @@ def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
     return render(request, "plans/plan_form.html", {"account": account, "form": form})
 
 
-def _plan_or_404(request: HttpRequest, pk: int) -> AccountPlan:
+def _plan_or_404(request: AuthenticatedHttpRequest, pk: int) -> AccountPlan:
     try:
         return plan_get(user=request.user, pk=pk)
     except AccountPlan.DoesNotExist as missing:
@@ -72,13 +73,13 @@ def _plan_page(request, plan, *, objective_form=None, action_form=None, status=2
 
 
 @login_required
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, _plan_or_404(request, pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=plan.account)
     form = PlanForm(request.POST or None, instance=plan)
@@ -96,7 +97,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=plan.account)
     form = ObjectiveForm(request.POST)
@@ -108,7 +109,7 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=plan.account)
     form = ActionForm(request.POST, plan=plan, user=request.user)
@@ -120,7 +121,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def action_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Tick an action done (or reopen it); htmx swaps the row, plain POST redirects."""
     action = get_object_or_404(
         action_scope(user=request.user).select_related("plan__account", "owner", "objective"),
@@ -150,7 +151,7 @@ def action_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Tenders ----------------------------------------------------------------------------
 @login_required
-def tenders(request: HttpRequest) -> HttpResponse:
+def tenders(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TenderFilterForm(request.GET or None)
     filters = {}
     if form.is_bound:
@@ -183,7 +184,7 @@ def tenders(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/tenders.html", context)
 
 
-def _tender_accounts(request: HttpRequest):
+def _tender_accounts(request: AuthenticatedHttpRequest):
     """Accounts offered when creating a tender: mine, or the one asked for in ?account=."""
     accounts = my_accounts(user=request.user)
     wanted = parse_id(request.GET.get("account") or request.POST.get("account") or "")
@@ -194,7 +195,7 @@ def _tender_accounts(request: HttpRequest):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tender_create(request: HttpRequest) -> HttpResponse:
+def tender_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     accounts = _tender_accounts(request)
     form = TenderForm(
         request.POST or None,
@@ -209,7 +210,7 @@ def tender_create(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/tender_form.html", {"form": form})
 
 
-def _tender_or_404(request: HttpRequest, pk: int) -> Tender:
+def _tender_or_404(request: AuthenticatedHttpRequest, pk: int) -> Tender:
     try:
         return tender_get(user=request.user, pk=pk)
     except Tender.DoesNotExist as missing:
@@ -218,7 +219,7 @@ def _tender_or_404(request: HttpRequest, pk: int) -> Tender:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def tender_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The tender with its edit form and the stage move form."""
     tender = _tender_or_404(request, pk)
     can_change = user_can_change_account(user=request.user, account=tender.account)
@@ -241,7 +242,7 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tender_stage(request: HttpRequest, pk: int) -> HttpResponse:
+def tender_stage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     tender = _tender_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=tender.account)
     stage_form = TenderStageForm(request.POST or None, initial={"stage": tender.stage})
@@ -275,7 +276,7 @@ def tender_stage(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Calendar ---------------------------------------------------------------------------
 @login_required
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         weeks = max(1, min(int(request.GET.get("weeks", CALENDAR_WEEKS)), 26))
