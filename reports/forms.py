@@ -144,7 +144,8 @@ class ReassignForm(forms.Form):
             self.fields[name].queryset = assignable_user_list()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not any(data.get(n) for n in ("owner", "add_to_team", "remove_from_team")):
             raise forms.ValidationError(_("Choose a new owner or a team change."))
         return data

@@ -15,7 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import assignable_user_list
 from accounts.services import accounts_reassign
+from kam.http import AuthenticatedHttpRequest
 
 from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
 from .exports.tables import ExportError
@@ -43,7 +45,7 @@ def report_view(view):
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
         if request.user.is_integration:
             raise PermissionDenied(_("The integration user has no report pages."))
         return view(request, *args, **kwargs)
@@ -51,7 +53,7 @@ def report_view(view):
     return wrapper
 
 
-def _period_context(request: HttpRequest):
+def _period_context(request: AuthenticatedHttpRequest):
     """The chosen period (default ttm), or None with the error on the form."""
     form = PeriodForm({"period": request.GET.get("period") or DEFAULT_PERIOD})
     period = form.cleaned_data["period"] if form.is_valid() else None
@@ -60,7 +62,7 @@ def _period_context(request: HttpRequest):
 
 @require_GET
 @report_view
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
         return render(request, "reports/dashboard.html", context, status=400)
@@ -87,7 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
-def _page_size(request: HttpRequest) -> int:
+def _page_size(request: AuthenticatedHttpRequest) -> int:
     try:
         size = int(request.GET.get("per_page", 50))
     except ValueError:
@@ -97,7 +99,7 @@ def _page_size(request: HttpRequest) -> int:
 
 @require_http_methods(["GET", "POST"])
 @report_view
-def accounts(request: HttpRequest) -> HttpResponse:
+def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     filterset = AccountTableFilter(request.GET, queryset=account_table(user=user))
     reassign_form = None
@@ -228,7 +230,7 @@ def _columns(query, current_sort: str) -> list[dict]:
 
 @require_GET
 @report_view
-def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
+def dashboard_panel(request: AuthenticatedHttpRequest, panel: str) -> HttpResponse:
     """A dashboard panel loaded after the page (htmx), cached per period and metrics run
     (see reports.portfolio.cache)."""
     if panel not in ("tiers", "heatmap"):
@@ -245,14 +247,14 @@ def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
 
 @require_GET
 @report_view
-def workload(request: HttpRequest) -> HttpResponse:
+def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = kam_workload(user=request.user)
     return render(request, "reports/workload.html", {"rows": rows})
 
 
 @require_GET
 @report_view
-def pipeline(request: HttpRequest) -> HttpResponse:
+def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = tender_pipeline(user=request.user)
     chart = [{"label": str(s["label"]), "count": s["count"]} for s in data["stages"]]
     return render(request, "reports/pipeline.html", {**data, "stage_data": chart})
@@ -260,7 +262,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @report_view
-def distributors(request: HttpRequest) -> HttpResponse:
+def distributors(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
         return render(request, "reports/distributors.html", context, status=400)
@@ -272,7 +274,7 @@ def distributors(request: HttpRequest) -> HttpResponse:
 # --- exports --------------------------------------------------------------------------
 @require_GET
 @report_view
-def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     """Small exports download at once; large ones become a job with a progress page."""
     try:
         size = export_size(user=request.user, kind=kind, fmt=fmt, params=request.GET)
@@ -287,7 +289,7 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     return redirect("reports:export-job", job_id=state["id"])
 
 
-def _own_job(request: HttpRequest, job_id: str) -> dict:
+def _own_job(request: AuthenticatedHttpRequest, job_id: str) -> dict:
     state = job_state(job_id)
     # Someone else's job is as good as missing: ids are not secrets to lean on.
     if state is None or state["user_id"] != request.user.pk:
@@ -297,7 +299,7 @@ def _own_job(request: HttpRequest, job_id: str) -> dict:
 
 @require_GET
 @report_view
-def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
+def export_job(request: AuthenticatedHttpRequest, job_id: str) -> HttpResponse:
     state = _own_job(request, job_id)
     template = "reports/_export_status.html" if request.htmx else "reports/export_job.html"
     return render(request, template, {"job": state})
@@ -305,7 +307,7 @@ def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
 
 @require_GET
 @report_view
-def export_download(request: HttpRequest, job_id: str) -> HttpResponse:
+def export_download(request: AuthenticatedHttpRequest, job_id: str) -> HttpResponseBase:
     state = _own_job(request, job_id)
     if state.get("state") != "done":
         raise Http404(_("The export is not ready."))

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
+from kam.http import AuthenticatedRequest
 from reports import selectors
 from reports.metrics.periods import KINDS, parse_period
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
@@ -170,6 +171,7 @@ class HistoryFilter(filters.FilterSet):
 class AccountMetricList(generics.ListAPIView):
     """One period's rows; a KAM sees the rows of their own accounts."""
 
+    request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = AccountMetricSerializer
     filter_backends = [filters.DjangoFilterBackend, NullsLastOrdering]
     filterset_class = AccountMetricFilter
@@ -189,7 +191,7 @@ class PortfolioMetricView(APIView):
     """Company-wide totals of one period — the same for every role."""
 
     @extend_schema(parameters=[PERIOD_PARAM], responses=PortfolioMetricSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         period = _period_from(request)
         try:
             portfolio = selectors.portfolio_metric_get(user=request.user, period=period)
@@ -201,6 +203,7 @@ class PortfolioMetricView(APIView):
 class MetricRunList(generics.ListAPIView):
     """The recompute log, newest first (sales heads and admins)."""
 
+    request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = MetricRunSerializer
     filter_backends: list = []
 
@@ -216,6 +219,7 @@ class MetricRunList(generics.ListAPIView):
 class AccountMetricHistory(generics.ListAPIView):
     """Every period's row of one account (`?kind=month|quarter|year|ttm`)."""
 
+    request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = AccountMetricSerializer
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = HistoryFilter
@@ -238,7 +242,7 @@ class AccountWhitespaceView(APIView):
         parameters=[OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)],
         responses=WhitespaceSerializer,
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         period = _period_from(request, default="ttm")
         try:
             data = selectors.account_whitespace(user=request.user, account_pk=pk, period=period)

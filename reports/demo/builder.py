@@ -112,6 +112,12 @@ class Plan:
     obj: Account | None = None
     contacts: list[Contact] = field(default_factory=list)
 
+    @property
+    def account(self) -> Account:
+        """The account row, once the accounts are written."""
+        assert self.obj is not None, "accounts are written first"
+        return self.obj
+
 
 class RateTable:
     """Daily lookup of 'the rate on or before this date', matching the stored rows."""
@@ -283,7 +289,7 @@ class DemoBuilder:
         # KAMs by region; one of them carries more key accounts than the others.
         kams_by_region: dict[str, list[str]] = {}
         for username, _f, _l, role, region in names.USERS:
-            if role == "kam":
+            if role == "kam" and region is not None:
                 kams_by_region.setdefault(region, []).append(username)
         all_kams = [u for us in kams_by_region.values() for u in us]
         for plan in plans:
@@ -349,7 +355,7 @@ class DemoBuilder:
         self._copy(
             Account.team.through,
             ["account", "user"],
-            [(p.obj.pk, self.users[u].pk) for p in self.plans for u in p.team],
+            [(p.account.pk, self.users[u].pk) for p in self.plans for u in p.team],
             "team memberships",
         )
 
@@ -756,7 +762,7 @@ class DemoBuilder:
         acc_rows, inv_rows, att_rows, interactions = [], [], [], []
         for ev, invited in guests:
             for plan in invited:
-                acc_rows.append(Event.accounts.through(event_id=ev.pk, account_id=plan.obj.pk))
+                acc_rows.append(Event.accounts.through(event_id=ev.pk, account_id=plan.account.pk))
                 people = rng.sample(plan.contacts, min(len(plan.contacts), rng.randint(1, 3)))
                 came = [c for c in people if ev.starts_on <= as_of and rng.random() < 0.65]
                 inv_rows += [Event.invited.through(event_id=ev.pk, contact_id=c.pk) for c in people]

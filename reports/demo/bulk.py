@@ -25,7 +25,8 @@ def copy_rows(model: type[models.Model], fields: list[str], rows: list[tuple]) -
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    by_name = {f.name: f for f in model._meta.concrete_fields}
+    columns = ", ".join(quote(by_name[f].column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -65,7 +66,7 @@ def copy_objects(model: type[models.Model], objs: list, *, now: dt.datetime) -> 
     stamped = {
         f.name for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     }
-    next_id = (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
+    next_id = (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1
     rows = []
     for i, obj in enumerate(objs):
         obj.pk = next_id + i
@@ -81,7 +82,7 @@ def copy_objects(model: type[models.Model], objs: list, *, now: dt.datetime) -> 
 def _db_value(obj: models.Model, field: models.Field):
     # A foreign key set to an instance that got its id after the assignment (a manager
     # earlier in the same list) still has a None `<name>_id`: read the instance's id.
-    if field.is_relation and field.is_cached(obj):
+    if isinstance(field, models.ForeignKey) and field.is_cached(obj):
         related = field.get_cached_value(obj)
         return None if related is None else related.pk
     return getattr(obj, field.attname)

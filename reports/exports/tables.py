@@ -116,7 +116,7 @@ def accounts_export(*, user: User, params: QueryDict, progress: Progress | None 
 def period_from_params(params: QueryDict) -> Period:
     form = PeriodForm(params)
     if not form.is_valid():
-        raise ExportError("; ".join(form.errors["period"]))
+        raise ExportError("; ".join(map(str, form.errors["period"])))
     return form.cleaned_data["period"]
 
 
@@ -125,7 +125,7 @@ def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None
     period = period_from_params(params)
     dash = portfolio_dashboard(user=user, period=period)
     m = dash.metric
-    summary = [
+    summary: list[list[Any]] = [
         [_("Period"), period.key],
         [_("From"), period.start],
         [_("To"), period.end],

@@ -71,11 +71,11 @@ def account_table_extras(account_ids: Iterable[int]) -> dict[int, dict[str, Any]
     for row in (
         Action.objects.filter(plan__account_id__in=ids, status=Action.Status.OPEN)
         .values("plan__account_id")
-        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
+        .annotate(n=Count("pk"), n_overdue=Count("pk", filter=Q(due__lt=today)))
         .order_by()
     ):
         extras[row["plan__account_id"]].update(
-            open_actions=row["n"], overdue_actions=row["overdue"]
+            open_actions=row["n"], overdue_actions=row["n_overdue"]
         )
     for row in (
         Tender.objects.filter(account_id__in=ids, stage__in=Tender.OPEN_STAGES)

@@ -186,7 +186,8 @@ def _pareto(dash: Dashboard) -> None:
         .order_by("rank")
         .values_list("rank", "cumulative_share")
     )
-    dash.pareto = [[0, 0.0]] + [[rank, round(cum or 0.0, 5)] for rank, cum in points]
+    # rank__isnull=False above: never None.
+    dash.pareto = [[0, 0.0]] + [[rank, round(cum or 0.0, 5)] for rank, cum in points]  # type: ignore[list-item]
     bands = (
         AccountMetric.objects.filter(period=dash.period.key, rank__isnull=False)
         .values("tier")
@@ -233,7 +234,7 @@ def _penetration(dash: Dashboard, *, user: User) -> None:
         for i, (label, _, _) in enumerate(PENETRATION_BUCKETS)
     ] + [{"label": "none", "accounts": counts["none"]}]
     months = Decimal(dash.period.months) / Decimal(12)
-    money = DecimalField(max_digits=20, decimal_places=2)
+    money: DecimalField = DecimalField(max_digits=20, decimal_places=2)
     room = (
         key_rows.filter(account__potential_annual__gt=0)
         .annotate(
@@ -302,7 +303,7 @@ def _heatmap(dash: Dashboard, *, user: User) -> None:
 
 def _summary(dash: Dashboard, *, user: User) -> None:
     dash.previous_total = _previous_total(dash.period, dash.previous)
-    if dash.previous_total and dash.previous_total > 0:
+    if dash.metric is not None and dash.previous_total and dash.previous_total > 0:
         dash.growth = float(dash.metric.total_revenue / dash.previous_total - 1)
     _pareto(dash)
     _concentration(dash, user=user)

@@ -70,7 +70,9 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
         "owner_id",
         n=Count("pk"),
     )
-    owners = {u.pk: u for u in User.objects.filter(pk__in=[k for k in owned if k is not None])}
+    owners: dict[int | None, User] = {
+        u.pk: u for u in User.objects.filter(pk__in=[k for k in owned if k is not None])
+    }
     rows = []
     for owner_id, row in owned.items():
         rows.append(
