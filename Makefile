@@ -14,7 +14,7 @@ export SCREENSHOT_DIR := $(abspath $(SCREENSHOTS))
 help:
 	@echo "make demo     set up (venv, migrate, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test     run the whole suite (SQLite/eager by default; DATABASE_URL/REDIS_URL for real ones)"
-	@echo "make lint     ruff check + format check"
+	@echo "make lint     ruff check + format check + mypy"
 	@echo "make bench-api | bench-import | bench-metrics | bench-pages | bench-dashboard   benchmarks (need DATABASE_URL)"
 
 $(VENV)/.installed: pyproject.toml
@@ -54,6 +54,7 @@ test-fast: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy kam accounts plans reports
 
 fmt: venv
 	$(VENV)/bin/ruff check --fix .
