@@ -57,10 +57,11 @@ M = TypeVar("M", bound=Model)
 
 
 def _column_values(instance: Model) -> dict[str, Any]:
+    deferred = instance.get_deferred_fields()  # not loaded: reading them costs a query each
     return {
         f.name: f.value_from_object(instance)
         for f in instance._meta.concrete_fields
-        if not f.primary_key
+        if not f.primary_key and f.attname not in deferred
     }
 
 
@@ -79,9 +80,8 @@ def validated_save(
     if adding:
         instance.save()
     else:
-        changed = [
-            name for name, value in _column_values(instance).items() if value != before[name]
-        ]
+        after = _column_values(instance)
+        changed = [name for name, value in after.items() if before.get(name, UNSET) != value]
         if changed:
             stamps = [
                 f.name
