@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kam.api.problems import problem_response
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
 from reports.models import ImportBatch
 
@@ -258,8 +259,10 @@ class ErpImportView(APIView):
                 started=started,
                 errors=problem[1]["errors"],
             )
-            return Response(problem[1], status=problem[0])
+            return problem_response(problem[0], request=request, data=problem[1])
         status, data = erp_batch_import(endpoint=self.endpoint, body=body, user=request.user)
+        if status >= 400:
+            return problem_response(status, request=request, data=data)
         return Response(data, status=status)
 
     @staticmethod
