@@ -52,9 +52,7 @@ def test_not_found_unauthenticated_and_forbidden_are_problems(api_client_for, ka
 
 
 def test_form_bodies_are_refused_with_415(api_client_for, kam_user):
-    response = api_client_for(kam_user).post(
-        "/api/v1/contacts/", {"name": "x"}, format="multipart"
-    )
+    response = api_client_for(kam_user).post("/api/v1/contacts/", {"name": "x"}, format="multipart")
     body = _is_problem(response, 415)
     assert "multipart/form-data" in body["detail"]
 

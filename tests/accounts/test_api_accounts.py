@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account
+from tests.conftest import field_errors
 from tests.factories import AccountFactory, RegionFactory, RevenueLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_parent_outside_scope_is_400_like_an_unknown_id(kam_user, other_kam, api
     client = api_client_for(kam_user)
     foreign = client.patch(f"{URL}{mine.pk}/", {"parent": theirs.pk}).json()
     unknown = client.patch(f"{URL}{mine.pk}/", {"parent": 999_999}).json()
-    assert list(foreign) == ["parent"] and list(unknown) == ["parent"]
+    assert list(field_errors(foreign)) == ["parent"] == list(field_errors(unknown))
 
 
 def test_account_with_revenue_cannot_be_deleted(head_user, api_client_for):
@@ -230,4 +231,4 @@ def test_range_and_boolean_filters_and_their_errors(head_user, api_client_for):
     assert ids({"ttm_revenue_min": "100"}) == ["NEW"]
     bad = client.get(URL, {"updated_at_after": "soon", "ttm_revenue_min": "lots"})
     assert bad.status_code == 400
-    assert set(bad.json()) == {"updated_at", "ttm_revenue_min"}
+    assert set(field_errors(bad.json())) == {"updated_at", "ttm_revenue_min"}
