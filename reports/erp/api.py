@@ -11,10 +11,8 @@ from __future__ import annotations
 import time
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -25,6 +23,20 @@ from rest_framework.views import APIView
 
 from kam.api.problems import problem_response
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
+from reports.erp.schema import (
+    COUNTS_EXAMPLE,
+    ERROR_EXAMPLE,
+    TOO_LARGE_EXAMPLE,
+    ErpAccountsSerializer,
+    ErpCategoriesSerializer,
+    ErpCountsSerializer,
+    ErpDeleteCountsSerializer,
+    ErpDeleteSerializer,
+    ErpDistributorsSerializer,
+    ErpLinesSerializer,
+    ErpRatesSerializer,
+    responses,
+)
 from reports.models import ImportBatch
 
 
@@ -44,185 +56,6 @@ class IsHeadOrAdmin(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_head_or_admin)
-
-
-# --- schema-only serializers (the views validate with reports.erp.validation) -------
-class ErpAccountItemSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=255)
-    legal_name = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, allow_null=True
-    )
-    tax_id = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-    parent = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_null=True,
-        help_text="external_id of the parent account (may come "
-        "later in the same batch); null clears it",
-    )
-    region = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_null=True,
-        help_text="region code; an unknown code is created",
-    )
-    industry = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_null=True,
-        help_text="industry code; an unknown code is created",
-    )
-
-
-class ErpAccountsSerializer(serializers.Serializer):
-    accounts = ErpAccountItemSerializer(many=True, max_length=10_000)
-
-
-class ErpCategoryItemSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=255)
-    active = serializers.BooleanField(required=False, help_text="default true on create")
-
-
-class ErpCategoriesSerializer(serializers.Serializer):
-    categories = ErpCategoryItemSerializer(many=True, max_length=10_000)
-
-
-class ErpRateItemSerializer(serializers.Serializer):
-    currency = serializers.CharField(min_length=3, max_length=3)
-    date = serializers.DateField()
-    rate = serializers.DecimalField(
-        max_digits=20, decimal_places=8, help_text="base-currency units per 1 unit of currency"
-    )
-
-
-class ErpRatesSerializer(serializers.Serializer):
-    rates = ErpRateItemSerializer(many=True, max_length=10_000)
-
-
-class ErpDistributorItemSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=255)
-    region = serializers.CharField(max_length=32, required=False, allow_null=True)
-
-
-class ErpDistributorsSerializer(serializers.Serializer):
-    distributors = ErpDistributorItemSerializer(many=True, max_length=10_000)
-
-
-class ErpLineItemSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    account = serializers.CharField(max_length=64, help_text="account external_id")
-    category = serializers.CharField(max_length=64, help_text="category code")
-    date = serializers.DateField()
-    amount = serializers.DecimalField(
-        max_digits=16,
-        decimal_places=2,
-        help_text="in the line's currency; negative for credit notes",
-    )
-    currency = serializers.CharField(
-        min_length=3, max_length=3, required=False, help_text="ISO 4217; default: the base currency"
-    )
-    cost = serializers.DecimalField(
-        max_digits=16, decimal_places=2, required=False, allow_null=True
-    )
-    quantity = serializers.DecimalField(
-        max_digits=16, decimal_places=4, required=False, allow_null=True
-    )
-    distributor = serializers.CharField(
-        max_length=64, required=False, allow_null=True, help_text="distributor external_id"
-    )
-
-
-class ErpLinesSerializer(serializers.Serializer):
-    lines = ErpLineItemSerializer(many=True, max_length=10_000)
-
-
-class ErpDeleteSerializer(serializers.Serializer):
-    external_ids = serializers.ListField(
-        child=serializers.CharField(max_length=64), max_length=10_000
-    )
-
-
-class ErpCountsSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
-class ErpDeleteCountsSerializer(serializers.Serializer):
-    deleted = serializers.IntegerField()
-    not_found = serializers.IntegerField()
-
-
-class ErpErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField(
-        allow_null=True,
-        help_text="position in the batch; null when the request as a whole is wrong",
-    )
-    external_id = serializers.CharField(allow_null=True)
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ErpErrorsSerializer(serializers.Serializer):
-    errors = ErpErrorSerializer(many=True)
-
-
-_ERROR_EXAMPLE = OpenApiExample(
-    "Rejected batch (nothing written)",
-    value={
-        "errors": [
-            {
-                "index": 3,
-                "external_id": "INV-1004",
-                "field": "amount",
-                "message": "must have at most 2 decimal places",
-            },
-            {
-                "index": 7,
-                "external_id": "INV-1008",
-                "field": "currency",
-                "message": "no USD exchange rate on or before 2025-01-03",
-            },
-        ]
-    },
-    response_only=True,
-    status_codes=["400"],
-)
-_TOO_LARGE_EXAMPLE = OpenApiExample(
-    "More than 10 000 items",
-    value={
-        "errors": [
-            {
-                "index": None,
-                "external_id": None,
-                "field": "lines",
-                "message": "10001 items: at most 10000 a request; split the batch.",
-            }
-        ]
-    },
-    response_only=True,
-    status_codes=["413"],
-)
-_COUNTS_EXAMPLE = OpenApiExample(
-    "Applied",
-    value={"created": 2, "updated": 1, "unchanged": 9997},
-    response_only=True,
-    status_codes=["200"],
-)
-
-
-def _responses(ok=ErpCountsSerializer) -> dict:
-    return {
-        200: ok,
-        400: OpenApiResponse(ErpErrorsSerializer, "Every bad item; nothing was written."),
-        401: OpenApiResponse(OpenApiTypes.OBJECT, "No or invalid token."),
-        403: OpenApiResponse(OpenApiTypes.OBJECT, "Not the integration role or an admin."),
-        413: OpenApiResponse(ErpErrorsSerializer, "More than 10 000 items; nothing written."),
-        415: OpenApiResponse(ErpErrorsSerializer, "Content type is not application/json."),
-    }
 
 
 def _error(field: str | None, message: str) -> dict:
@@ -306,21 +139,21 @@ def _bulk_schema(
     description: str,
     example: dict,
     ok=ErpCountsSerializer,
-    ok_example: OpenApiExample = _COUNTS_EXAMPLE,
+    ok_example: OpenApiExample = COUNTS_EXAMPLE,
 ):
     return extend_schema_view(
         post=extend_schema(
             operation_id=f"erp_{name}",
             tags=["erp"],
             request=request,
-            responses=_responses(ok),
+            responses=responses(ok),
             summary=summary,
             description=description,
             examples=[
                 OpenApiExample("Request", request_only=True, value=example),
                 ok_example,
-                _ERROR_EXAMPLE,
-                _TOO_LARGE_EXAMPLE,
+                ERROR_EXAMPLE,
+                TOO_LARGE_EXAMPLE,
             ],
         )
     )
