@@ -174,8 +174,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "kam.api.filters.SearchFilter",
+        "kam.api.filters.StableOrderingFilter",
     ],
     # JSON in, JSON out: the schema lists one body type per operation (DESIGN.md). A file
     # upload endpoint sets its own parser (multipart) on the view.

@@ -112,6 +112,8 @@ class AccountSerializer(KamModelSerializer):
         many=True,
         required=False,
     )
+    # Stored as "" until the first recompute places the account; clients get null.
+    tier = serializers.ChoiceField(choices=Account.Tier.choices, allow_null=True, read_only=True)
 
     class Meta:
         model = Account
@@ -196,6 +198,7 @@ def account_representation(row: Mapping, team: list[str], tz=None) -> dict:
         name: team if name == "team" else row[ACCOUNT_ROW[name]]
         for name in AccountSerializer.Meta.fields  # the declared order, as DRF would give
     }
+    data["tier"] = data["tier"] or None
     for name in _MONEY_FIELDS:
         if data[name] is not None:
             data[name] = _money(data[name])

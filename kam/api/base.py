@@ -19,14 +19,17 @@ from typing import Any
 import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, filters, permissions, serializers, viewsets
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, permissions, serializers, viewsets
 
 from accounts.services import account_record_delete
+
+from .filters import SearchFilter, StableOrderingFilter
 
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
 
@@ -141,16 +144,6 @@ def _filter_form_class(filterset_class: type[df.FilterSet], names: tuple[str, ..
     return form_class
 
 
-class StableOrderingFilter(filters.OrderingFilter):
-    """Ordering that always ends with the primary key, so pages never repeat or skip rows."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = list(super().get_ordering(request, queryset, view) or queryset.query.order_by)
-        if not any(o.lstrip("-") in ("pk", "id") for o in ordering):
-            ordering.append("pk")
-        return ordering
-
-
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key by id, looked up among the rows the requesting user may see.
 
@@ -182,8 +175,50 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
         return self.scope(user=self.context["request"].user)
 
 
+class StrictCharField(serializers.CharField):
+    """A string as sent: DRF's CharField turns `0` or `1.5` into "0" and "1.5"; the schema
+    says string, so a number is refused like `true` is."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField, StrictCharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "email", "maxLength": 254},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "An e-mail address, or empty.",
+    }
+)
+class EmailOrBlankField(StrictEmailField):
+    """An optional e-mail stored as "" when there is none: the schema says so (a plain
+    `format: email` would make every contact without one invalid)."""
+
+
 class KamModelSerializer(serializers.ModelSerializer):
-    """Fields in `Meta.create_only_fields` are set when creating and never moved later."""
+    """Strict strings (see StrictCharField); fields in `Meta.create_only_fields` are set
+    when creating and never moved later."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is StrictEmailField and kwargs.get("allow_blank"):
+            field_class = EmailOrBlankField
+        return field_class, kwargs
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -208,7 +243,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     selector: Callable[..., QuerySet]
     permission_classes = [RolePermission]
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     integration_can_read = False
 
     def get_queryset(self) -> QuerySet:

@@ -15,18 +15,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
+from kam.api.filters import StableOrderingFilter
 from reports import selectors
 from reports.metrics.periods import KINDS, parse_period
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 
 PERIOD_HELP = "2025-07 (month), 2025-Q3 (quarter), 2025 (year) or ttm (last 12 months)"
-PERIOD_PARAM = OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)
+PERIOD_PARAM = OpenApiParameter("period", OpenApiTypes.STR, required=True, description=PERIOD_HELP)
 
 
 def _period_from(request: Request, *, default: str | None = None):
@@ -143,11 +143,16 @@ class AccountMetricFilter(filters.FilterSet):
         fields = ["tier", "account", "owner", "region"]
 
 
-class NullsLastOrdering(OrderingFilter):
-    """Ordering where accounts without a value (null growth, penetration…) come last."""
+class NullsLastOrdering(StableOrderingFilter):
+    """Ordering where accounts without a value (null growth, penetration…) come last; ties
+    by external id, like the ranking."""
 
     def filter_queryset(self, request, queryset, view):
-        ordering = self.get_ordering(request, queryset, view)
+        ordering = [
+            o
+            for o in self.get_ordering(request, queryset, view)
+            if o.lstrip("-") not in ("pk", "id")
+        ]
         if not ordering:
             return queryset
         terms = [
