@@ -54,6 +54,11 @@ def validated_save(instance, fields: dict[str, Any], *, m2m: dict[str, Iterable]
     return instance
 
 
+def can_write_erp_keys(user: User) -> bool:
+    """The ERP's keys (external ids) are written by the ERP endpoints and by admins."""
+    return bool(user.is_authenticated and user.is_admin_role)
+
+
 @transaction.atomic
 def account_create(*, user: User, team: Iterable[User] = (), **fields: Any) -> Account:
     """A new account; a KAM who creates one owns it, assignments are for heads/admins."""

@@ -137,6 +137,14 @@ class AccountSerializer(KamModelSerializer):
             "updated_at",
         ]
         read_only_fields = [*ACCOUNT_DERIVED, "created_at", "updated_at"]
+        erp_key_fields = ["external_id"]
+        extra_kwargs = {
+            "external_id": {
+                "allow_blank": False,
+                "help_text": "The ERP's key; written by the ERP and admins only. Null for a "
+                "prospect created here until the ERP links it (POST erp/accounts/link/).",
+            }
+        }
         list_serializer_class = AccountListSerializer
 
     def to_representation(self, account: Account) -> dict:
@@ -263,11 +271,14 @@ class InteractionSerializer(KamModelSerializer):
         create_only_fields = ["account"]
 
 
-class DistributorSerializer(serializers.ModelSerializer):
+class DistributorSerializer(KamModelSerializer):
+    """Distributors are the ERP's master data: their key is the ERP's and admins' to write."""
+
     class Meta:
         model = Distributor
         fields = ["id", "external_id", "name", "region", "contacts", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        erp_key_fields = ["external_id"]
 
 
 class DistributorLinkSerializer(KamModelSerializer):

@@ -27,7 +27,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, permissions, serializers, viewsets
 
-from accounts.services import account_record_delete
+from accounts.services import account_record_delete, can_write_erp_keys
 
 from .filters import SearchFilter, StableOrderingFilter
 
@@ -222,6 +222,7 @@ class KamModelSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
+        self._refuse_erp_keys(attrs)
         if self.instance is not None:
             errors = {
                 name: _("This cannot be changed; create a new record instead.")
@@ -233,6 +234,21 @@ class KamModelSerializer(serializers.ModelSerializer):
             for name in getattr(self.Meta, "create_only_fields", ()):
                 attrs.pop(name, None)
         return attrs
+
+    def _refuse_erp_keys(self, attrs: dict[str, Any]) -> None:
+        """The ERP's keys (`Meta.erp_key_fields`, e.g. `external_id`) are written by the ERP
+        and admins only: a KAM's or a head's change would make the ERP's next push create a
+        duplicate or reject a whole batch. Repeating the stored value (a full PUT) is fine."""
+        request = self.context.get("request")
+        if request is None or can_write_erp_keys(request.user):
+            return
+        errors = {
+            name: _("Written by the ERP and admins only; it cannot be set here.")
+            for name in getattr(self.Meta, "erp_key_fields", ())
+            if name in attrs and attrs[name] != getattr(self.instance, name, None)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
 
 
 class ServiceModelViewSet(viewsets.ModelViewSet):

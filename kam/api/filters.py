@@ -37,9 +37,7 @@ class StableOrderingFilter(filters.OrderingFilter):
 
     def get_schema_operation_parameters(self, view):
         (parameter,) = super().get_schema_operation_parameters(view)
-        parameter["description"] = (
-            "Sort by this field (`-field`: descending)."
-        )
+        parameter["description"] = "Sort by this field (`-field`: descending)."
         parameter["schema"] = {"type": "string", "enum": self._choices(view)}
         return [parameter]
 

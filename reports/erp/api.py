@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -21,8 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Account
 from kam.api.problems import problem_response
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
+from reports.erp.link import LinkRefused, account_link_external_id
 from reports.erp.schema import (
     COUNTS_EXAMPLE,
     ERROR_EXAMPLE,
@@ -33,10 +37,12 @@ from reports.erp.schema import (
     ErpDeleteCountsSerializer,
     ErpDeleteSerializer,
     ErpDistributorsSerializer,
+    ErpErrorsSerializer,
     ErpLinesSerializer,
     ErpRatesSerializer,
     responses,
 )
+from reports.erp.validation import NOT_BLANK_PATTERN
 from reports.models import ImportBatch
 
 
@@ -319,6 +325,62 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ErpAccountLinkSerializer(serializers.Serializer):
+    account = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="KAM's id of the prospect (no external id)"
+    )
+    external_id = serializers.RegexField(NOT_BLANK_PATTERN, max_length=64)
+
+
+class ErpAccountLinkedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    changed = serializers.BooleanField(help_text="false: it was linked already")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="erp_accounts_link",
+        tags=["erp"],
+        request=ErpAccountLinkSerializer,
+        responses={
+            200: ErpAccountLinkedSerializer,
+            404: OpenApiResponse(description="No account with that id."),
+            409: OpenApiResponse(
+                ErpErrorsSerializer,
+                "The account carries another key, or the key belongs to another account.",
+            ),
+        },
+        summary="Claim a prospect created in KAM (give it the ERP's key)",
+        description="A KAM or a sales head may create an account before the ERP knows it "
+        "(a prospect, `external_id` null). When the ERP creates the customer, it links the "
+        "two here instead of pushing a duplicate; afterwards its pushes update that "
+        "account. Linking the same pair again changes nothing. Logged in the import log "
+        "(endpoint `accounts/link`). Integration role or admin.",
+    )
+)
+class ErpAccountLinkView(APIView):
+    permission_classes = [IsErpClient]
+
+    def post(self, request: Request) -> Response:
+        data = ErpAccountLinkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = get_object_or_404(Account, pk=data.validated_data["account"])
+        try:
+            changed = account_link_external_id(
+                user=request.user, account=account, external_id=data.validated_data["external_id"]
+            )
+        except LinkRefused as refused:
+            return problem_response(
+                refused.status,
+                request=request,
+                detail=refused.message,
+                data=_error(refused.field, refused.message),
+            )
+        account.refresh_from_db(fields=["external_id"])
+        return Response({"id": account.pk, "external_id": account.external_id, "changed": changed})
+
+
 @extend_schema(tags=["erp"])
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """What the ERP sent: one row per ERP request, newest first (sales heads and admins)."""
@@ -333,6 +395,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 erp_urlpatterns = [
     path("erp/accounts/", ErpAccountsView.as_view(), name="erp-accounts"),
+    path("erp/accounts/link/", ErpAccountLinkView.as_view(), name="erp-accounts-link"),
     path("erp/categories/", ErpCategoriesView.as_view(), name="erp-categories"),
     path("erp/exchange-rates/", ErpRatesView.as_view(), name="erp-exchange-rates"),
     path("erp/distributors/", ErpDistributorsView.as_view(), name="erp-distributors"),
