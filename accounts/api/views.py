@@ -12,7 +12,7 @@ from rest_framework import viewsets
 
 from accounts import selectors, services
 from accounts.models import Account, Contact, Industry, Region
-from kam.api.base import RolePermission, ServiceModelViewSet
+from kam.api.base import HeadsWritePermission, RolePermission, ServiceModelViewSet
 
 from . import filters, serializers
 from .history import HistoryMixin
@@ -129,6 +129,7 @@ class DistributorViewSet(ServiceModelViewSet):
     """Company master data: everyone reads, heads and admins (and the ERP import) write."""
 
     selector = staticmethod(selectors.distributor_list)
+    permission_classes = [HeadsWritePermission]
     serializer_class = serializers.DistributorSerializer
     filterset_class = filters.DistributorFilter
     search_fields = ["name", "external_id"]

@@ -50,6 +50,18 @@ class RolePermission(permissions.BasePermission):
         return True
 
 
+class HeadsWritePermission(RolePermission):
+    """Master data (distributors): every role reads as RolePermission says; heads and admins
+    write — refused before the body is looked at, so a KAM gets 403, not a field error."""
+
+    message = _("Only a sales head or an admin can change this.")
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.is_head_or_admin
+
+
 class KamFilterSet(df.FilterSet):
     """A FilterSet that costs little per request (it was a third of the accounts list's CPU).
 

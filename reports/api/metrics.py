@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -148,11 +149,9 @@ class NullsLastOrdering(StableOrderingFilter):
     by external id, like the ranking."""
 
     def filter_queryset(self, request, queryset, view):
-        ordering = [
-            o
-            for o in self.get_ordering(request, queryset, view)
-            if o.lstrip("-") not in ("pk", "id")
-        ]
+        # DRF's own choice of terms (validated by remove_invalid_fields), without the
+        # primary key StableOrderingFilter appends: rows tie by external id here.
+        ordering = OrderingFilter.get_ordering(self, request, queryset, view)
         if not ordering:
             return queryset
         terms = [
