@@ -73,6 +73,8 @@ def problem_body(
         if detail is None:
             names = sorted({e["field"].split(".")[0] for e in body["errors"]})
             detail = "Invalid input: " + ", ".join(names) + "." if names else None
+    if status == 400 and "errors" not in body:  # a body that is not JSON at all…
+        body["errors"] = [{"field": "non_field_errors", "message": detail or _title(status)}]
     body["detail"] = detail or _title(status)
     if request is not None:
         body["instance"] = request.path
