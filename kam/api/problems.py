@@ -64,8 +64,13 @@ def problem_body(
     if isinstance(data, Mapping) and set(data) == {"detail"}:
         detail = detail or str(data["detail"])
     elif isinstance(data, Mapping) and "errors" in data:
-        body["errors"] = data["errors"]
+        body["errors"] = errors = data["errors"]
         body.update({k: v for k, v in data.items() if k not in MEMBERS and k != "errors"})
+        if detail is None and len(errors) == 1:
+            only = errors[0]
+            detail = " ".join(str(p) for p in (only.get("field"), only.get("message")) if p)
+        elif detail is None and errors:
+            detail = f"{len(errors)} errors; nothing was written."
     elif data is not None:
         fields = data if isinstance(data, Mapping) else {"non_field_errors": data}
         body["errors"] = _flatten(fields)
