@@ -49,7 +49,7 @@ test: venv browser
 	@echo "Screenshots of the UI tests: $(SCREENSHOT_DIR)"
 
 test-fast: venv
-	$(PY) -m pytest -m "not ui" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not ui and not slow" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

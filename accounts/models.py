@@ -88,7 +88,10 @@ class Account(TimeStamped):
         B = "B", "B"
         C = "C", "C"
 
-    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    # Null for a prospect a KAM or a head created: the ERP claims it later (erp/accounts/link/).
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
     name = models.CharField(_("name"), max_length=255)
     legal_name = models.CharField(_("legal name"), max_length=255, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=32, blank=True)

@@ -10,15 +10,20 @@ maximum); each batch is all-or-nothing and idempotent, so re-running the whole f
 failure is safe: lines already imported come back as "unchanged".
 
 Retries: connection errors, timeouts, 429 and 5xx are retried with exponential backoff and
-jitter. A 4xx (bad data, bad token) is not retried: the errors are printed and the script
-stops with exit status 1 (batches before it stay imported). Exit status 0 when every batch
-was applied. The last line printed is the total counts as JSON.
+jitter (honouring Retry-After), each retry with the same Idempotency-Key, so a batch the
+server applied before the connection dropped is not applied twice. A 4xx (bad data, bad
+token) is not retried: the server's problem details and every bad line (as its line number
+in the CSV file, the header being line 1) are printed and the script stops with exit
+status 1 (batches before it stay imported); giving up after the retries is exit status 2.
+Exit status 0 when every batch was applied. Whatever happens, the last line printed on
+standard output is the total counts as JSON (with `failed_batch` when one failed).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import http.client
 import json
 import os
@@ -40,6 +45,10 @@ FIELDS = (
     "distributor",
 )
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class GaveUp(Exception):
+    """Every attempt failed with a retryable error."""
 
 
 class Rejected(Exception):
@@ -70,13 +79,20 @@ def read_batches(path: str, size: int):
 
 def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) -> dict:
     body = json.dumps(payload).encode()
+    # The same batch always has the same key: a retry answers the first result.
+    key = hashlib.sha256(body).hexdigest()
     for attempt in range(1, attempts + 1):
         request = urllib.request.Request(
             url,
             data=body,
             method="POST",
-            headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Token {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": key,
+            },
         )
+        retry_after = None
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
@@ -88,11 +104,14 @@ def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) 
                     detail = {}
                 raise Rejected(exc.code, detail) from None
             reason = f"HTTP {exc.code}"
+            retry_after = exc.headers.get("Retry-After")
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             reason = str(getattr(exc, "reason", exc))
         if attempt == attempts:
-            raise SystemExit(f"giving up after {attempts} attempts: {reason}")
+            raise GaveUp(f"giving up after {attempts} attempts: {reason}")
         delay = min(60.0, 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+        if retry_after and retry_after.isdigit():
+            delay = max(delay, float(retry_after))
         print(f"  {reason}; retrying in {delay:.1f} s", file=sys.stderr)
         time.sleep(delay)
     raise AssertionError("unreachable")
@@ -124,14 +143,20 @@ def main() -> int:
             counts = post(
                 endpoint, args.token, {"lines": batch}, attempts=args.attempts, timeout=args.timeout
             )
+        except GaveUp as exc:
+            print(f"batch {number}: {exc}", file=sys.stderr)
+            print(json.dumps({**total, "failed_batch": number}))
+            return 2
         except Rejected as exc:
+            # File lines: the header is line 1, so the batch's item i is line sent + i + 2.
+            first, last = sent + 2, sent + len(batch) + 1
             print(
-                f"batch {number} (lines {sent + 1}–{sent + len(batch)}) rejected: "
-                f"HTTP {exc.status}",
+                f"batch {number} (file lines {first}–{last}) rejected: HTTP {exc.status} "
+                f"{exc.body.get('title', '')}: {exc.body.get('detail', '')}",
                 file=sys.stderr,
             )
             for error in exc.body.get("errors", [])[:50]:
-                line = "?" if error.get("index") is None else sent + error["index"] + 1
+                line = "?" if error.get("index") is None else sent + error["index"] + 2
                 print(
                     f"  line {line} {error.get('external_id') or ''} "
                     f"{error.get('field') or ''}: {error.get('message')}",

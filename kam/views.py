@@ -4,6 +4,8 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from kam.api.problems import problem_json_response
+
 API_PREFIX = "/api/"
 
 
@@ -16,14 +18,14 @@ def healthz(request):
 
 
 # An API client gets JSON even where no view answered (an unknown URL, a crash), in the
-# shape of DRF's own errors; people get the HTML pages.
+# shape of every API error (RFC 9457 problem details); people get the HTML pages.
 def page_not_found(request, exception):
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return problem_json_response(404, request=request, detail=_("Not found."))
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": _("A server error occurred.")}, status=500)
+        return problem_json_response(500, request=request, detail=_("A server error occurred."))
     return defaults.server_error(request)

@@ -158,3 +158,11 @@ def api_client_for():
         return client
 
     return make
+
+
+def field_errors(body: dict) -> dict:
+    """The field members of a problem document (kam.api.problems): what DRF's field errors
+    were before problem details wrapped them."""
+    from kam.api.problems import MEMBERS
+
+    return {k: v for k, v in body.items() if k not in MEMBERS and k != "errors"}

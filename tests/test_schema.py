@@ -27,16 +27,40 @@ def test_schema_and_docs_are_served(client, kam_user):
 
 
 @pytest.mark.django_db
-def test_schema_documents_the_error_answers(client, kam_user):
+def test_schema_documents_every_error_as_problem_details(client, kam_user):
     client.force_login(kam_user)
     schema = client.get("/api/schema/", {"format": "json"}).json()
     patch = schema["paths"]["/api/v1/accounts/{id}/"]["patch"]["responses"]
-    assert {"200", "400", "401", "403", "404"} <= set(patch)
-    refused = patch["400"]["content"]["application/json"]["schema"]
-    assert refused == {"$ref": "#/components/schemas/FieldErrors"}
+    assert {"200", "400", "401", "403", "404", "405", "413", "415", "429"} <= set(patch)
+    assert patch["400"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ValidationProblem"}}
+    }
     listing = schema["paths"]["/api/v1/accounts/"]["get"]["responses"]
-    assert {"200", "400", "401", "403", "404"} <= set(listing)
-    # What a view declares itself stays: the ERP's batch errors.
+    assert {"200", "400", "401", "403", "404", "429"} <= set(listing)
+    assert "413" not in listing  # a GET has no body to refuse
+    # The ERP's batch errors keep their items, inside a problem document.
     erp = schema["paths"]["/api/v1/erp/accounts/"]["post"]["responses"]["400"]
-    erp_schema = erp["content"]["application/json"]["schema"]
-    assert erp_schema == {"$ref": "#/components/schemas/ErpErrors"}
+    erp_body = erp["content"]["application/problem+json"]
+    assert erp_body["schema"] == {"$ref": "#/components/schemas/ErpProblem"}
+    example = next(iter(erp_body["examples"].values()))["value"]
+    assert example["status"] == 400 and example["errors"][0]["field"] == "amount"
+    # No error is documented as plain JSON anywhere.
+    for item in schema["paths"].values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                if int(status) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"], status
+
+
+@pytest.mark.django_db
+def test_every_write_takes_json_only(client, kam_user):
+    client.force_login(kam_user)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    bodies = {
+        (method, path): list(operation["requestBody"]["content"])
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    assert bodies
+    assert {k: v for k, v in bodies.items() if v != ["application/json"]} == {}

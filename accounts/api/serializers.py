@@ -115,6 +115,8 @@ class AccountSerializer(KamModelSerializer):
         many=True,
         required=False,
     )
+    # Stored as "" until the first recompute places the account; clients get null.
+    tier = serializers.ChoiceField(choices=Account.Tier.choices, allow_null=True, read_only=True)
 
     class Meta:
         model = Account
@@ -138,6 +140,14 @@ class AccountSerializer(KamModelSerializer):
             "updated_at",
         ]
         read_only_fields = [*ACCOUNT_DERIVED, "created_at", "updated_at"]
+        erp_key_fields = ["external_id"]
+        extra_kwargs = {
+            "external_id": {
+                "allow_blank": False,
+                "help_text": "The ERP's key; written by the ERP and admins only. Null for a "
+                "prospect created here until the ERP links it (POST erp/accounts/link/).",
+            }
+        }
         list_serializer_class = AccountListSerializer
 
     def to_representation(self, account: Account) -> dict:
@@ -196,6 +206,7 @@ def account_representation(row: Mapping, team: list[str], tz=None) -> dict:
         name: team if name == "team" else row[ACCOUNT_ROW[name]]
         for name in AccountSerializer.Meta.fields  # the declared order, as DRF would give
     }
+    data["tier"] = data["tier"] or None
     for name in _MONEY_FIELDS:
         if data[name] is not None:
             data[name] = _money(data[name])
@@ -262,11 +273,14 @@ class InteractionSerializer(KamModelSerializer):
         create_only_fields = ["account"]
 
 
-class DistributorSerializer(serializers.ModelSerializer):
+class DistributorSerializer(KamModelSerializer):
+    """Distributors are the ERP's master data: their key is the ERP's and admins' to write."""
+
     class Meta:
         model = Distributor
         fields = ["id", "external_id", "name", "region", "contacts", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        erp_key_fields = ["external_id"]
 
 
 class DistributorLinkSerializer(KamModelSerializer):

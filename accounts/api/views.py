@@ -13,7 +13,7 @@ from rest_framework import viewsets
 
 from accounts import selectors, services
 from accounts.models import Account, Contact, Industry, Region
-from kam.api.base import RolePermission, ServiceModelViewSet
+from kam.api.base import HeadsWritePermission, RolePermission, ServiceModelViewSet
 from kam.http import AuthenticatedRequest
 
 from . import filters, serializers
@@ -131,6 +131,7 @@ class DistributorViewSet(ServiceModelViewSet):
     """Company master data: everyone reads, heads and admins (and the ERP import) write."""
 
     selector = staticmethod(selectors.distributor_list)
+    permission_classes = [HeadsWritePermission]
     serializer_class = serializers.DistributorSerializer
     filterset_class = filters.DistributorFilter
     search_fields = ["name", "external_id"]

@@ -19,15 +19,18 @@ from typing import Any
 import django_filters as df
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, filters, permissions, serializers, viewsets
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, permissions, serializers, viewsets
 
-from accounts.services import account_record_delete
+from accounts.services import account_record_delete, can_write_erp_keys
 from kam.http import AuthenticatedRequest
+
+from .filters import SearchFilter, StableOrderingFilter
 
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
 
@@ -46,6 +49,18 @@ class RolePermission(permissions.BasePermission):
                 view, "integration_can_read", False
             )
         return True
+
+
+class HeadsWritePermission(RolePermission):
+    """Master data (distributors): every role reads as RolePermission says; heads and admins
+    write — refused before the body is looked at, so a KAM gets 403, not a field error."""
+
+    message = _("Only a sales head or an admin can change this.")
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.is_head_or_admin
 
 
 class KamFilterSet(df.FilterSet):
@@ -144,16 +159,6 @@ def _filter_form_class(filterset_class: type[df.FilterSet], names: tuple[str, ..
     return form_class
 
 
-class StableOrderingFilter(filters.OrderingFilter):
-    """Ordering that always ends with the primary key, so pages never repeat or skip rows."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = list(super().get_ordering(request, queryset, view) or queryset.query.order_by)
-        if not any(o.lstrip("-") in ("pk", "id") for o in ordering):
-            ordering.append("pk")
-        return ordering
-
-
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key by id, looked up among the rows the requesting user may see.
 
@@ -185,11 +190,54 @@ class ScopedSlugRelatedField(serializers.SlugRelatedField):
         return self.scope(user=self.context["request"].user)
 
 
+class StrictCharField(serializers.CharField):
+    """A string as sent: DRF's CharField turns `0` or `1.5` into "0" and "1.5"; the schema
+    says string, so a number is refused like `true` is."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField, StrictCharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "email", "maxLength": 254},
+            {"type": "string", "maxLength": 0},
+        ],
+        "description": "An e-mail address, or empty.",
+    }
+)
+class EmailOrBlankField(StrictEmailField):
+    """An optional e-mail stored as "" when there is none: the schema says so (a plain
+    `format: email` would make every contact without one invalid)."""
+
+
 class KamModelSerializer(serializers.ModelSerializer):
-    """Fields in `Meta.create_only_fields` are set when creating and never moved later."""
+    """Strict strings (see StrictCharField); fields in `Meta.create_only_fields` are set
+    when creating and never moved later."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is StrictEmailField and kwargs.get("allow_blank"):
+            field_class = EmailOrBlankField
+        return field_class, kwargs
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
+        self._refuse_erp_keys(attrs)
         if self.instance is not None:
             errors = {
                 name: _("This cannot be changed; create a new record instead.")
@@ -202,6 +250,21 @@ class KamModelSerializer(serializers.ModelSerializer):
                 attrs.pop(name, None)
         return attrs
 
+    def _refuse_erp_keys(self, attrs: dict[str, Any]) -> None:
+        """The ERP's keys (`Meta.erp_key_fields`, e.g. `external_id`) are written by the ERP
+        and admins only: a KAM's or a head's change would make the ERP's next push create a
+        duplicate or reject a whole batch. Repeating the stored value (a full PUT) is fine."""
+        request = self.context.get("request")
+        if request is None or can_write_erp_keys(request.user):
+            return
+        errors = {
+            name: _("Written by the ERP and admins only; it cannot be set here.")
+            for name in getattr(self.Meta, "erp_key_fields", ())
+            if name in attrs and attrs[name] != getattr(self.instance, name, None)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
     """Reads from `selector(user=…)`, writes through `create_object`/`update_object`/
@@ -212,7 +275,7 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
     selector: Callable[..., QuerySet]
     request: AuthenticatedRequest  # RolePermission admits signed-in users only
     permission_classes = [RolePermission]
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StableOrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, StableOrderingFilter]
     integration_can_read = False
 
     def get_queryset(self) -> QuerySet:

@@ -21,13 +21,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
+from kam.api.filters import StableOrderingFilter
 from kam.http import AuthenticatedRequest
 from reports import selectors
 from reports.metrics.periods import KINDS, parse_period
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 
 PERIOD_HELP = "2025-07 (month), 2025-Q3 (quarter), 2025 (year) or ttm (last 12 months)"
-PERIOD_PARAM = OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)
+PERIOD_PARAM = OpenApiParameter("period", OpenApiTypes.STR, required=True, description=PERIOD_HELP)
 
 
 def _period_from(request: Request, *, default: str | None = None):
@@ -144,11 +145,14 @@ class AccountMetricFilter(filters.FilterSet):
         fields = ["tier", "account", "owner", "region"]
 
 
-class NullsLastOrdering(OrderingFilter):
-    """Ordering where accounts without a value (null growth, penetration…) come last."""
+class NullsLastOrdering(StableOrderingFilter):
+    """Ordering where accounts without a value (null growth, penetration…) come last; ties
+    by external id, like the ranking."""
 
     def filter_queryset(self, request, queryset, view):
-        ordering = self.get_ordering(request, queryset, view)
+        # DRF's own choice of terms (validated by remove_invalid_fields), without the
+        # primary key StableOrderingFilter appends: rows tie by external id here.
+        ordering = OrderingFilter.get_ordering(self, request, queryset, view)
         if not ordering:
             return queryset
         terms = [

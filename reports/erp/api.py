@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
+from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -27,9 +27,28 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
+from accounts.models import Account
+from kam.api.problems import problem_response
 from kam.http import AuthenticatedRequest
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
 from reports.erp.errors import BatchRejected
+from reports.erp.link import LinkRefused, account_link_external_id
+from reports.erp.schema import (
+    COUNTS_EXAMPLE,
+    ERROR_EXAMPLE,
+    TOO_LARGE_EXAMPLE,
+    ErpAccountsSerializer,
+    ErpCategoriesSerializer,
+    ErpCountsSerializer,
+    ErpDeleteCountsSerializer,
+    ErpDeleteSerializer,
+    ErpDistributorsSerializer,
+    ErpErrorsSerializer,
+    ErpLinesSerializer,
+    ErpRatesSerializer,
+    responses,
+)
+from reports.erp.validation import NOT_BLANK_PATTERN
 from reports.models import ImportBatch
 
 
@@ -49,189 +68,6 @@ class IsHeadOrAdmin(permissions.BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_head_or_admin)
-
-
-# --- schema-only serializers (the views validate with reports.erp.validation) -------
-# `many=True, max_length=…`: DRF hands max_length to the ListSerializer it builds; the stubs'
-# BaseSerializer.__init__ does not list it, hence the `ignore[call-arg]` below.
-class ErpAccountItemSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=255)
-    legal_name = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, allow_null=True
-    )
-    tax_id = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
-    # A declared field (DRF's metaclass moves it off the class), not Field.parent:
-    parent = serializers.CharField(  # type: ignore[assignment]
-        max_length=64,
-        required=False,
-        allow_null=True,
-        help_text="external_id of the parent account (may come "
-        "later in the same batch); null clears it",
-    )
-    region = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_null=True,
-        help_text="region code; an unknown code is created",
-    )
-    industry = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_null=True,
-        help_text="industry code; an unknown code is created",
-    )
-
-
-class ErpAccountsSerializer(serializers.Serializer):
-    accounts = ErpAccountItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
-
-
-class ErpCategoryItemSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=255)
-    active = serializers.BooleanField(required=False, help_text="default true on create")
-
-
-class ErpCategoriesSerializer(serializers.Serializer):
-    categories = ErpCategoryItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
-
-
-class ErpRateItemSerializer(serializers.Serializer):
-    currency = serializers.CharField(min_length=3, max_length=3)
-    date = serializers.DateField()
-    rate = serializers.DecimalField(
-        max_digits=20, decimal_places=8, help_text="base-currency units per 1 unit of currency"
-    )
-
-
-class ErpRatesSerializer(serializers.Serializer):
-    rates = ErpRateItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
-
-
-class ErpDistributorItemSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=255)
-    region = serializers.CharField(max_length=32, required=False, allow_null=True)
-
-
-class ErpDistributorsSerializer(serializers.Serializer):
-    distributors = ErpDistributorItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
-
-
-class ErpLineItemSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64)
-    account = serializers.CharField(max_length=64, help_text="account external_id")
-    category = serializers.CharField(max_length=64, help_text="category code")
-    date = serializers.DateField()
-    amount = serializers.DecimalField(
-        max_digits=16,
-        decimal_places=2,
-        help_text="in the line's currency; negative for credit notes",
-    )
-    currency = serializers.CharField(
-        min_length=3, max_length=3, required=False, help_text="ISO 4217; default: the base currency"
-    )
-    cost = serializers.DecimalField(
-        max_digits=16, decimal_places=2, required=False, allow_null=True
-    )
-    quantity = serializers.DecimalField(
-        max_digits=16, decimal_places=4, required=False, allow_null=True
-    )
-    distributor = serializers.CharField(
-        max_length=64, required=False, allow_null=True, help_text="distributor external_id"
-    )
-
-
-class ErpLinesSerializer(serializers.Serializer):
-    lines = ErpLineItemSerializer(many=True, max_length=10_000)  # type: ignore[call-arg]
-
-
-class ErpDeleteSerializer(serializers.Serializer):
-    external_ids = serializers.ListField(
-        child=serializers.CharField(max_length=64), max_length=10_000
-    )
-
-
-class ErpCountsSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
-class ErpDeleteCountsSerializer(serializers.Serializer):
-    deleted = serializers.IntegerField()
-    not_found = serializers.IntegerField()
-
-
-class ErpErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField(
-        allow_null=True,
-        help_text="position in the batch; null when the request as a whole is wrong",
-    )
-    external_id = serializers.CharField(allow_null=True)
-    field = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
-
-
-class ErpErrorsSerializer(serializers.Serializer):
-    # A declared field (DRF's metaclass moves it off the class), not Serializer.errors:
-    errors = ErpErrorSerializer(many=True)  # type: ignore[assignment]
-
-
-_ERROR_EXAMPLE = OpenApiExample(
-    "Rejected batch (nothing written)",
-    value={
-        "errors": [
-            {
-                "index": 3,
-                "external_id": "INV-1004",
-                "field": "amount",
-                "message": "must have at most 2 decimal places",
-            },
-            {
-                "index": 7,
-                "external_id": "INV-1008",
-                "field": "currency",
-                "message": "no USD exchange rate on or before 2025-01-03",
-            },
-        ]
-    },
-    response_only=True,
-    status_codes=["400"],
-)
-_TOO_LARGE_EXAMPLE = OpenApiExample(
-    "More than 10 000 items",
-    value={
-        "errors": [
-            {
-                "index": None,
-                "external_id": None,
-                "field": "lines",
-                "message": "10001 items: at most 10000 a request; split the batch.",
-            }
-        ]
-    },
-    response_only=True,
-    status_codes=["413"],
-)
-_COUNTS_EXAMPLE = OpenApiExample(
-    "Applied",
-    value={"created": 2, "updated": 1, "unchanged": 9997},
-    response_only=True,
-    status_codes=["200"],
-)
-
-
-def _responses(ok: type[serializers.Serializer] = ErpCountsSerializer) -> dict:
-    return {
-        200: ok,
-        400: OpenApiResponse(ErpErrorsSerializer, "Every bad item; nothing was written."),
-        401: OpenApiResponse(OpenApiTypes.OBJECT, "No or invalid token."),
-        403: OpenApiResponse(OpenApiTypes.OBJECT, "Not the integration role or an admin."),
-        413: OpenApiResponse(ErpErrorsSerializer, "More than 10 000 items; nothing written."),
-        415: OpenApiResponse(ErpErrorsSerializer, "Content type is not application/json."),
-    }
 
 
 def _error(field: str | None, message: str) -> dict:
@@ -261,7 +97,9 @@ class ErpImportView(APIView):
                 try:
                     counts = erp_batch_import(endpoint=self.endpoint, body=body, user=request.user)
                 except BatchRejected as exc:
-                    return Response({"errors": exc.errors}, status=exc.status)
+                    return problem_response(
+                        exc.status, request=request, data={"errors": exc.errors}
+                    )
                 return Response(counts, status=200)
             problem = 413, _error(None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
         import_batch_record(
@@ -272,7 +110,7 @@ class ErpImportView(APIView):
             started=started,
             errors=problem[1]["errors"],
         )
-        return Response(problem[1], status=problem[0])
+        return problem_response(problem[0], request=request, data=problem[1])
 
     @staticmethod
     def _read_body(request: Request) -> bytes | None:
@@ -317,21 +155,21 @@ def _bulk_schema(
     description: str,
     example: dict,
     ok: type[serializers.Serializer] = ErpCountsSerializer,
-    ok_example: OpenApiExample = _COUNTS_EXAMPLE,
+    ok_example: OpenApiExample = COUNTS_EXAMPLE,
 ) -> Callable[[type[ErpImportView]], type[ErpImportView]]:
     return extend_schema_view(
         post=extend_schema(
             operation_id=f"erp_{name}",
             tags=["erp"],
             request=request,
-            responses=_responses(ok),
+            responses=responses(ok),
             summary=summary,
             description=description,
             examples=[
                 OpenApiExample("Request", request_only=True, value=example),
                 ok_example,
-                _ERROR_EXAMPLE,
-                _TOO_LARGE_EXAMPLE,
+                ERROR_EXAMPLE,
+                TOO_LARGE_EXAMPLE,
             ],
         )
     )
@@ -499,6 +337,62 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ErpAccountLinkSerializer(serializers.Serializer):
+    account = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="KAM's id of the prospect (no external id)"
+    )
+    external_id = serializers.RegexField(NOT_BLANK_PATTERN, max_length=64)
+
+
+class ErpAccountLinkedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    changed = serializers.BooleanField(help_text="false: it was linked already")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="erp_accounts_link",
+        tags=["erp"],
+        request=ErpAccountLinkSerializer,
+        responses={
+            200: ErpAccountLinkedSerializer,
+            404: OpenApiResponse(description="No account with that id."),
+            409: OpenApiResponse(
+                ErpErrorsSerializer,
+                "The account carries another key, or the key belongs to another account.",
+            ),
+        },
+        summary="Claim a prospect created in KAM (give it the ERP's key)",
+        description="A KAM or a sales head may create an account before the ERP knows it "
+        "(a prospect, `external_id` null). When the ERP creates the customer, it links the "
+        "two here instead of pushing a duplicate; afterwards its pushes update that "
+        "account. Linking the same pair again changes nothing. Logged in the import log "
+        "(endpoint `accounts/link`). Integration role or admin.",
+    )
+)
+class ErpAccountLinkView(APIView):
+    permission_classes = [IsErpClient]
+
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = ErpAccountLinkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = get_object_or_404(Account, pk=data.validated_data["account"])
+        try:
+            changed = account_link_external_id(
+                user=request.user, account=account, external_id=data.validated_data["external_id"]
+            )
+        except LinkRefused as refused:
+            return problem_response(
+                refused.status,
+                request=request,
+                detail=refused.message,
+                data=_error(refused.field, refused.message),
+            )
+        account.refresh_from_db(fields=["external_id"])
+        return Response({"id": account.pk, "external_id": account.external_id, "changed": changed})
+
+
 @extend_schema(tags=["erp"])
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """What the ERP sent: one row per ERP request, newest first (sales heads and admins)."""
@@ -513,6 +407,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 erp_urlpatterns = [
     path("erp/accounts/", ErpAccountsView.as_view(), name="erp-accounts"),
+    path("erp/accounts/link/", ErpAccountLinkView.as_view(), name="erp-accounts-link"),
     path("erp/categories/", ErpCategoriesView.as_view(), name="erp-categories"),
     path("erp/exchange-rates/", ErpRatesView.as_view(), name="erp-exchange-rates"),
     path("erp/distributors/", ErpDistributorsView.as_view(), name="erp-distributors"),

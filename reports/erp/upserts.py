@@ -298,11 +298,14 @@ def accounts_upsert(*, parsed: list[Parsed], user: User, errors: list[ItemError]
 
 def _parent_cycles(parsed: list[Parsed], existing: dict[str, Account]) -> list[ItemError]:
     """Items whose new parent closes a loop, counting the parents already stored."""
-    parent_of: dict[str, str | None] = dict(
-        Account.objects.filter(parent__isnull=False).values_list(
+    # A prospect (no key yet) cannot be named by an ERP item, so it closes no loop.
+    parent_of: dict[str, str | None] = {
+        child: parent
+        for child, parent in Account.objects.filter(parent__isnull=False).values_list(
             "external_id", "parent__external_id"
         )
-    )
+        if child is not None
+    }
     for p in parsed:
         if "parent" in p.fields:
             parent_of[p.key] = p.fields["parent"]

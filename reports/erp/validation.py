@@ -62,6 +62,40 @@ def decimal_value(value: Any, *, max_digits: int, places: int, positive: bool = 
     return number
 
 
+@dataclass(frozen=True)
+class DecimalSpec:
+    """A decimal field of the ERP contract: the validator and the schema's pattern, from the
+    same numbers (tests/reports/test_erp_schema.py proves they accept the same strings)."""
+
+    max_digits: int
+    places: int
+    positive: bool = False
+
+    def parse(self, value: Any) -> Decimal:
+        return decimal_value(
+            value, max_digits=self.max_digits, places=self.places, positive=self.positive
+        )
+
+    @property
+    def pattern(self) -> str:
+        """What `parse` accepts as a string, as an ECMA/Python regular expression: trailing
+        zeros past `places` and leading zeros are fine ("1.500", "007")."""
+        whole = self.max_digits - self.places
+        if self.positive:
+            return (
+                rf"^(?:0*[1-9][0-9]{{0,{whole - 1}}}(?:\.[0-9]{{1,{self.places}}}0*)?"
+                rf"|0+\.[0-9]{{0,{self.places - 1}}}[1-9]0*)$"
+            )
+        return rf"^-?0*[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{self.places}}}0*)?$"
+
+
+MONEY = DecimalSpec(max_digits=16, places=2)
+QUANTITY = DecimalSpec(max_digits=16, places=4)
+RATE = DecimalSpec(max_digits=20, places=8, positive=True)
+CURRENCY_PATTERN = r"^[A-Za-z]{3}$"  # currency_value upper-cases what it is sent
+NOT_BLANK_PATTERN = r"\S"  # keys and names: something besides white space
+
+
 def date_value(value: Any, cache: dict[str, dt.date]) -> dt.date:
     if type(value) is str:
         cached = cache.get(value)
@@ -335,7 +369,7 @@ def _line_errors(
     parse: Callable[[Any], object]
     for name, parse in (
         ("date", lambda v: date_value(v, dates)),
-        ("amount", lambda v: decimal_value(v, max_digits=16, places=2)),
+        ("amount", MONEY.parse),
     ):
         raw = get(name)
         try:
@@ -344,8 +378,8 @@ def _line_errors(
             add(i, key, name, "is required" if raw is None else str(exc))
     for name, parse in (
         ("currency", currency_value),
-        ("cost", lambda v: decimal_value(v, max_digits=16, places=2)),
-        ("quantity", lambda v: decimal_value(v, max_digits=16, places=4)),
+        ("cost", MONEY.parse),
+        ("quantity", QUANTITY.parse),
         ("distributor", optional_ref),
     ):
         raw = get(name)
@@ -470,7 +504,7 @@ def parse_rates(items: list[Any], *, base_currency: str) -> tuple[list[Parsed], 
         for name, parse in (
             ("currency", currency_value),
             ("date", lambda v: date_value(v, dates)),
-            ("rate", lambda v: decimal_value(v, max_digits=20, places=8, positive=True)),
+            ("rate", RATE.parse),
         ):
             raw = item.get(name)
             if raw is None:

@@ -95,7 +95,7 @@ def _previous_total(period: Period, previous: Period) -> Decimal | None:
     return months["total"] if months["n"] else None
 
 
-def _tiers_by_revenue(revenues: Iterable[tuple[int, str, Decimal]]) -> dict[int, str]:
+def _tiers_by_revenue(revenues: Iterable[tuple[int, str | None, Decimal]]) -> dict[int, str]:
     """Tiers by DESIGN.md's rule from (account_id, external_id, revenue) rows."""
     rows = list(revenues)
     total = sum((r for _, _, r in rows), Decimal(0))

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account
+from tests.conftest import field_errors
 from tests.factories import AccountFactory, RegionFactory, RevenueLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,16 +107,14 @@ def test_owner_must_be_an_active_kam_or_head(head_user, integration_user, api_cl
 
 
 def test_kam_creates_account_and_owns_it(kam_user, api_client_for):
-    response = api_client_for(kam_user).post(
-        URL, {"external_id": "NEW-1", "name": "Prospect", "status": "prospect"}
-    )
+    response = api_client_for(kam_user).post(URL, {"name": "Prospect", "status": "prospect"})
     assert response.status_code == 201, response.content
     assert response.json()["owner"] == "kam1"
 
 
-def test_duplicate_external_id_is_400_naming_field(kam_user, api_client_for):
+def test_duplicate_external_id_is_400_naming_field(admin_user_, api_client_for):
     AccountFactory(external_id="DUP")
-    response = api_client_for(kam_user).post(URL, {"external_id": "DUP", "name": "X"})
+    response = api_client_for(admin_user_).post(URL, {"external_id": "DUP", "name": "X"})
     assert response.status_code == 400
     assert "external_id" in response.json()
     assert Account.objects.filter(external_id="DUP").count() == 1
@@ -140,7 +139,7 @@ def test_parent_outside_scope_is_400_like_an_unknown_id(kam_user, other_kam, api
     client = api_client_for(kam_user)
     foreign = client.patch(f"{URL}{mine.pk}/", {"parent": theirs.pk}).json()
     unknown = client.patch(f"{URL}{mine.pk}/", {"parent": 999_999}).json()
-    assert list(foreign) == ["parent"] and list(unknown) == ["parent"]
+    assert list(field_errors(foreign)) == ["parent"] == list(field_errors(unknown))
 
 
 def test_account_with_revenue_cannot_be_deleted(head_user, api_client_for):
@@ -230,4 +229,4 @@ def test_range_and_boolean_filters_and_their_errors(head_user, api_client_for):
     assert ids({"ttm_revenue_min": "100"}) == ["NEW"]
     bad = client.get(URL, {"updated_at_after": "soon", "ttm_revenue_min": "lots"})
     assert bad.status_code == 400
-    assert set(bad.json()) == {"updated_at", "ttm_revenue_min"}
+    assert set(field_errors(bad.json())) == {"updated_at", "ttm_revenue_min"}

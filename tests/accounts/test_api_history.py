@@ -10,9 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_account_history_names_who_and_what(kam_user, other_kam, head_user, api_client_for):
-    created = api_client_for(kam_user).post(
-        "/api/v1/accounts/", {"external_id": "H-1", "name": "Hist", "notes": "first"}
-    )
+    created = api_client_for(kam_user).post("/api/v1/accounts/", {"name": "Hist", "notes": "first"})
     pk = created.json()["id"]
     api_client_for(kam_user).patch(f"/api/v1/accounts/{pk}/", {"notes": "second"})
     api_client_for(head_user).patch(

@@ -71,6 +71,56 @@ def test_client_pushes_a_csv_in_batches_then_stops_on_bad_data(live_server, tmp_
         csv.writer(handle).writerow(["BAD", "NOPE", "PIPE", "2025-01-15", "1.005", ""])
     bad = run()
     assert bad.returncode == 1
-    assert "line 26 BAD amount: must have at most 2 decimal places" in bad.stderr
+    # The 26th line of data is line 27 of the file (the header is line 1).
+    assert "line 27 BAD amount: must have at most 2 decimal places" in bad.stderr
+    assert "HTTP 400 Bad Request: amount must have at most 2 decimal places" in bad.stderr
     assert json.loads(bad.stdout.splitlines()[-1])["failed_batch"] == 3
     assert not RevenueLine.objects.filter(external_id="BAD").exists()
+
+
+def test_client_explains_a_refused_token_and_ends_with_totals(live_server, tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_text("external_id,account,category,date,amount\nL1,C1,PIPE,2025-01-15,1\n")
+    run = subprocess.run(
+        [sys.executable, str(CLIENT), str(path), "--url", live_server.url, "--token", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "HTTP 401 Unauthorized: Invalid token." in run.stderr
+    assert json.loads(run.stdout.splitlines()[-1]) == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "failed_batch": 1,
+    }
+
+
+def test_client_gives_up_with_totals_when_the_server_is_away(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "lines.csv"
+    path.write_text("external_id,account,category,date,amount\nL1,C1,PIPE,2025-01-15,1\n")
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(CLIENT),
+            str(path),
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--token",
+            "t",
+            "--attempts",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    assert "giving up after 1 attempts" in run.stderr
+    assert json.loads(run.stdout.splitlines()[-1])["failed_batch"] == 1
