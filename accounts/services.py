@@ -103,8 +103,8 @@ def can_write_erp_keys(user: User) -> bool:
 def account_create(
     *,
     user: User,
-    external_id: str,
     name: str,
+    external_id: str | None = None,
     legal_name: str | Unset = UNSET,
     tax_id: str | Unset = UNSET,
     parent: Account | None | Unset = UNSET,
