@@ -201,6 +201,27 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Production hardening (issue 12): request body caps, JSON depth, caching ----------
+# Kept together so merges with other settings changes stay easy. Caps are checked on the
+# declared Content-Length before anything reads the body (kam.middleware); the ERP
+# endpoints read and bound their own bodies (reports.erp.batches.MAX_BODY_BYTES, 32 MB).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Form posts; KAM has no file uploads, so this bounds the whole body of a page's request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=1024 * 1024)
+# Lists/objects nested deeper than this in an API body answer 400 (kam.api.parsers).
+API_MAX_JSON_DEPTH = 64
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = ["kam.middleware.RequestBodyLimitMiddleware"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "kam.middleware.NoStoreForSignedInMiddleware",
+)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "kam.api.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 # With Redis, dashboard panels cached by one web process serve all of them.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import time
 
 import pytest
 
@@ -86,3 +88,44 @@ def test_signed_out_visitor_is_sent_to_the_login_page(server):
 def test_health_probe_answers(server):
     status, _, body = http_get(f"{server['url']}/healthz")
     assert (status, json.loads(body)) == (200, {"status": "ok"})
+
+
+def raw_request(port: int, head: str, body: bytes) -> tuple[bytes, float]:
+    """Send a request head and part of a body; the answer's head and how long it took."""
+    started_at = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode() + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return answer, time.monotonic() - started_at
+
+
+def test_an_oversized_body_is_refused_at_once_without_waiting_for_it(server):
+    """50 MB announced, a few bytes sent: the 413 comes while the rest is still "on the way"."""
+    head = (
+        "POST /api/v1/contacts/ HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server['port']}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {50 * 1024 * 1024}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    answer, elapsed = raw_request(server["port"], head, b'{"name": "x"')
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert b"application/problem+json" in answer
+    assert elapsed < 5
+
+
+def test_a_chunked_body_is_refused_with_411(server):
+    head = (
+        "POST /api/v1/contacts/ HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server['port']}\r\n"
+        "Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    answer, _ = raw_request(server["port"], head, b'c\r\n{"name": "x"\r\n')
+    assert answer.startswith(b"HTTP/1.1 411"), answer[:300]
