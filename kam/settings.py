@@ -201,7 +201,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Production hardening (issue 12): request body caps, JSON depth, caching ----------
+# --- Production hardening (issue 12): body caps, JSON depth, no-store, CSP -------------
 # Kept together so merges with other settings changes stay easy. Caps are checked on the
 # declared Content-Length before anything reads the body (kam.middleware); the ERP
 # endpoints read and bound their own bodies (reports.erp.batches.MAX_BODY_BYTES, 32 MB).
@@ -216,6 +216,26 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "kam.middleware.NoStoreForSignedInMiddleware",
 )
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site
+# only; no inline script, handler or style attribute, no eval. Templates keep to that
+# (tests/test_security_headers.py greps them); Chart.js draws on canvas, htmx is told not
+# to inject its indicator <style> (base.html), Swagger UI is served without inline parts.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(_after_security, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "kam.api.parsers.JSONParser",
     "rest_framework.parsers.FormParser",
