@@ -68,6 +68,7 @@ def test_collectstatic_writes_a_manifest_with_hashed_names(server):
 def test_login_page_is_served_and_links_the_hashed_stylesheet(server):
     status, headers, body = http_get(f"{server['url']}/login/")
     assert status == 200, body[:2000]
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
     html = body.decode()
     stylesheet = re.search(r'href="(/static/css/kam\.[0-9a-f]{12}\.css)"', html)
     assert stylesheet, "the page must reference the hashed stylesheet"
