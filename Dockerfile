@@ -14,8 +14,11 @@ RUN pip install .
 
 COPY . .
 # collectstatic writes /app/staticfiles at start (see docker-compose.yml), so the app user
-# owns /app; nothing runs as root.
-RUN useradd --system --uid 1000 --home-dir /app kam && chown -R kam /app
+# owns /app; nothing runs as root. /app/media exists owned by it before the compose volume
+# is mounted there, so the new volume starts out writable by the worker.
+RUN useradd --system --uid 1000 --home-dir /app kam \
+    && mkdir -p /app/media /app/staticfiles \
+    && chown -R kam /app
 USER kam
 
 EXPOSE 8000

@@ -119,7 +119,7 @@ USE_TZ = True
 
 # --- Static files (whitenoise) --------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -177,9 +177,6 @@ REST_FRAMEWORK = {
         "kam.api.filters.SearchFilter",
         "kam.api.filters.StableOrderingFilter",
     ],
-    # JSON in, JSON out: the schema lists one body type per operation (DESIGN.md). A file
-    # upload endpoint sets its own parser (multipart) on the view.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kam.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -205,6 +202,47 @@ SPECTACULAR_SETTINGS = {
         "reports.erp.schema.close_erp_objects",
     ],
 }
+
+# --- Production hardening (issue 12): body caps, JSON depth, no-store, CSP -------------
+# Kept together so merges with other settings changes stay easy. Caps are checked on the
+# declared Content-Length before anything reads the body (kam.middleware); the ERP
+# endpoints read and bound their own bodies (reports.erp.batches.MAX_BODY_BYTES, 32 MB).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Form posts; KAM has no file uploads, so this bounds the whole body of a page's request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=1024 * 1024)
+# Lists/objects nested deeper than this in an API body answer 400 (kam.api.parsers).
+API_MAX_JSON_DEPTH = 64
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE[_after_security:_after_security] = ["kam.middleware.RequestBodyLimitMiddleware"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "kam.middleware.NoStoreForSignedInMiddleware",
+)
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site
+# only; no inline script, handler or style attribute, no eval. Templates keep to that
+# (tests/test_security_headers.py greps them); Chart.js draws on canvas, htmx is told not
+# to inject its indicator <style> (base.html), Swagger UI is served without inline parts.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(_after_security, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "kam.api.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -2,13 +2,16 @@
 
 No Docker engine runs here: we check what can be checked offline — the file is valid
 Compose, every command names modules and commands that exist, every variable it uses is
-documented in `.env.example`, and the web health probe really probes.
+documented in `.env.example`, the web health probe really probes — and each app service's
+command line runs for real against the machine's PostgreSQL and Redis (see below).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import secrets
 import shlex
 import socket
 import subprocess
@@ -21,6 +24,8 @@ from celery import Celery
 from celery.app.utils import find_app
 from django.conf import settings
 from django.core.management import get_commands
+
+from tests.prodserver import free_port, started, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -81,6 +86,19 @@ def test_production_shape_has_every_service_with_a_health_check(compose):
         env = services[name]["environment"]
         assert "@postgres:5432/" in env["DATABASE_URL"]
         assert env["REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def test_web_serves_the_export_files_the_worker_writes_from_one_volume(compose):
+    services = compose["services"]
+    mounts = {}
+    for name in ("web", "worker"):
+        media_root = services[name]["environment"]["MEDIA_ROOT"]
+        volumes = dict(v.split(":")[::-1] for v in services[name]["volumes"])
+        mounts[name] = volumes[media_root]
+    assert mounts["web"] == mounts["worker"] in compose["volumes"]
+    # The image's user owns the mount point, so a fresh volume is writable.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"mkdir -p [^\n]*" + re.escape(media_root), dockerfile)
 
 
 def test_web_migrates_collects_static_and_serves_the_real_wsgi_app(compose):
@@ -151,3 +169,115 @@ def test_web_health_check_fails_when_nothing_answers():
     )
     assert result.returncode == 1
     assert "unhealthy" in result.stderr
+
+
+# --- Each service's command line, run for real ------------------------------------------
+# No engine runs here, so the commands of docker-compose.yml run as they are written, as
+# processes on this machine, with the environment the containers get: `.env.example` (the
+# README's `cp .env.example .env`) under the service's own `environment`. Only what points
+# at other containers or the image's folders is moved: `postgres:5432` to a throwaway
+# database of the machine's PostgreSQL (SQLite without DATABASE_URL), `redis:6379` to the
+# machine's Redis, `/app/...` paths and the published port to free ones.
+COMPOSE_REDIS_DB = 7  # away from the suite's own Celery databases (conftest: 2, 3, …)
+
+
+def env_example_values() -> dict[str, str]:
+    text = (ROOT / ".env.example").read_text()
+    return dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", text, re.MULTILINE))
+
+
+@pytest.fixture(scope="module")
+def service_env(compose, tmp_path_factory):
+    """service name -> the environment its container would have, moved onto this machine."""
+    from tests.prodserver import BIN
+
+    redis_url = os.environ.get("REDIS_URL")
+    with throwaway_database() as database_url:
+        folder = tmp_path_factory.mktemp("compose")
+        envs = {}
+        for name in APP_SERVICES:
+            env = {**env_example_values(), **compose["services"][name]["environment"]}
+            assert "@postgres:5432/" in env["DATABASE_URL"]
+            env["DATABASE_URL"] = database_url
+            if redis_url:
+                env["REDIS_URL"] = f"{redis_url.rpartition('/')[0]}/{COMPOSE_REDIS_DB}"
+            for key, value in env.items():
+                if value.startswith("/app/"):  # the image's folder (volumes included)
+                    env[key] = str(folder / value.removeprefix("/app/"))
+            env.update(
+                PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+                HOME=str(folder),
+                HOSTNAME=socket.gethostname(),
+                STATIC_ROOT=str(folder / "staticfiles"),
+                SECRET_KEY=secrets.token_urlsafe(48),
+                PYTHONUNBUFFERED="1",
+            )
+            envs[name] = env
+        yield envs
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(envs["worker"]["REDIS_URL"]).flushdb()
+
+
+def shell_of(service: dict, **replace: str) -> list[str]:
+    """The service's command as the container runs it, with `replace` applied to each word."""
+    command = service["command"]
+    if command[:2] == ["sh", "-c"]:
+        script = command[2]
+        for old, new in replace.items():
+            script = script.replace(old, new)
+        return ["sh", "-c", script]
+    return [replace.get(word, word) for word in command]
+
+
+def healthcheck_of(service: dict) -> list[str]:
+    test = service["healthcheck"]["test"]
+    if test[0] == "CMD-SHELL":
+        return ["sh", "-c", test[1].replace("$$", "$")]
+    assert test[0] == "CMD"
+    return test[1:]
+
+
+def passes(command: list[str], env: dict[str, str]) -> bool:
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=60)
+    return result.returncode == 0
+
+
+def test_web_service_migrates_collects_static_serves_and_passes_its_health_check(
+    compose, service_env
+):
+    service = compose["services"]["web"]
+    port = free_port()
+    env = {**service_env["web"], "HEALTHCHECK_URL": f"http://127.0.0.1:{port}/healthz"}
+    command = shell_of(service, **{"0.0.0.0:8000": f"127.0.0.1:{port}"})
+    assert command != shell_of(service), "the published port must be moved"
+    with started(command, env) as web:
+        web.wait_for(
+            lambda: passes(healthcheck_of(service), env), "a passing health check", timeout=120
+        )
+    assert "static files copied" in web.output
+    assert "Booting worker" in web.output  # gunicorn, after migrate and collectstatic
+    assert (Path(env["STATIC_ROOT"]) / "staticfiles.json").is_file()
+
+
+@pytest.mark.redis
+def test_worker_service_starts_and_answers_its_health_check(compose, service_env):
+    service = compose["services"]["worker"]
+    env = service_env["worker"]
+    with started(shell_of(service), env) as worker:
+        worker.wait_for_line("ready.", timeout=90)
+        assert passes(healthcheck_of(service), env), worker.output
+    assert "reports.tasks.recompute_metrics" in worker.output  # the tasks are registered
+
+
+@pytest.mark.redis
+def test_beat_service_starts_with_the_nightly_schedule_and_reaches_the_broker(compose, service_env):
+    service = compose["services"]["beat"]
+    env = service_env["beat"]
+    schedule = Path(env["HOME"]) / "celerybeat-schedule"
+    command = shell_of(service, **{"/tmp/celerybeat-schedule": str(schedule)})
+    with started(command, env) as beat:
+        beat.wait_for_line("beat: Starting...", timeout=60)
+        assert passes(healthcheck_of(service), env), beat.output
+    assert "celery beat" in beat.output and env["REDIS_URL"].rpartition("/")[0] in beat.output

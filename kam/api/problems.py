@@ -99,11 +99,12 @@ def problem_response(
 
 
 def problem_json_response(
-    status: int, *, request: HttpRequest, detail: str | None = None
+    status: int, *, request: HttpRequest, detail: str | None = None, **members: Any
 ) -> JsonResponse:
-    """The same for plain Django views (unknown API URLs, crashes, middleware refusals)."""
+    """The same for plain Django views (unknown API URLs, crashes, middleware refusals);
+    `members` add machine-readable facts (the limit that was passed…)."""
     return JsonResponse(
-        problem_body(status, request=request, detail=detail),
+        {**problem_body(status, request=request, detail=detail), **members},
         status=status,
         content_type=CONTENT_TYPE,
         json_dumps_params={"ensure_ascii": False},

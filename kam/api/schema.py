@@ -108,6 +108,7 @@ def add_error_responses(result, generator, request, public):
             elif any(p.get("in") == "query" for p in operation.get("parameters", [])):
                 errors["400"] = _response("ValidationProblem", "A query parameter is invalid.")
             if method in WRITES:
+                errors["411"] = _response("Problem", "A chunked body (no Content-Length).")
                 errors["413"] = _response("Problem", "The body is larger than the API accepts.")
                 errors["415"] = _response("Problem", "The body is not application/json.")
             if one_object:

@@ -67,7 +67,23 @@
     });
   }
 
+  // An account's revenue by month (reports/panels/account_revenue.html).
+  function revenue() {
+    var d = data("revenue-data"), canvas = document.getElementById("revenue-chart");
+    if (!d || !canvas || !window.Chart) return;
+    var fmt = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 0 });
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: d.labels,
+              datasets: [{ label: canvas.dataset.label, data: d.values, backgroundColor: "#1f5fbf" }] },
+      options: { maintainAspectRatio: false, animation: false, plugins: { legend: { display: false },
+        tooltip: { callbacks: { label: function (c) { return fmt.format(c.parsed.y); } } } },
+        scales: { y: { ticks: { callback: function (v) { return fmt.format(v); } } } } }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    revenue();
     pareto();
     bars("penetration-data", "penetration-chart", "label", "accounts", "#1f5fbf");
     bars("stage-data", "stage-chart", "label", "count", "#12233f");
