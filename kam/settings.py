@@ -238,11 +238,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
-    "kam.api.parsers.JSONParser",
-    "rest_framework.parsers.FormParser",
-    "rest_framework.parsers.MultiPartParser",
-]
+# JSON in, JSON out (depth-limited): the schema lists one body type per operation. A file
+# upload endpoint sets its own parser (multipart) on the view.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["kam.api.parsers.JSONParser"]
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
