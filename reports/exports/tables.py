@@ -220,7 +220,10 @@ def pipeline_export(*, user: User, params: QueryDict, progress: Progress | None 
     count = tenders.count()
 
     def tender_rows() -> Iterator[list[Any]]:
-        for t in tenders.order_by("stage", "submission_deadline", "pk").iterator(chunk_size=BATCH):
+        ordered = tenders.order_by("stage", "submission_deadline", "pk")
+        for i, t in enumerate(ordered.iterator(chunk_size=BATCH), 1):
+            if progress and i % BATCH == 0:
+                progress(i, count)
             yield [
                 t.account.external_id,
                 t.account.name,

@@ -157,7 +157,7 @@ def test_a_queued_export_shows_progress_that_polls(client, head_user, storage, p
 
     job = export_job_start(user=head_user, kind="accounts", fmt="csv", params=QueryDict())
     client.force_login(head_user)
-    html = client.get(reverse("reports:export-job", args=[job["id"]])).content.decode()
+    html = client.get(reverse("reports:export-job", args=[job.pk])).content.decode()
     assert '<progress id="export-progress"' in html
     assert 'hx-trigger="every 1s"' in html
-    assert client.get(reverse("reports:export-download", args=[job["id"]])).status_code == 404
+    assert client.get(reverse("reports:export-download", args=[job.pk])).status_code == 404
