@@ -56,6 +56,7 @@ QUEUE_DOWN = gettext_noop(
 NOT_STARTED = gettext_noop("The export did not start in time (the task was lost).")
 NOT_FINISHED = gettext_noop("The export did not finish in time and was stopped.")
 CRASHED = gettext_noop("The export failed. Try again; if it fails again, tell an administrator.")
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 logger = logging.getLogger("kam.reports.exports")
 State = ExportJob.State
 
@@ -162,8 +163,9 @@ def export_job_enqueue(*, job_id: uuid.UUID) -> bool:
     from .tasks import export_generate  # the task module imports this one
 
     try:
-        # Celery retries a failed publish a few times (about a second) before it raises.
-        export_generate.delay(str(job_id))
+        # A few quick retries (a Redis failover), then the page says so: the person is
+        # waiting for this request.
+        export_generate.apply_async(args=[str(job_id)], retry_policy=PUBLISH_RETRY)
     except (KombuError, RedisError, OSError):
         logger.warning("export %s could not be queued", job_id, exc_info=True)
         ExportJob.objects.filter(pk=job_id, state=State.QUEUED).update(
