@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,8 +162,9 @@ def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None
     count = ranking.count()
 
     def ranking_rows() -> Iterator[list[Any]]:
+        # Unranked accounts (no revenue) last on every database (SQLite sorts NULL first).
         rows = ranking.select_related("account", "account__owner").order_by(
-            "rank", "-revenue", "account__external_id"
+            F("rank").asc(nulls_last=True), "-revenue", "account__external_id"
         )
         for i, r in enumerate(rows.iterator(chunk_size=BATCH), 1):
             yield [
