@@ -273,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.recompute_metrics",
         "schedule": crontab(hour=int(_hour), minute=int(_minute)),
     },
+    # Fails export jobs that went stale and deletes expired ones (reports/exports/jobs.py).
+    "sweep-export-jobs": {
+        "task": "reports.exports.tasks.export_jobs_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------
@@ -292,3 +297,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Exports with more rows than this are built by a Celery task with a progress page.
 REPORTS_EXPORT_SYNC_MAX_ROWS = env.int("REPORTS_EXPORT_SYNC_MAX_ROWS", default=2000)
+# A queued export not started, or not finished, this many seconds after it was queued or
+# started is failed (its page offers to try again).
+EXPORT_STALE_AFTER_S = env.int("EXPORT_STALE_AFTER_S", default=1800)
+# Export jobs and their files are deleted this many days after they were queued.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)

@@ -272,3 +272,7 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.received_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+# Kept in the exports package beside the code that runs it; imported here so Django finds it.
+from reports.exports.models import ExportJob  # noqa: E402, F401

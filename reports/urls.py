@@ -13,10 +13,15 @@ urlpatterns: list = [
     path("portfolio/tenders/", views.pipeline, name="pipeline"),
     path("portfolio/distributors/", views.distributors, name="distributors"),
     path("portfolio/export/<slug:kind>.<slug:fmt>", views.export, name="export"),
-    path("portfolio/export/jobs/<str:job_id>/", views.export_job, name="export-job"),
+    path("portfolio/export/jobs/<uuid:job_id>/", views.export_job, name="export-job"),
     path(
-        "portfolio/export/jobs/<str:job_id>/download",
+        "portfolio/export/jobs/<uuid:job_id>/download",
         views.export_download,
         name="export-download",
+    ),
+    path(
+        "portfolio/export/jobs/<uuid:job_id>/again",
+        views.export_job_again,
+        name="export-job-again",
     ),
 ]

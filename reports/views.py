@@ -7,13 +7,14 @@ totals is limited to the accounts the user sees (a KAM gets their own accounts).
 
 from __future__ import annotations
 
+import uuid
+from contextlib import suppress
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
@@ -21,13 +22,22 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.selectors import assignable_user_list
 from accounts.services import accounts_reassign
 from kam.http import AuthenticatedHttpRequest
 
-from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
+from .exports.jobs import (
+    FORMATS,
+    export_job_get,
+    export_job_retry,
+    export_job_start,
+    export_prepare,
+    export_render,
+    sync_max_rows,
+)
+from .exports.models import ExportJob
 from .exports.tables import ExportError
 from .forms import AccountTableFilter, PeriodForm, ReassignForm
 from .portfolio.accounts import account_table, account_table_extras
@@ -277,43 +287,47 @@ def distributors(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     """Small exports download at once; large ones become a job with a progress page."""
     try:
-        size = export_size(user=request.user, kind=kind, fmt=fmt, params=request.GET)
-        if size <= sync_max_rows():
-            file = export_build(user=request.user, kind=kind, fmt=fmt, params=request.GET)
+        prepared = export_prepare(user=request.user, kind=kind, fmt=fmt, params=request.GET)
+        if prepared.rows <= sync_max_rows():
+            file = export_render(user=request.user, export=prepared, fmt=fmt)
             response = HttpResponse(file.content, content_type=file.content_type)
             response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
             return response
-        state = export_job_start(user=request.user, kind=kind, fmt=fmt, params=request.GET)
+        job = export_job_start(user=request.user, kind=kind, fmt=fmt, params=request.GET)
     except ExportError as exc:
         return render(request, "reports/export_error.html", {"error": str(exc)}, status=400)
-    return redirect("reports:export-job", job_id=state["id"])
-
-
-def _own_job(request: AuthenticatedHttpRequest, job_id: str) -> dict:
-    state = job_state(job_id)
-    # Someone else's job is as good as missing: ids are not secrets to lean on.
-    if state is None or state["user_id"] != request.user.pk:
-        raise Http404(_("No such export."))
-    return state
+    return redirect("reports:export-job", job_id=job.pk)
 
 
 @require_GET
 @report_view
-def export_job(request: AuthenticatedHttpRequest, job_id: str) -> HttpResponse:
-    state = _own_job(request, job_id)
+def export_job(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = export_job_get(user=request.user, job_id=job_id)
     template = "reports/_export_status.html" if request.htmx else "reports/export_job.html"
-    return render(request, template, {"job": state})
+    return render(request, template, {"job": job})
+
+
+@require_POST
+@report_view
+def export_job_again(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """ "Try again" on a failed job: the same export queued as a new job."""
+    job = export_job_get(user=request.user, job_id=job_id)
+    # A job that is not failed (any more) has nothing to retry: its page shows where it is.
+    with suppress(ExportError):
+        job = export_job_retry(job=job)
+    return redirect("reports:export-job", job_id=job.pk)
 
 
 @require_GET
 @report_view
-def export_download(request: AuthenticatedHttpRequest, job_id: str) -> HttpResponseBase:
-    state = _own_job(request, job_id)
-    if state.get("state") != "done":
+def export_download(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
+    job = export_job_get(user=request.user, job_id=job_id)
+    if job.state != ExportJob.State.DONE or not job.file:
         raise Http404(_("The export is not ready."))
+    try:
+        content = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The file of this export is no longer kept.")) from exc
     return FileResponse(
-        default_storage.open(state["file"], "rb"),
-        as_attachment=True,
-        filename=state["filename"],
-        content_type=state["content_type"],
+        content, as_attachment=True, filename=job.filename, content_type=FORMATS[job.format]
     )

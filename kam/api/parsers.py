@@ -20,10 +20,15 @@ def json_depth_exceeds(value: object, limit: int) -> bool:
 
     Iterative, so it cannot itself run out of stack; it stops at the first path too deep.
     """
-    stack = [(value, 1)]
+    stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
+        if isinstance(node, dict):
+            children: list[object] = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
         for child in children:
             if isinstance(child, dict | list):
                 if depth + 1 > limit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import formats, timezone
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
@@ -24,6 +26,8 @@ from reports.models import AccountMetric
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.periods import Period
 from reports.portfolio.scope import scoped
+
+from .tables import dependency_risk
 
 # A font with Cyrillic glyphs (account names and the Russian UI): DejaVu Sans 2.37 ships
 # with the code (free licence, see fonts/LICENSE-DejaVu.txt) so slim images render Russian.
@@ -137,6 +141,7 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
     for style in styles.byName.values():
         style.fontName = font
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    figure = styles["BodyText"].clone("figure", fontSize=9, leading=11, alignment=TA_RIGHT)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -190,7 +195,8 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
             _("HHI"),
             "—" if m.hhi is None else f"{m.hhi:.4f}",
             _("Accounts ≥ 10 %"),
-            ", ".join(m.concentration_risk or []) or "—",
+            # A paragraph wraps in its column; names are escaped (a paragraph reads markup).
+            Paragraph(escape(dependency_risk(dash) or "—"), figure),
         ],
     ]
     table = Table(figures, colWidths=[45 * mm, 40 * mm, 50 * mm, 45 * mm])

@@ -6,15 +6,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import F
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from reports.forms import AccountTableFilter, PeriodForm
 from reports.models import AccountMetric
 from reports.portfolio.accounts import account_table, account_table_extras
-from reports.portfolio.dashboard import portfolio_dashboard
+from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
+from reports.portfolio.distributors import distributor_report
 from reports.portfolio.periods import Period
 from reports.portfolio.pipeline import tender_pipeline, tender_scope
 from reports.portfolio.scope import scoped
@@ -120,6 +123,23 @@ def period_from_params(params: QueryDict) -> Period:
     return form.cleaned_data["period"]
 
 
+def dependency_risk(dash: Dashboard) -> str:
+    """The accounts with a share of 10 % or more, named only where the user sees them.
+
+    The dashboard's scoped list (`dash.risks`), never the stored company-wide list of
+    external ids: a KAM learns how many other accounts carry that risk, not which.
+    """
+    text = ", ".join(r["account__external_id"] for r in dash.risks)
+    if dash.hidden_risks:
+        more = ngettext(
+            "and %(n)s account of other KAMs",
+            "and %(n)s accounts of other KAMs",
+            dash.hidden_risks,
+        ) % {"n": dash.hidden_risks}
+        text = f"{text} {more}" if text else more
+    return text
+
+
 def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None = None) -> Export:
     """Summary figures of the period, then its ranking (the accounts the user sees)."""
     period = period_from_params(params)
@@ -136,14 +156,15 @@ def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None
         *[[_("Tier %(tier)s accounts") % {"tier": t}, dash.tier_counts.get(t)] for t in "ABC"],
         [_("Top-10 share, %"), _pct(m.top10_share) if m else None],
         [_("HHI"), round(m.hhi, 4) if m and m.hhi is not None else None],
-        [_("Dependency risk (share ≥ 10 %)"), ", ".join(m.concentration_risk or []) if m else ""],
+        [_("Dependency risk (share ≥ 10 %)"), dependency_risk(dash)],
     ]
     ranking = scoped(AccountMetric.objects.filter(period=period.key), user=user)
     count = ranking.count()
 
     def ranking_rows() -> Iterator[list[Any]]:
+        # Unranked accounts (no revenue) last on every database (SQLite sorts NULL first).
         rows = ranking.select_related("account", "account__owner").order_by(
-            "rank", "-revenue", "account__external_id"
+            F("rank").asc(nulls_last=True), "-revenue", "account__external_id"
         )
         for i, r in enumerate(rows.iterator(chunk_size=BATCH), 1):
             yield [
@@ -201,7 +222,10 @@ def pipeline_export(*, user: User, params: QueryDict, progress: Progress | None 
     count = tenders.count()
 
     def tender_rows() -> Iterator[list[Any]]:
-        for t in tenders.order_by("stage", "submission_deadline", "pk").iterator(chunk_size=BATCH):
+        ordered = tenders.order_by("stage", "submission_deadline", "pk")
+        for i, t in enumerate(ordered.iterator(chunk_size=BATCH), 1):
+            if progress and i % BATCH == 0:
+                progress(i, count)
             yield [
                 t.account.external_id,
                 t.account.name,
@@ -272,4 +296,82 @@ def pipeline_export(*, user: User, params: QueryDict, progress: Progress | None 
     )
 
 
-BUILDERS = {"accounts": accounts_export, "portfolio": portfolio_export, "pipeline": pipeline_export}
+def distributors_export(
+    *, user: User, params: QueryDict, progress: Progress | None = None
+) -> Export:
+    """The distributors page: each distributor's revenue, then the key accounts it serves."""
+    period = period_from_params(params)
+    report = distributor_report(user=user, period=period)
+    summary = [
+        [
+            d["distributor"].external_id,
+            d["distributor"].name,
+            d["distributor"].region.name if d["distributor"].region else "",
+            d["revenue"],
+            d["other_revenue"],
+            d["key_accounts"],
+        ]
+        for d in report
+    ]
+    accounts = [
+        [
+            d["distributor"].external_id,
+            d["distributor"].name,
+            a["external_id"],
+            a["name"],
+            a["owner"] or "",
+            a["link"]["role_label"] if a["link"] else "",
+            a["link"]["status_label"] if a["link"] else "",
+            a["revenue"],
+            a["account_revenue"],
+            _pct(a["share"]),
+        ]
+        for d in report
+        for a in d["accounts"]
+    ]
+    return Export(
+        f"distributors-{period.key}",
+        [
+            Sheet(
+                _("Distributors"),
+                [
+                    _("Distributor id"),
+                    _("Distributor"),
+                    _("Region"),
+                    _("Revenue through it"),
+                    _("of which other accounts"),
+                    _("Key accounts"),
+                ],
+                lambda: iter(summary),
+                len(summary),
+                [14, 36, 18, 18, 18, 10],
+            ),
+            Sheet(
+                _("Key accounts"),
+                [
+                    _("Distributor id"),
+                    _("Distributor"),
+                    _("External id"),
+                    _("Account"),
+                    _("Owner"),
+                    _("Link"),
+                    _("Link status"),
+                    _("Revenue through distributor"),
+                    _("Account revenue"),
+                    _("Share, %"),
+                ],
+                lambda: iter(accounts),
+                len(accounts),
+                [14, 30, 14, 36, 14, 14, 12, 18, 18, 10],
+            ),
+        ],
+        period=period,
+    )
+
+
+BUILDERS: dict[str, Callable[..., Export]] = {
+    "accounts": accounts_export,
+    "portfolio": portfolio_export,
+    "pipeline": pipeline_export,
+    "distributors": distributors_export,
+}

@@ -1,63 +1,36 @@
-"""Exports: CSV, XLSX and PDF files opened and checked; scoping; the queued path."""
+"""Exports downloaded at once: every kind and format opened (csv, openpyxl, pypdf) and
+checked, with formula payloads planted in names and titles coming out as text; scoping."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from plans.models import Tender
-from tests.factories import AccountFactory, TenderFactory
-from tests.reports.portfolio_builders import build_period
-
-
-@pytest.fixture
-def eager_celery(settings):
-    """Run queued exports in-process, as the embedded default does (CI sets REDIS_URL).
-
-    Celery reads its CELERY_* settings from Django's live settings, so this is enough.
-    """
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-
+from tests.reports.export_fixtures import (
+    AT,
+    CR,
+    HYPERLINK,
+    MINUS,
+    PLUS,
+    TAB,
+    cell_of,
+    csv_text,
+    plant_portfolio,
+    read_csv,
+    read_xlsx,
+    sheet_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def storage(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    }
-    return tmp_path
-
-
-@pytest.fixture
 def portfolio(kam_user, other_kam):
-    mine = [
-        AccountFactory(external_id=f"K1-{i}", name=f"Кузнец {i}", owner=kam_user) for i in range(3)
-    ]
-    theirs = [AccountFactory(external_id=f"K2-{i}", owner=other_kam) for i in range(2)]
-    revenues = dict(zip(mine + theirs, [500, 300, 100, 60, 40], strict=True))
-    build_period(
-        "2025", "year", dt.date(2025, 1, 1), dt.date(2025, 12, 31), revenues, write_accounts=True
-    )
-    TenderFactory(
-        account=mine[0],
-        stage=Tender.Stage.WON,
-        outcome_reason="Price",
-        decision_date=dt.date(2025, 5, 5),
-        estimated_value=Decimal("1000.00"),
-    )
-    TenderFactory(account=theirs[0], estimated_value=Decimal("70.00"))
-    return {"mine": mine, "theirs": theirs}
+    return plant_portfolio(kam_user, other_kam)
 
 
 def download(client, user, kind, fmt, **params):
@@ -68,96 +41,158 @@ def download(client, user, kind, fmt, **params):
     return response
 
 
-def test_accounts_xlsx_respects_filters_and_sorting(client, head_user, kam_user, portfolio):
+# --- accounts -------------------------------------------------------------------------
+def test_accounts_csv_keeps_payloads_as_text_and_numbers_as_numbers(client, head_user, portfolio):
+    rows = read_csv(download(client, head_user, "accounts", "csv").content)
+    assert rows[0][:3] == ["External id", "Account", "Owner"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert sorted(by_id) == ["K1-0", "K1-1", "K1-2", "K1-3", "K2-0", "K2-1"]
+    assert by_id["K1-0"][1] == "'" + HYPERLINK
+    assert by_id["K1-1"][1] == "'" + PLUS
+    assert by_id["K1-3"][1] == "'" + TAB
+    assert by_id["K2-0"][1] == "'" + AT
+    assert by_id["K1-2"][1] == "Кузнец"  # harmless text is left alone
+    # A credit note's negative revenue is a number, not text behind a quote.
+    assert by_id["K1-3"][7] == "-40.00"
+
+
+def test_accounts_xlsx_respects_filters_sorting_and_types(client, head_user, kam_user, portfolio):
     response = download(client, head_user, "accounts", "xlsx", owner=kam_user.pk, sort="name")
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    book = read_xlsx(response.content)
+    rows = sheet_rows(book, "Accounts")
     assert rows[0][:3] == ("External id", "Account", "Owner")
-    assert [r[0] for r in rows[1:]] == ["K1-0", "K1-1", "K1-2"]
-    assert sum(r[7] for r in rows[1:]) == 900  # ttm revenue column
+    assert sorted(r[0] for r in rows[1:]) == ["K1-0", "K1-1", "K1-2", "K1-3"]
+    assert sum(r[7] for r in rows[1:]) == 860  # ttm revenue column, credit note included
+    link = cell_of(book, "Accounts", HYPERLINK)
+    assert link.data_type == "s" and link.quotePrefix
+    negative = cell_of(book, "Accounts", -40)
+    assert negative.data_type == "n" and not negative.quotePrefix
+    assert cell_of(book, "Accounts", "Кузнец").quotePrefix is False
 
 
-def test_kam_export_holds_only_their_accounts(client, other_kam, portfolio):
-    response = download(client, other_kam, "accounts", "csv")
-    text = response.content.decode("utf-8-sig")
-    ids = [row[0] for row in csv.reader(io.StringIO(text))][1:]
-    assert sorted(ids) == ["K2-0", "K2-1"]
+def test_kam_accounts_export_holds_only_their_accounts(client, kam_user, other_kam, portfolio):
+    rows = read_csv(download(client, other_kam, "accounts", "csv").content)
+    assert sorted(r[0] for r in rows[1:]) == ["K2-0", "K2-1"]
+    book = read_xlsx(download(client, kam_user, "accounts", "xlsx").content)
+    ids = sorted(r[0] for r in sheet_rows(book, "Accounts")[1:])
+    assert ids == ["K1-0", "K1-1", "K1-2", "K1-3"]
 
 
+# --- portfolio ------------------------------------------------------------------------
 def test_portfolio_xlsx_has_summary_and_ranking(client, head_user, portfolio):
-    response = download(client, head_user, "portfolio", "xlsx", period="2025")
-    book = load_workbook(io.BytesIO(response.content))
-    summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
-    assert summary["Total revenue"] == 1000
+    book = read_xlsx(download(client, head_user, "portfolio", "xlsx", period="2025").content)
+    summary = dict(sheet_rows(book, "Summary")[1:])
+    assert summary["Total revenue"] == 1100
     assert summary["Accounts with revenue"] == 5
-    ranking = list(book["Ranking"].iter_rows(min_row=2, values_only=True))
-    assert [r[0] for r in ranking] == [1, 2, 3, 4, 5]
-    assert sum(r[4] for r in ranking) == 1000
+    assert summary["Dependency risk (share ≥ 10 %)"] == "K1-0, K1-1, K2-0"
+    ranking = sheet_rows(book, "Ranking")[1:]
+    assert [r[0] for r in ranking] == [1, 2, 3, 4, 5, None]
+    assert sum(r[4] for r in ranking) == 1100
+    assert {r[2] for r in ranking} >= {HYPERLINK, PLUS, TAB, AT}
 
 
-def test_pipeline_csv_lists_tenders_the_user_sees(client, kam_user, portfolio):
-    response = download(client, kam_user, "pipeline", "csv")
-    text = response.content.decode("utf-8-sig")
-    assert "K1-0" in text and "K2-0" not in text
-    assert "By quarter" in text and "2025-Q2" in text
+def test_kam_portfolio_export_names_only_their_own_accounts(client, kam_user, portfolio):
+    """The dependency-risk row used to list every KAM's external ids."""
+    book = read_xlsx(download(client, kam_user, "portfolio", "xlsx", period="2025").content)
+    summary = dict(sheet_rows(book, "Summary")[1:])
+    assert summary["Dependency risk (share ≥ 10 %)"] == "K1-0, K1-1 and 1 account of other KAMs"
+    assert summary["Total revenue"] == 1100  # the portfolio's totals are everyone's
+    ranking = sheet_rows(book, "Ranking")[1:]
+    assert sorted(r[1] for r in ranking) == ["K1-0", "K1-1", "K1-2", "K1-3"]
+    values = [v for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row]
+    assert not [v for v in values if isinstance(v, str) and "K2-" in v]
+
+    rows = read_csv(download(client, kam_user, "portfolio", "csv", period="2025").content)
+    text = csv_text(rows)
+    assert "K2-" not in text and AT not in text
+    assert ["Dependency risk (share ≥ 10 %)", "K1-0, K1-1 and 1 account of other KAMs"] in rows
+    first = rows[rows.index(["Ranking"]) + 2]
+    assert first[:5] == ["1", "K1-0", "'" + HYPERLINK, "kam1", "500.00"]
 
 
-def test_pdf_report_is_one_page_with_totals_and_cyrillic_names(client, head_user, portfolio):
+def test_pdf_report_is_one_page_with_totals_names_and_scoped_risk(
+    client, head_user, kam_user, portfolio
+):
     response = download(client, head_user, "portfolio", "pdf", period="2025")
     assert response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert "Portfolio report 2025" in text
-    assert "1,000" in text or "1 000" in text or "1000" in text
-    assert "Кузнец 0" in text
-    assert "Pareto curve" in text
+    assert "1,100" in text or "1 100" in text or "1100" in text
+    assert "Кузнец" in text and "Pareto curve" in text
+    assert "K2-0" in text  # the head sees every account in the dependency risk
+
+    response = download(client, kam_user, "portfolio", "pdf", period="2025")
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "K1-0, K1-1" in text and "K2-" not in text
 
 
+# --- tender pipeline ------------------------------------------------------------------
+def test_pipeline_xlsx_opens_with_stage_names_and_payloads_as_text(client, head_user, portfolio):
+    """It answered 500 on every call: a lazy stage label reached openpyxl."""
+    book = read_xlsx(download(client, head_user, "pipeline", "xlsx").content)
+    assert book.sheetnames == ["Tenders", "By stage", "By quarter"]
+    tenders = sheet_rows(book, "Tenders")
+    assert tenders[0][3] == "Tender" and tenders[0][5] == "Stage"
+    titles = {r[3]: r for r in tenders[1:]}
+    assert set(titles) == {HYPERLINK, MINUS, AT, "Their tender"}
+    assert titles[HYPERLINK][5] == "Identified"
+    # The reference: XML turns a stored CR into LF when it is read; it stays marked text.
+    assert titles[MINUS][4] == CR.replace("\r", "\n")
+    assert cell_of(book, "Tenders", titles[MINUS][4]).quotePrefix
+    assert titles[AT][11] == PLUS  # the outcome reason
+    assert titles[AT][7] == Decimal("1000") or titles[AT][7] == 1000
+    stages = {r[0]: r[1] for r in sheet_rows(book, "By stage")[1:]}
+    assert stages["Identified"] == 2 and stages["Won"] == 1
+    assert sheet_rows(book, "By quarter")[1][:3] == ("2025-Q2", 1, 0)
+
+
+def test_pipeline_csv_lists_only_the_tenders_the_user_sees(client, kam_user, portfolio):
+    rows = read_csv(download(client, kam_user, "pipeline", "csv").content)
+    text = csv_text(rows)
+    assert "K1-0" in text and "K2-0" not in text and "Their tender" not in text
+    titles = [r[3] for r in rows[1 : rows.index([])]]
+    assert sorted(titles) == sorted(["'" + HYPERLINK, "'" + MINUS, "'" + AT])
+    assert "By quarter" in text and "2025-Q2" in text
+
+
+# --- distributors ---------------------------------------------------------------------
+def test_distributors_xlsx_and_csv_keep_names_as_text(client, head_user, portfolio):
+    book = read_xlsx(download(client, head_user, "distributors", "xlsx", period="2025").content)
+    summary = {r[0]: r for r in sheet_rows(book, "Distributors")[1:]}
+    assert summary["D1"][1] == HYPERLINK and summary["D2"][1] == MINUS
+    assert summary["D1"][3] == 90 and summary["D1"][4] == -30  # revenue, of it other accounts
+    assert cell_of(book, "Distributors", -30).data_type == "n"
+    accounts = {(r[0], r[2]): r for r in sheet_rows(book, "Key accounts")[1:]}
+    assert set(accounts) == {("D1", "K1-0"), ("D1", "K1-1"), ("D2", "K2-0")}
+    assert accounts[("D1", "K1-0")][3] == HYPERLINK and accounts[("D1", "K1-0")][7] == 120
+    assert accounts[("D1", "K1-1")][5]  # the link's role, a lazy label, written as text
+
+    rows = read_csv(download(client, head_user, "distributors", "csv", period="2025").content)
+    assert ["D1", "'" + HYPERLINK] in [row[:2] for row in rows]
+    assert "'" + MINUS in csv_text(rows)
+
+
+def test_kam_distributors_export_shows_only_their_accounts(client, kam_user, portfolio):
+    rows = read_csv(download(client, kam_user, "distributors", "csv", period="2025").content)
+    text = csv_text(rows)
+    assert "D1" in text and "K1-0" in text
+    assert "D2" not in text and "K2-0" not in text
+
+
+def test_distributors_page_links_to_its_exports(client, head_user, portfolio):
+    client.force_login(head_user)
+    html = client.get(reverse("reports:distributors"), {"period": "2025"}).content.decode()
+    assert reverse("reports:export", args=["distributors", "xlsx"]) + "?period=2025" in html
+
+
+# --- bad input ------------------------------------------------------------------------
 def test_bad_export_parameters_are_a_400_not_a_crash(client, head_user, portfolio):
     client.force_login(head_user)
     assert client.get(reverse("reports:export", args=["accounts", "pdf"])).status_code == 400
     assert client.get(reverse("reports:export", args=["secrets", "csv"])).status_code == 400
-    response = client.get(reverse("reports:export", args=["portfolio", "xlsx"]), {"period": "x"})
-    assert response.status_code == 400 and "Use a month" in response.content.decode()
-
-
-def test_large_export_runs_as_a_job_with_progress_and_download(
-    eager_celery,
-    client,
-    head_user,
-    other_kam,
-    settings,
-    storage,
-    portfolio,
-    django_capture_on_commit_callbacks,
-):
-    settings.REPORTS_EXPORT_SYNC_MAX_ROWS = 2  # five accounts: too many to build inline
-    client.force_login(head_user)
-    with django_capture_on_commit_callbacks(execute=True) as queued:
-        response = client.get(reverse("reports:export", args=["accounts", "xlsx"]))
-    assert response.status_code == 302 and len(queued) == 1
-    job_url = response["Location"]
-    status = client.get(job_url, HTTP_HX_REQUEST="true")
-    assert 'id="export-download"' in status.content.decode()  # eager Celery: done already
-    job_id = job_url.rstrip("/").split("/")[-1]
-    file = client.get(reverse("reports:export-download", args=[job_id]))
-    rows = list(load_workbook(io.BytesIO(b"".join(file.streaming_content))).active.values)
-    assert len(rows) == 6
-    # Someone else's job is not theirs to see.
-    client.force_login(other_kam)
-    assert client.get(job_url).status_code == 404
-    assert client.get(reverse("reports:export-download", args=[job_id])).status_code == 404
-
-
-def test_a_queued_export_shows_progress_that_polls(client, head_user, storage, portfolio):
-    from django.http import QueryDict
-
-    from reports.exports.jobs import export_job_start
-
-    job = export_job_start(user=head_user, kind="accounts", fmt="csv", params=QueryDict())
-    client.force_login(head_user)
-    html = client.get(reverse("reports:export-job", args=[job["id"]])).content.decode()
-    assert '<progress id="export-progress"' in html
-    assert 'hx-trigger="every 1s"' in html
-    assert client.get(reverse("reports:export-download", args=[job["id"]])).status_code == 404
+    assert client.get(reverse("reports:export", args=["distributors", "pdf"])).status_code == 400
+    for kind in ("portfolio", "distributors"):
+        response = client.get(reverse("reports:export", args=[kind, "xlsx"]), {"period": "x"})
+        assert response.status_code == 400 and "Use a month" in response.content.decode()

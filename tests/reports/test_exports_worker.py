@@ -1,35 +1,76 @@
-"""A large export through a real Celery worker over Redis (REDIS_URL; CI runs it)."""
+"""Queued exports through a real Celery worker over Redis (REDIS_URL; CI runs it)."""
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
-from tests.factories import AccountFactory
+from reports.models import ExportJob
+from tests.reports.export_fixtures import (
+    AT,
+    HYPERLINK,
+    MINUS,
+    plant_portfolio,
+    read_csv,
+    read_xlsx,
+    sheet_rows,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+TIMEOUT = 60
 
 
-def test_queued_export_is_built_by_the_worker(
-    client, head_user, kam_user, settings, tmp_path, celery_worker
+def test_queued_exports_are_built_by_the_worker_for_their_owner_only(
+    client, kam_user, other_kam, head_user, settings, tmp_path, celery_worker
 ):
     settings.MEDIA_ROOT = tmp_path
-    settings.REPORTS_EXPORT_SYNC_MAX_ROWS = 3
-    AccountFactory.create_batch(7, owner=kam_user)
-    client.force_login(head_user)
-    response = client.get(reverse("reports:export", args=["accounts", "xlsx"]))
-    assert response.status_code == 302
-    job_url = response["Location"]
-    deadline = time.monotonic() + 30
-    while 'id="export-download"' not in (html := client.get(job_url).content.decode()):
-        assert "failed" not in html
-        assert time.monotonic() < deadline, "the worker did not finish the export"
-        time.sleep(0.2)
-    job_id = job_url.rstrip("/").split("/")[-1]
-    file = client.get(reverse("reports:export-download", args=[job_id]))
-    rows = list(load_workbook(io.BytesIO(b"".join(file.streaming_content))).active.values)
-    assert len(rows) == 8
+    settings.REPORTS_EXPORT_SYNC_MAX_ROWS = 0  # every export with a row is queued
+    plant_portfolio(kam_user, other_kam)
+    client.force_login(kam_user)
+    urls = {}
+    for kind, fmt in (
+        ("accounts", "xlsx"),
+        ("portfolio", "csv"),
+        ("pipeline", "xlsx"),
+        ("distributors", "csv"),
+    ):
+        response = client.get(reverse("reports:export", args=[kind, fmt]), {"period": "2025"})
+        assert response.status_code == 302, response.content[:300]
+        urls[kind] = response["Location"]
+
+    deadline = time.monotonic() + TIMEOUT
+    for kind, url in urls.items():
+        while 'data-state="done"' not in (html := client.get(url).content.decode()):
+            assert 'data-state="failed"' not in html, (kind, html)
+            assert time.monotonic() < deadline, f"the worker did not finish the {kind} export"
+            time.sleep(0.2)
+    jobs = {job.kind: job for job in ExportJob.objects.filter(owner=kam_user)}
+    assert {j.state for j in jobs.values()} == {"done"}
+    assert all(j.progress == 100 and j.row_count and j.finished_at for j in jobs.values())
+
+    def download(kind):
+        response = client.get(reverse("reports:export-download", args=[jobs[kind].pk]))
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
+        return b"".join(response.streaming_content)
+
+    accounts = read_xlsx(download("accounts"))
+    ids = sorted(r[0] for r in sheet_rows(accounts, "Accounts")[1:])
+    assert ids == ["K1-0", "K1-1", "K1-2", "K1-3"]
+    portfolio = read_csv(download("portfolio"))
+    assert ["Dependency risk (share ≥ 10 %)", "K1-0, K1-1 and 1 account of other KAMs"] in portfolio
+    assert "'" + HYPERLINK in [v for row in portfolio for v in row]
+    tenders = sheet_rows(read_xlsx(download("pipeline")), "Tenders")
+    assert {r[3] for r in tenders[1:]} == {HYPERLINK, MINUS, AT}
+    distributors = read_csv(download("distributors"))
+    assert ["D1", "'" + HYPERLINK] in [row[:2] for row in distributors]
+
+    # Not theirs: another KAM, and the head who sees every account, get a 404.
+    for user in (other_kam, head_user):
+        client.force_login(user)
+        for job in jobs.values():
+            assert client.get(reverse("reports:export-job", args=[job.pk])).status_code == 404
+            download_url = reverse("reports:export-download", args=[job.pk])
+            assert client.get(download_url).status_code == 404
