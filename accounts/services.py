@@ -18,6 +18,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import access
+from .access import ensure_can_change_account
 from .models import (
     Account,
     Contact,
@@ -28,7 +30,6 @@ from .models import (
     Survey,
     User,
 )
-from .selectors import user_can_change_account, user_can_change_event
 
 # Fields only a sales head or an admin may change (DESIGN.md, "ERP contract").
 ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
@@ -36,11 +37,6 @@ ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
 DERIVED_FIELDS = frozenset(
     {"tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth"}
 )
-
-
-def ensure_can_change_account(*, user: User, account: Account) -> None:
-    if not user_can_change_account(user=user, account=account):
-        raise PermissionDenied(_("You cannot change this account."))
 
 
 def validated_save(instance, fields: dict[str, Any], *, m2m: dict[str, Iterable] | None = None):
@@ -57,9 +53,9 @@ def validated_save(instance, fields: dict[str, Any], *, m2m: dict[str, Iterable]
 @transaction.atomic
 def account_create(*, user: User, team: Iterable[User] = (), **fields: Any) -> Account:
     """A new account; a KAM who creates one owns it, assignments are for heads/admins."""
-    if not user.is_authenticated or user.is_integration:
+    if not access.can_create_account(user):
         raise PermissionDenied(_("You cannot create accounts."))
-    if not user.is_head_or_admin:
+    if not access.can_assign(user):
         if fields.get("owner") not in (None, user) or team:
             raise PermissionDenied(_("Only a sales head can assign owners and teams."))
         fields["owner"] = user
@@ -74,7 +70,7 @@ def account_update(*, user: User, account: Account, **fields: Any) -> Account:
         raise ValidationError(
             {f: _("This value is computed.") for f in DERIVED_FIELDS & fields.keys()}
         )
-    if ASSIGNMENT_FIELDS & fields.keys() and not user.is_head_or_admin:
+    if ASSIGNMENT_FIELDS & fields.keys() and not access.can_assign(user):
         raise PermissionDenied(_("Only a sales head can change the owner or the team."))
     team = fields.pop("team", None)
     return validated_save(account, fields, m2m={"team": team} if team is not None else None)
@@ -90,7 +86,7 @@ def accounts_reassign(
     remove_from_team: Iterable[User] = (),
 ) -> int:
     """Bulk reassignment by a sales head; each account gets a history row."""
-    if not user.is_head_or_admin:
+    if not access.can_assign(user):
         raise PermissionDenied(_("Only a sales head can reassign accounts."))
     if owner is not None and owner.role not in (User.Role.KAM, User.Role.HEAD, User.Role.ADMIN):
         raise ValidationError({"owner": _("The owner must be a KAM or a sales head.")})
@@ -212,10 +208,10 @@ def event_save(
     client): they cannot add or remove those, so the ones already there stay, with their
     people, whatever the user sends; only accounts they add are checked.
     """
-    if not user.is_authenticated or user.is_integration:
+    if not access.can_create_event(user):
         raise PermissionDenied(_("You cannot change events."))
     accounts, invited, attended = list(accounts), list(invited), list(attended)
-    if event is not None and not user_can_change_event(user=user, event=event):
+    if event is not None and not access.can_change_event(user=user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
     already = {a.pk: a for a in event.accounts.all()} if event is not None else {}
     for account in accounts:
@@ -225,7 +221,7 @@ def event_save(
     kept = {
         pk
         for pk, account in already.items()
-        if pk not in sent and not user_can_change_account(user=user, account=account)
+        if pk not in sent and not access.can_change_account(user=user, account=account)
     }
     if kept:
         accounts += [already[pk] for pk in kept]
@@ -261,7 +257,7 @@ def distributor_save(
     *, user: User, distributor: Distributor | None = None, **fields: Any
 ) -> Distributor:
     """Distributors are company master data (mostly from the ERP): heads and admins edit."""
-    if not user.is_authenticated or not user.is_head_or_admin:
+    if not access.can_change_distributors(user):
         raise PermissionDenied(_("Only a sales head can change distributors."))
     return validated_save(distributor or Distributor(), fields)
 
@@ -277,7 +273,7 @@ def _delete(instance, *, refused: str) -> None:
 @transaction.atomic
 def account_delete(*, user: User, account: Account) -> None:
     """Only heads and admins delete accounts; an account with revenue cannot go."""
-    if not user.is_authenticated or not user.is_head_or_admin:
+    if not access.can_delete_account(user):
         raise PermissionDenied(_("Only a sales head can delete accounts."))
     _delete(account, refused=_("The account has revenue lines; mark it lost instead."))
 
@@ -291,13 +287,13 @@ def account_record_delete(*, user: User, record, account: Account) -> None:
 
 @transaction.atomic
 def event_delete(*, user: User, event: Event) -> None:
-    if not user_can_change_event(user=user, event=event):
+    if not access.can_change_event(user=user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
     event.delete()
 
 
 @transaction.atomic
 def distributor_delete(*, user: User, distributor: Distributor) -> None:
-    if not user.is_authenticated or not user.is_head_or_admin:
+    if not access.can_change_distributors(user):
         raise PermissionDenied(_("Only a sales head can change distributors."))
     _delete(distributor, refused=_("The distributor has revenue lines; it cannot be deleted."))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import account_list, my_accounts, user_can_change_account
-from accounts.services import ensure_can_change_account
+from accounts import access
+from accounts.access import ensure_can_change_account, page_view
+from accounts.selectors import account_list, my_accounts
 from kam.forms import add_service_errors, parse_id, save_with
 
 from . import services
@@ -37,7 +37,7 @@ CALENDAR_WEEKS = 4
 
 
 # --- Account plans ----------------------------------------------------------------------
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest, account_pk: int) -> HttpResponse:
     account = get_object_or_404(account_list(user=request.user), pk=account_pk)
@@ -59,7 +59,7 @@ def _plan_or_404(request: HttpRequest, pk: int) -> AccountPlan:
 
 
 def _plan_page(request, plan, *, objective_form=None, action_form=None, status=200):
-    can_change = user_can_change_account(user=request.user, account=plan.account)
+    can_change = access.can_change_account(user=request.user, account=plan.account)
     context = {
         "plan": plan,
         "account": plan.account,
@@ -71,12 +71,12 @@ def _plan_page(request, plan, *, objective_form=None, action_form=None, status=2
     return render(request, "plans/plan_detail.html", context, status=status)
 
 
-@login_required
+@page_view
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, _plan_or_404(request, pk))
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
@@ -94,7 +94,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_POST
 def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
@@ -106,7 +106,7 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, plan, objective_form=form)
 
 
-@login_required
+@page_view
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
@@ -118,7 +118,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, plan, action_form=form)
 
 
-@login_required
+@page_view
 @require_POST
 def action_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Tick an action done (or reopen it); htmx swaps the row, plain POST redirects."""
@@ -149,7 +149,7 @@ def action_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Tenders ----------------------------------------------------------------------------
-@login_required
+@page_view
 def tenders(request: HttpRequest) -> HttpResponse:
     form = TenderFilterForm(request.GET or None)
     filters = {}
@@ -192,7 +192,7 @@ def _tender_accounts(request: HttpRequest):
     return accounts.order_by("name").distinct()
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def tender_create(request: HttpRequest) -> HttpResponse:
     accounts = _tender_accounts(request)
@@ -216,12 +216,12 @@ def _tender_or_404(request: HttpRequest, pk: int) -> Tender:
         raise Http404 from missing
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The tender with its edit form and the stage move form."""
     tender = _tender_or_404(request, pk)
-    can_change = user_can_change_account(user=request.user, account=tender.account)
+    can_change = access.can_change_account(user=request.user, account=tender.account)
     form = TenderForm(request.POST or None, instance=tender, accounts=None)
     if request.method == "POST":
         ensure_can_change_account(user=request.user, account=tender.account)
@@ -239,7 +239,7 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def tender_stage(request: HttpRequest, pk: int) -> HttpResponse:
     tender = _tender_or_404(request, pk)
@@ -274,7 +274,7 @@ def tender_stage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Calendar ---------------------------------------------------------------------------
-@login_required
+@page_view
 def calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
@@ -305,10 +305,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
-    """The .ics feed: authenticated by the secret in the URL, not by a session."""
+    """The .ics feed: authenticated by the secret in the URL, not by a session (so not
+    `page_view`), but refused like a page to whoever may not use the pages."""
     user = feed_user(user_id, token)
     if user is None:
         raise Http404
+    if not access.can_use_pages(user):
+        raise PermissionDenied(_("This account is for the API; it has no pages."))
     today = timezone.localdate()
     items = calendar_items(
         user=user, start=today - dt.timedelta(days=30), end=today + dt.timedelta(days=365)

@@ -1,17 +1,15 @@
 """The sales head's pages: portfolio dashboard, accounts table, workload, pipeline,
 distributors and exports. Thin: parse the request, call one selector or service, render.
 
-Everyone signed in except the ERP user may open them; every figure below the portfolio
-totals is limited to the accounts the user sees (a KAM gets their own accounts).
+Everyone who may use the pages may open them (`accounts.access.page_view`); every figure
+below the portfolio totals is limited to the accounts the user sees (a KAM gets their own).
 """
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -22,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import access
+from accounts.access import page_view
 from accounts.selectors import assignable_user_list
 from accounts.services import accounts_reassign
 
@@ -38,19 +38,6 @@ from .portfolio.workload import kam_workload
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-def report_view(view):
-    """Signed-in people of the company; the ERP integration user has no pages."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if request.user.is_integration:
-            raise PermissionDenied(_("The integration user has no report pages."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _period_context(request: HttpRequest):
     """The chosen period (default ttm), or None with the error on the form."""
     form = PeriodForm({"period": request.GET.get("period") or DEFAULT_PERIOD})
@@ -58,8 +45,8 @@ def _period_context(request: HttpRequest):
     return form, period, {"period_form": form, "period": period, "periods": periods_available()}
 
 
+@page_view
 @require_GET
-@report_view
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
@@ -95,15 +82,15 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in PAGE_SIZES else 50
 
 
+@page_view
 @require_http_methods(["GET", "POST"])
-@report_view
 def accounts(request: HttpRequest) -> HttpResponse:
     user = request.user
     filterset = AccountTableFilter(request.GET, queryset=account_table(user=user))
     reassign_form = None
     status = 200
     if request.method == "POST":
-        if not user.is_head_or_admin:
+        if not access.can_assign(user):
             raise PermissionDenied(_("Only a sales head can reassign accounts."))
         reassign_form = ReassignForm(request.POST, accounts=account_table(user=user))
         if reassign_form.is_valid():
@@ -141,7 +128,8 @@ def accounts(request: HttpRequest) -> HttpResponse:
     for account in rows:
         account.extra = extras[account.pk]
         account.detail_url = detail(account.pk) if detail else ""
-    if reassign_form is None and user.is_head_or_admin:
+    can_reassign = access.can_assign(user)
+    if reassign_form is None and can_reassign:
         reassign_form = ReassignForm(accounts=account_table(user=user))
     _share_user_choices(filterset.form, reassign_form)
     query = request.GET.copy()
@@ -159,7 +147,7 @@ def accounts(request: HttpRequest) -> HttpResponse:
             "per_page": _page_size(request),
             "page_sizes": PAGE_SIZES,
             "reassign_form": reassign_form,
-            "can_reassign": user.is_head_or_admin,
+            "can_reassign": can_reassign,
         },
         status=status,
     )
@@ -226,8 +214,8 @@ def _columns(query, current_sort: str) -> list[dict]:
     return columns
 
 
+@page_view
 @require_GET
-@report_view
 def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
     """A dashboard panel loaded after the page (htmx), cached per period and metrics run
     (see reports.portfolio.cache)."""
@@ -243,23 +231,23 @@ def dashboard_panel(request: HttpRequest, panel: str) -> HttpResponse:
     return render(request, template, {**context, "dash": dash, "panel_template": partial})
 
 
+@page_view
 @require_GET
-@report_view
 def workload(request: HttpRequest) -> HttpResponse:
     rows = kam_workload(user=request.user)
     return render(request, "reports/workload.html", {"rows": rows})
 
 
+@page_view
 @require_GET
-@report_view
 def pipeline(request: HttpRequest) -> HttpResponse:
     data = tender_pipeline(user=request.user)
     chart = [{"label": str(s["label"]), "count": s["count"]} for s in data["stages"]]
     return render(request, "reports/pipeline.html", {**data, "stage_data": chart})
 
 
+@page_view
 @require_GET
-@report_view
 def distributors(request: HttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
@@ -270,8 +258,8 @@ def distributors(request: HttpRequest) -> HttpResponse:
 
 
 # --- exports --------------------------------------------------------------------------
+@page_view
 @require_GET
-@report_view
 def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """Small exports download at once; large ones become a job with a progress page."""
     try:
@@ -290,21 +278,21 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 def _own_job(request: HttpRequest, job_id: str) -> dict:
     state = job_state(job_id)
     # Someone else's job is as good as missing: ids are not secrets to lean on.
-    if state is None or state["user_id"] != request.user.pk:
+    if state is None or not access.owns_export(user=request.user, owner_id=state["user_id"]):
         raise Http404(_("No such export."))
     return state
 
 
+@page_view
 @require_GET
-@report_view
 def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
     state = _own_job(request, job_id)
     template = "reports/_export_status.html" if request.htmx else "reports/export_job.html"
     return render(request, template, {"job": state})
 
 
+@page_view
 @require_GET
-@report_view
 def export_download(request: HttpRequest, job_id: str) -> HttpResponse:
     state = _own_job(request, job_id)
     if state.get("state") != "done":

@@ -10,9 +10,10 @@ from django.db import connection
 from django.db.models import DateTimeField, Func, OuterRef, QuerySet
 from rest_framework import viewsets
 
-from accounts import selectors, services
+from accounts import access, selectors, services
+from accounts.access import RolePermission
 from accounts.models import Account, Contact, Industry, Region
-from kam.api.base import RolePermission, ServiceModelViewSet
+from kam.api.base import ServiceModelViewSet
 
 from . import filters, serializers
 from .history import HistoryMixin
@@ -72,8 +73,8 @@ class AccountViewSet(HistoryMixin, ServiceModelViewSet):
 
     def get_queryset(self) -> QuerySet[Account]:
         if self.action == "list":
-            return selectors.account_scope(user=self.request.user, queryset=_account_rows())
-        return selectors.account_scope(user=self.request.user).select_related("owner")
+            return access.account_scope(user=self.request.user, queryset=_account_rows())
+        return access.account_scope(user=self.request.user).select_related("owner")
 
     def create_object(self, data: dict[str, Any]) -> Account:
         return services.account_create(user=self.request.user, **data)
@@ -178,10 +179,7 @@ class EventViewSet(ServiceModelViewSet):
     ordering_fields = ["starts_on", "name", "created_at"]
     ordering = ["-starts_on"]
 
-    def get_queryset(self):
-        return selectors.event_list(user=self.request.user).prefetch_related(
-            "accounts", "invited", "attended"
-        )
+    selector = staticmethod(selectors.event_api_list)
 
     def create_object(self, data):
         return services.event_save(user=self.request.user, **data)
@@ -249,4 +247,4 @@ class UserViewSet(_ReadOnlyViewSet):
     ordering = ["username"]
 
     def get_queryset(self):
-        return selectors.user_list(user=self.request.user)
+        return access.user_scope(user=self.request.user)

@@ -1,4 +1,4 @@
-"""Pieces every KAM viewset shares: role permission, scoped related fields, writes via services.
+"""Pieces every KAM viewset shares: scoped related fields, filters, writes via services.
 
 The rule of the API layer: a serializer checks the shape of the input, a selector gives the
 rows the user may see, a service applies the business rules and writes. Foreign keys sent
@@ -24,27 +24,12 @@ from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, filters, permissions, serializers, viewsets
+from rest_framework import exceptions, filters, serializers, viewsets
 
+from accounts.access import RolePermission
 from accounts.services import account_record_delete
 
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
-
-
-class RolePermission(permissions.BasePermission):
-    """Signed in; the ERP (integration) user only reads the views that allow it."""
-
-    message = _("The integration user cannot use this endpoint.")
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if user.is_integration:
-            return request.method in permissions.SAFE_METHODS and getattr(
-                view, "integration_can_read", False
-            )
-        return True
 
 
 class KamFilterSet(df.FilterSet):

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import IsHeadOrAdmin
 from accounts.models import Account
 from reports import selectors
 from reports.metrics.periods import KINDS, parse_period
@@ -171,6 +172,7 @@ class AccountMetricList(generics.ListAPIView):
     """One period's rows; a KAM sees the rows of their own accounts."""
 
     serializer_class = AccountMetricSerializer
+    integration_can_read = True  # the ERP reads the metrics back (accounts.access)
     filter_backends = [filters.DjangoFilterBackend, NullsLastOrdering]
     filterset_class = AccountMetricFilter
     ordering_fields = ["revenue", "revenue_share", "penetration", "growth", "rank"]
@@ -188,6 +190,8 @@ class AccountMetricList(generics.ListAPIView):
 class PortfolioMetricView(APIView):
     """Company-wide totals of one period — the same for every role."""
 
+    integration_can_read = True
+
     @extend_schema(parameters=[PERIOD_PARAM], responses=PortfolioMetricSerializer)
     def get(self, request: Request) -> Response:
         period = _period_from(request)
@@ -202,6 +206,7 @@ class MetricRunList(generics.ListAPIView):
     """The recompute log, newest first (sales heads and admins)."""
 
     serializer_class = MetricRunSerializer
+    permission_classes = [IsHeadOrAdmin]
     filter_backends: list = []
 
     def get_queryset(self):
@@ -217,6 +222,7 @@ class AccountMetricHistory(generics.ListAPIView):
     """Every period's row of one account (`?kind=month|quarter|year|ttm`)."""
 
     serializer_class = AccountMetricSerializer
+    integration_can_read = True
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = HistoryFilter
 
@@ -233,6 +239,8 @@ class AccountMetricHistory(generics.ListAPIView):
 
 class AccountWhitespaceView(APIView):
     """Per active category: what the account bought in the period (default ttm)."""
+
+    integration_can_read = True
 
     @extend_schema(
         parameters=[OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)],

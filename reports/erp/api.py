@@ -18,31 +18,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import IsErpClient, IsHeadOrAdmin
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
 from reports.models import ImportBatch
-
-
-class IsErpClient(permissions.BasePermission):
-    """ERP writes: the integration role and admins (a KAM or a sales head gets 403)."""
-
-    message = "ERP imports are for the integration role and admins."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_integration or user.is_admin_role))
-
-
-class IsHeadOrAdmin(permissions.BasePermission):
-    message = "The import log is for sales heads and admins."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_head_or_admin)
 
 
 # --- schema-only serializers (the views validate with reports.erp.validation) -------

@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.models import User
 
 from .pdf import portfolio_pdf
@@ -131,7 +132,13 @@ def export_job_run(job_id: str) -> dict[str, Any]:
     state = job_state(job_id)
     if state is None or state["state"] == "done":
         return state or {}
-    user = User.objects.get(pk=state["user_id"])
+    user = User.objects.filter(pk=state["user_id"]).first()
+    if user is None or not access.owns_export(user=user, owner_id=state["user_id"]):
+        # Checked again when the job runs: who asked may have lost access since (gone,
+        # deactivated, made an API client), and then nothing is built for them.
+        state.update(state="failed", error=_("You may no longer export."))
+        job_save(state)
+        return state
     state.update(state="running", progress=1)
     job_save(state)
 

@@ -19,11 +19,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts.access import scoped
 from accounts.models import User
 from reports.models import AccountMetric
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.periods import Period
-from reports.portfolio.scope import scoped
 
 # A font with Cyrillic glyphs (account names and the Russian UI): DejaVu Sans 2.37 ships
 # with the code (free licence, see fonts/LICENSE-DejaVu.txt) so slim images render Russian.

@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import scoped
 from accounts.models import User
 from reports.forms import AccountTableFilter, PeriodForm
 from reports.models import AccountMetric
@@ -17,7 +18,6 @@ from reports.portfolio.accounts import account_table, account_table_extras
 from reports.portfolio.dashboard import portfolio_dashboard
 from reports.portfolio.periods import Period
 from reports.portfolio.pipeline import tender_pipeline, tender_scope
-from reports.portfolio.scope import scoped
 
 BATCH = 2000
 Progress = Callable[[int, int], None]

@@ -246,12 +246,13 @@ def test_log_pick_leads_to_the_accounts_form(kam_client, kam_user, other_kam):
     assert response.status_code == 200 and "account" in response.context["form"].errors
 
 
-def test_integration_user_cannot_log(client, integration_user, kam_user):
+def test_integration_user_has_no_account_pages_and_cannot_log(client, integration_user, kam_user):
     account = AccountFactory(owner=kam_user)
     client.force_login(integration_user)
-    assert client.get(reverse("accounts:detail", args=[account.pk])).status_code == 200
+    assert client.get(reverse("accounts:detail", args=[account.pk])).status_code == 403
     response = client.post(reverse("accounts:log", args=[account.pk]), {"summary": "x"})
     assert response.status_code == 403
+    assert not account.interactions.exists()
 
 
 def test_contact_added_under_a_manager(kam_client, kam_user):
