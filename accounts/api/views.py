@@ -185,9 +185,11 @@ class EventViewSet(ServiceModelViewSet):
         return services.event_save(user=self.request.user, **data)
 
     def update_object(self, instance, data):
-        # The service sets the three lists: keep the ones a PATCH leaves out as they are.
+        # The service sets the three lists: a PATCH that leaves one out sends it as the
+        # user sees it, and the service keeps what they cannot see (another KAM's account
+        # a head put on a joint event, with its people) whatever is sent.
         for name in ("accounts", "invited", "attended"):
-            data.setdefault(name, list(getattr(instance, name).all()))
+            data.setdefault(name, list(getattr(instance, f"visible_{name}")))
         return services.event_save(user=self.request.user, event=instance, **data)
 
     def delete_object(self, instance) -> None:
