@@ -139,7 +139,7 @@ class HistoryMixin:
         filter_backends=[],
         permission_classes=[CanReadRecords],  # the ERP reads accounts, not the KAMs' activity
     )
-    def history(self, request: Request, pk=None) -> Response:
+    def history(self, request: Request, pk=None, **kwargs) -> Response:  # kwargs: `format`
         obj = self.get_object()  # scoped: another KAM's record is a 404 here too
         history = obj.history.select_related("history_user").order_by(
             "-history_date", "-history_id"
