@@ -332,6 +332,22 @@ def test_sign_in_and_password_reset_by_email(client):
     assert "/reset/" in mail.outbox[0].body and mail.outbox[0].subject == "KAM: reset your password"
 
 
+def test_the_integration_user_cannot_sign_in_through_the_form(client):
+    UserFactory(username="erp", role="integration")
+    response = client.post("/login/", {"username": "erp", "password": "pass-word-123"})
+    assert response.status_code == 200
+    assert "cannot sign in here" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_integration_user_gets_a_403_page_without_the_menu(client, integration_user):
+    client.force_login(integration_user)  # a session from somewhere else
+    response = client.get("/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "it has no pages" in html and 'class="mainnav"' not in html
+
+
 def test_russian_after_switching_language(kam_client, kam_user):
     AccountFactory(owner=kam_user, ttm_revenue=1234567)
     response = kam_client.post("/i18n/setlang/", {"language": "ru", "next": "/"})

@@ -150,6 +150,18 @@ def test_large_export_runs_as_a_job_with_progress_and_download(
     assert client.get(reverse("reports:export-download", args=[job_id])).status_code == 404
 
 
+def test_a_queued_export_is_not_built_for_someone_who_lost_access(kam_user, storage, portfolio):
+    from django.http import QueryDict
+
+    from reports.exports.jobs import export_job_run, export_job_start
+
+    job = export_job_start(user=kam_user, kind="accounts", fmt="csv", params=QueryDict())
+    kam_user.role = "integration"  # made an API client before the worker picked it up
+    kam_user.save(update_fields=["role"])
+    state = export_job_run(job["id"])
+    assert state["state"] == "failed" and "file" not in state
+
+
 def test_a_queued_export_shows_progress_that_polls(client, head_user, storage, portfolio):
     from django.http import QueryDict
 
