@@ -94,10 +94,8 @@ def event_api_list(*, user: User) -> QuerySet[Event]:
 
 
 def assignable_user_list() -> QuerySet[User]:
-    """Who may own an account or sit on its team: active KAMs, heads and admins."""
-    return User.objects.filter(
-        is_active=True, role__in=(User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
-    ).order_by("username")
+    """Who may own an account or sit on its team (accounts.access), by username."""
+    return access.assignable_users().order_by("username")
 
 
 # --- Reads shaped for one page each (bounded queries whatever the number of rows) ---

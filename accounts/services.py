@@ -88,7 +88,7 @@ def accounts_reassign(
     """Bulk reassignment by a sales head; each account gets a history row."""
     if not access.can_assign(user):
         raise PermissionDenied(_("Only a sales head can reassign accounts."))
-    if owner is not None and owner.role not in (User.Role.KAM, User.Role.HEAD, User.Role.ADMIN):
+    if owner is not None and not access.can_own_accounts(owner):
         raise ValidationError({"owner": _("The owner must be a KAM or a sales head.")})
     count = 0
     add_to_team, remove_from_team = list(add_to_team), list(remove_from_team)

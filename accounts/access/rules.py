@@ -50,6 +50,15 @@ def can_assign(user: User) -> bool:
     return is_signed_in(user) and user.is_head_or_admin
 
 
+# Who may own an account or sit on its team (and so see it): people who work the accounts.
+ASSIGNABLE_ROLES = (User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
+
+
+def can_own_accounts(user: User) -> bool:
+    """May be made an account's owner or team member: an active KAM, head or admin."""
+    return user.is_active and user.role in ASSIGNABLE_ROLES
+
+
 def can_delete_account(user: User) -> bool:
     return is_signed_in(user) and user.is_head_or_admin
 

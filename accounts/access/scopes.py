@@ -21,6 +21,7 @@ from accounts.models import (
 )
 
 from .rules import (
+    ASSIGNABLE_ROLES,
     can_create_account,
     can_create_event,
     can_read_records,
@@ -179,6 +180,11 @@ def user_scope(*, user: User, include_inactive: bool = False) -> QuerySet[User]:
         Account.team.through.objects.filter(user_id=OuterRef("pk"), account_id__in=visible)
     )
     return qs.filter(Q(pk=user.pk) | Q(role=User.Role.HEAD) | owns | on_team)
+
+
+def assignable_users() -> QuerySet[User]:
+    """Who may own an account or sit on its team (rules.can_own_accounts, as a query)."""
+    return User.objects.filter(is_active=True, role__in=ASSIGNABLE_ROLES)
 
 
 # --- what a user may change about one object -------------------------------------------
