@@ -1,8 +1,9 @@
 """Django admin for the accounts app.
 
-Staff who are not superusers see the admin through the same scoping as the API: a KAM's
-changelists, autocompletes and foreign-key choices hold only their accounts and what hangs
-under them (the selectors decide); assignments stay with heads and admins.
+Staff see the admin through the same scoping as the API: a KAM's changelists,
+autocompletes and foreign-key choices hold only their accounts and what hangs under them
+(`accounts.access` decides, as for the pages; the site itself refuses the integration
+user); assignments stay with heads and admins.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import selectors
+from . import access
 from .models import (
     Account,
     Contact,
@@ -31,15 +32,15 @@ from .models import (
 
 
 def _contacts_in_scope(user: User) -> QuerySet[Contact]:
-    return Contact.objects.filter(account_id__in=selectors.account_ids_in_scope(user=user))
+    return access.contact_scope(user=user)
 
 
 def _accounts_in_scope(user: User) -> QuerySet[Account]:
-    return selectors.account_scope(user=user)
+    return access.account_scope(user=user)
 
 
 def _users_in_scope(user: User) -> QuerySet[User]:
-    return selectors.user_list(user=user)
+    return access.user_scope(user=user, include_inactive=True)
 
 
 # Related-field name -> the rows a staff user may pick for it. Apps above accounts (plans)
@@ -60,7 +61,7 @@ def scoped_choices(field_name: str, user: User) -> QuerySet | None:
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """Changelists and choices follow the user's account scope; superusers see all.
+    """Changelists and choices follow the user's account scope (accounts.access).
 
     `scope_path` is the lookup from the model to its account ("pk" for Account itself);
     None means company-wide data everyone on staff may see.
@@ -72,16 +73,13 @@ class ScopedAdmin(admin.ModelAdmin):
     def scope_queryset(self, qs: QuerySet, user: User) -> QuerySet:
         if self.scope_path is None:
             return qs
-        return qs.filter(**{f"{self.scope_path}__in": selectors.account_ids_in_scope(user=user)})
+        return access.scoped(qs, user=user, field=self.scope_path)
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return self.scope_queryset(qs, request.user)
+        return self.scope_queryset(super().get_queryset(request), request.user)
 
     def _scope_formfield(self, db_field, request, kwargs):
-        if not request.user.is_superuser and "queryset" not in kwargs:
+        if "queryset" not in kwargs:
             choices = scoped_choices(db_field.name, request.user)
             if choices is not None:
                 kwargs["queryset"] = choices
@@ -95,25 +93,14 @@ class ScopedAdmin(admin.ModelAdmin):
         kwargs = self._scope_formfield(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    # The ERP user reads through the API only; it never edits here even if made staff.
-    def has_add_permission(self, request, *args) -> bool:
-        return not request.user.is_integration and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return not request.user.is_integration and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return not request.user.is_integration and super().has_delete_permission(request, obj)
-
 
 class ScopedInline(admin.TabularInline):
     extra = 0
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            choices = scoped_choices(db_field.name, request.user)
-            if choices is not None:
-                kwargs.setdefault("queryset", choices)
+        choices = scoped_choices(db_field.name, request.user)
+        if choices is not None:
+            kwargs.setdefault("queryset", choices)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -136,9 +123,8 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(pk__in=selectors.user_list(user=request.user).values("pk"))
+        visible = access.user_scope(user=request.user, include_inactive=True)
+        return qs.filter(pk__in=visible.values("pk"))
 
 
 @admin.register(Region)
@@ -191,12 +177,14 @@ class AccountAdmin(ScopedHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if not request.user.is_head_or_admin:
+        if not access.can_assign(request.user):
             fields += ["owner", "team"]  # assignments are for heads and admins
         return fields
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_head_or_admin and super().has_delete_permission(request, obj)
+        return access.can_delete_account(request.user) and super().has_delete_permission(
+            request, obj
+        )
 
 
 @admin.register(Contact)
@@ -246,7 +234,7 @@ class EventAdmin(ScopedAdmin):
     date_hierarchy = "starts_on"
 
     def scope_queryset(self, qs, user):
-        return qs.filter(pk__in=selectors.event_list(user=user).values("pk"))
+        return access.event_scope(user=user, queryset=qs)
 
 
 @admin.register(Survey)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -17,6 +18,7 @@ from kam.forms import (
     parse_id,
 )
 
+from . import access
 from .models import (
     Account,
     Contact,
@@ -27,6 +29,18 @@ from .models import (
     Region,
     Survey,
 )
+
+
+class SignInForm(AuthenticationForm):
+    """The login form; the integration user (an API client) is told to use its token."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not access.can_use_pages(user):
+            raise ValidationError(
+                _("This account is for the API (with its token); it cannot sign in here."),
+                code="api_client",
+            )
 
 
 class HomeFilterForm(forms.Form):
@@ -64,9 +78,9 @@ class HomeFilterForm(forms.Form):
     owner = forms.ChoiceField(label=_("Whose"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 
-    def __init__(self, *args, user, owners=(), **kwargs):
+    def __init__(self, *args, owners=(), every_account: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.sees_all_accounts:
+        if every_account:  # accounts.access.sees_every_account: "whose" is worth asking
             self.fields["owner"].choices = [
                 ("", _("Everyone's")),
                 ("me", _("Mine")),

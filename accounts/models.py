@@ -24,14 +24,10 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.KAM)
 
+    # Facts about the role; what each role may see and do is decided in accounts.access.
     @property
     def is_admin_role(self) -> bool:
         return self.is_superuser or self.role == self.Role.ADMIN
-
-    @property
-    def sees_all_accounts(self) -> bool:
-        """Sales heads, admins and the ERP read every account; a KAM only their own."""
-        return self.is_admin_role or self.role in (self.Role.HEAD, self.Role.INTEGRATION)
 
     @property
     def is_head_or_admin(self) -> bool:

@@ -1,8 +1,7 @@
 """Reads of the accounts app, scoped by who asks.
 
-Scoping lives here so the API, the admin and the pages share one rule (DESIGN.md, "Who
-sees what"): a KAM sees the accounts they own or are on the team of, with everything under
-them; sales heads, admins and the integration user see every account.
+Who may see what is decided in `accounts.access` (DESIGN.md, "Who sees what"); the reads
+here compose its scopes with the joins and annotations each page or endpoint needs.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
+from . import access
 from .models import (
     Account,
     Contact,
@@ -44,46 +44,13 @@ from .models import (
 )
 
 
-def _team_membership(user: User) -> Q:
-    # An uncorrelated IN (…) rather than a correlated EXISTS: PostgreSQL hashes the user's
-    # few team rows once instead of probing per account (50 ms -> 3 ms at 5 000 accounts).
-    return Q(pk__in=Account.team.through.objects.filter(user_id=user.pk).values("account_id"))
-
-
-def account_scope(*, user: User, queryset: QuerySet[Account] | None = None) -> QuerySet[Account]:
-    """Every account the user may see (no ordering or joins: compose on top of it).
-
-    `queryset` is an optional base to scope (say, a prepared `.values()` for a hot list).
-    """
-    qs = Account.objects.all() if queryset is None else queryset.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_all_accounts:
-        return qs
-    return qs.filter(Q(owner_id=user.pk) | _team_membership(user))
-
-
-def account_ids_in_scope(*, user: User) -> QuerySet:
-    """A subquery of visible account ids, for filtering rows that hang under an account."""
-    return account_scope(user=user).values("pk")
-
-
 def account_list(*, user: User) -> QuerySet[Account]:
-    return account_scope(user=user).select_related("owner", "region", "industry", "parent")
+    return access.account_scope(user=user).select_related("owner", "region", "industry", "parent")
 
 
 def account_get(*, user: User, pk: int) -> Account:
     """One visible account or Account.DoesNotExist (a KAM probing others' ids gets 404)."""
     return account_list(user=user).get(pk=pk)
-
-
-def user_can_change_account(*, user: User, account: Account) -> bool:
-    """KAMs change the accounts they see; heads and admins any; the ERP user none."""
-    if not user.is_authenticated or user.is_integration:
-        return False
-    if user.is_head_or_admin:
-        return True
-    return account_scope(user=user).filter(pk=account.pk).exists()
 
 
 class LastInteraction(TypedDict):
@@ -92,7 +59,7 @@ class LastInteraction(TypedDict):
 
 def contact_list(*, user: User) -> QuerySet[WithAnnotations[Contact, LastInteraction]]:
     return (
-        Contact.objects.filter(account_id__in=account_ids_in_scope(user=user))
+        access.contact_scope(user=user)
         .select_related("account", "reports_to")
         .annotate(last_interaction_at=Max("interactions__occurred_at"))
     )
@@ -100,86 +67,43 @@ def contact_list(*, user: User) -> QuerySet[WithAnnotations[Contact, LastInterac
 
 def interaction_list(*, user: User) -> QuerySet[Interaction]:
     return (
-        Interaction.objects.filter(account_id__in=account_ids_in_scope(user=user))
+        access.interaction_scope(user=user)
         .select_related("account", "author")
         .prefetch_related("contacts")
     )
 
 
 def survey_list(*, user: User) -> QuerySet[Survey]:
-    return Survey.objects.filter(account_id__in=account_ids_in_scope(user=user)).select_related(
-        "account", "contact"
-    )
+    return access.survey_scope(user=user).select_related("account", "contact")
 
 
 def distributor_link_list(*, user: User) -> QuerySet[DistributorLink]:
-    return DistributorLink.objects.filter(
-        account_id__in=account_ids_in_scope(user=user)
-    ).select_related("distributor", "account")
+    return access.distributor_link_scope(user=user).select_related("distributor", "account")
 
 
 def distributor_list(*, user: User) -> QuerySet[Distributor]:
-    """Distributors are company-wide master data: everyone signed in may read them."""
-    if not user.is_authenticated:
-        return Distributor.objects.none()
-    return Distributor.objects.select_related("region")
+    return access.distributor_scope(user=user).select_related("region")
 
 
 def event_list(*, user: User) -> QuerySet[Event]:
-    """Events with no account are company events everyone sees; others follow the accounts."""
-    if not user.is_authenticated:
-        return Event.objects.none()
-    qs = Event.objects.select_related("organizer")
-    if user.sees_all_accounts:
-        return qs
-    visible = Event.accounts.through.objects.filter(
-        event_id=OuterRef("pk"), account_id__in=account_ids_in_scope(user=user)
+    return access.event_scope(user=user).select_related("organizer")
+
+
+def event_api_list(*, user: User) -> QuerySet[Event]:
+    """Events for the API: each with `visible_accounts`, `visible_invited` and
+    `visible_attended` — only the accounts and people the user may see (a joint event
+    a head linked to several KAMs' accounts must not name the others' ids)."""
+    return event_list(user=user).prefetch_related(
+        *(
+            Prefetch(relation, rows, to_attr=f"visible_{relation}")
+            for relation, rows in access.event_visible_prefetches(user=user).items()
+        )
     )
-    any_account = Event.accounts.through.objects.filter(event_id=OuterRef("pk"))
-    return qs.filter(Exists(visible) | ~Exists(any_account) | Q(organizer_id=user.pk))
-
-
-def user_list(*, user: User) -> QuerySet[User]:
-    """People a user may pick (owners, teams, action owners) and see named in the API.
-
-    Heads and admins see every active person; a KAM sees themself, the sales heads and
-    the colleagues who share one of their accounts; the ERP user sees only itself.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return User.objects.none()
-    qs = User.objects.filter(is_active=True)
-    if user.is_admin_role:
-        return qs
-    if user.is_integration:
-        return qs.filter(pk=user.pk)
-    qs = qs.exclude(role=User.Role.INTEGRATION)
-    if user.is_head_or_admin:
-        return qs
-    visible = account_ids_in_scope(user=user)
-    owns = Exists(Account.objects.filter(owner_id=OuterRef("pk"), pk__in=visible))
-    on_team = Exists(
-        Account.team.through.objects.filter(user_id=OuterRef("pk"), account_id__in=visible)
-    )
-    return qs.filter(Q(pk=user.pk) | Q(role=User.Role.HEAD) | owns | on_team)
 
 
 def assignable_user_list() -> QuerySet[User]:
-    """Who may own an account or sit on its team: active KAMs, heads and admins."""
-    return User.objects.filter(
-        is_active=True, role__in=(User.Role.KAM, User.Role.HEAD, User.Role.ADMIN)
-    ).order_by("username")
-
-
-def user_can_change_event(*, user: User, event: Event) -> bool:
-    """Heads, admins and the organizer; otherwise a KAM who can change all its accounts."""
-    if not user.is_authenticated or user.is_integration:
-        return False
-    if user.is_head_or_admin or event.organizer_id == user.pk:
-        return True
-    account_ids = set(event.accounts.values_list("pk", flat=True))
-    if not account_ids:
-        return False  # a company-wide event belongs to its organizer and the heads
-    return account_scope(user=user).filter(pk__in=account_ids).count() == len(account_ids)
+    """Who may own an account or sit on its team (accounts.access), by username."""
+    return access.assignable_users().order_by("username")
 
 
 # --- Reads shaped for one page each (bounded queries whatever the number of rows) ---
@@ -219,7 +143,7 @@ def _last_interaction() -> Subquery:
 def my_accounts(*, user: User) -> QuerySet[Account]:
     """Accounts the user owns or works on, whatever their role (heads see all elsewhere)."""
     team = Account.team.through.objects.filter(user_id=user.pk).values("account_id")
-    return account_scope(user=user).filter(Q(owner_id=user.pk) | Q(pk__in=team))
+    return access.account_scope(user=user).filter(Q(owner_id=user.pk) | Q(pk__in=team))
 
 
 def account_home_list(
@@ -239,7 +163,7 @@ def account_home_list(
     or are on the team of, a user id keeps that person's.
     """
     qs = account_list(user=user).annotate(last_interaction_at=_last_interaction())
-    if user.sees_all_accounts and owner:
+    if owner and access.sees_every_account(user):
         if owner == "me":
             qs = qs.filter(pk__in=my_accounts(user=user).values("pk"))
         elif owner.isdigit():
@@ -269,7 +193,7 @@ def key_accounts_without_contact(
     since = timezone.now() - dt.timedelta(days=days)
     recent = Interaction.objects.filter(account_id=OuterRef("pk"), occurred_at__gte=since)
     return (
-        account_scope(user=user)
+        access.account_scope(user=user)
         .filter(is_key=True)
         .exclude(status=Account.Status.LOST)
         .filter(~Exists(recent))
@@ -354,7 +278,7 @@ def event_page_list(
     today = today or timezone.localdate()
     # Only the accounts the user sees: another KAM's client stays unnamed. Into their own
     # attribute, so that `event.accounts` still means all of them to whoever asks.
-    shown_accounts = account_scope(user=user).only("pk", "name").order_by("name")
+    shown_accounts = access.event_visible_prefetches(user=user)["accounts"]
     over = Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today)
     return (
         event_list(user=user)
@@ -374,9 +298,9 @@ def event_people(*, user: User, event: Event) -> list[tuple[Account, list[Contac
     """
     invited = set(event.invited.values_list("pk", flat=True))
     attended = set(event.attended.values_list("pk", flat=True))
-    contacts = Contact.objects.filter(
-        pk__in=invited | attended, account_id__in=account_ids_in_scope(user=user)
-    ).select_related("account")
+    contacts = (
+        access.contact_scope(user=user).filter(pk__in=invited | attended).select_related("account")
+    )
     groups: dict[int, tuple[Account, list[Contact]]] = {}
     for contact in contacts.order_by("account__name", "account_id", "name", "pk"):
         contact.was_invited, contact.came = contact.pk in invited, contact.pk in attended

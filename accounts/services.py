@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from kam.unset import UNSET, Unset, given
 
+from . import access
+from .access import ensure_can_change_account
 from .models import (
     Account,
     Contact,
@@ -38,7 +40,6 @@ from .models import (
     Survey,
     User,
 )
-from .selectors import user_can_change_account, user_can_change_event
 
 # Fields only a sales head or an admin may change (DESIGN.md, "ERP contract").
 ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
@@ -46,11 +47,6 @@ ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
 DERIVED_FIELDS = frozenset(
     {"tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth"}
 )
-
-
-def ensure_can_change_account(*, user: User, account: Account) -> None:
-    if not user_can_change_account(user=user, account=account):
-        raise PermissionDenied(_("You cannot change this account."))
 
 
 M = TypeVar("M", bound=Model)
@@ -132,9 +128,9 @@ def account_create(
         strategic=strategic,
         notes=notes,
     )
-    if not user.is_authenticated or user.is_integration:
+    if not access.can_create_account(user):
         raise PermissionDenied(_("You cannot create accounts."))
-    if not user.is_head_or_admin:
+    if not access.can_assign(user):
         if fields.get("owner") not in (None, user) or team:
             raise PermissionDenied(_("Only a sales head can assign owners and teams."))
         fields["owner"] = user
@@ -181,7 +177,7 @@ def account_update(
         raise ValidationError(
             {f: _("This value is computed.") for f in DERIVED_FIELDS & fields.keys()}
         )
-    if ASSIGNMENT_FIELDS & fields.keys() and not user.is_head_or_admin:
+    if ASSIGNMENT_FIELDS & fields.keys() and not access.can_assign(user):
         raise PermissionDenied(_("Only a sales head can change the owner or the team."))
     team = fields.pop("team", UNSET)
     return validated_save(account, fields, m2m={"team": team} if team is not UNSET else None)
@@ -197,9 +193,9 @@ def accounts_reassign(
     remove_from_team: Iterable[User] = (),
 ) -> int:
     """Bulk reassignment by a sales head; each account gets a history row."""
-    if not user.is_head_or_admin:
+    if not access.can_assign(user):
         raise PermissionDenied(_("Only a sales head can reassign accounts."))
-    if owner is not None and owner.role not in (User.Role.KAM, User.Role.HEAD, User.Role.ADMIN):
+    if owner is not None and not access.can_own_accounts(owner):
         raise ValidationError({"owner": _("The owner must be a KAM or a sales head.")})
     count = 0
     add_to_team, remove_from_team = list(add_to_team), list(remove_from_team)
@@ -450,10 +446,10 @@ def event_save(
         location=location,
         description=description,
     )
-    if not user.is_authenticated or user.is_integration:
+    if not access.can_create_event(user):
         raise PermissionDenied(_("You cannot change events."))
     accounts, invited, attended = list(accounts), list(invited), list(attended)
-    if event is not None and not user_can_change_event(user=user, event=event):
+    if event is not None and not access.can_change_event(user=user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
     already = {a.pk: a for a in event.accounts.all()} if event is not None else {}
     for account in accounts:
@@ -463,7 +459,7 @@ def event_save(
     kept = {
         pk
         for pk, account in already.items()
-        if pk not in sent and not user_can_change_account(user=user, account=account)
+        if pk not in sent and not access.can_change_account(user=user, account=account)
     }
     if kept and event is not None:
         accounts += [already[pk] for pk in kept]
@@ -525,7 +521,7 @@ def distributor_save(
 ) -> Distributor:
     """Distributors are company master data (mostly from the ERP): heads and admins edit."""
     fields = given(external_id=external_id, name=name, region=region, contacts=contacts)
-    if not user.is_authenticated or not user.is_head_or_admin:
+    if not access.can_change_distributors(user):
         raise PermissionDenied(_("Only a sales head can change distributors."))
     return validated_save(distributor or Distributor(), fields)
 
@@ -541,7 +537,7 @@ def _delete(instance: Model, *, refused: str) -> None:
 @transaction.atomic
 def account_delete(*, user: User, account: Account) -> None:
     """Only heads and admins delete accounts; an account with revenue cannot go."""
-    if not user.is_authenticated or not user.is_head_or_admin:
+    if not access.can_delete_account(user):
         raise PermissionDenied(_("Only a sales head can delete accounts."))
     _delete(account, refused=_("The account has revenue lines; mark it lost instead."))
 
@@ -556,7 +552,7 @@ def account_record_delete(*, user: User, record: Model, account: Account) -> Non
 @transaction.atomic
 def event_delete(*, user: User, event: Event) -> None:
     """Delete an event the user may change (organizer, head, admin, KAM of all its accounts)."""
-    if not user_can_change_event(user=user, event=event):
+    if not access.can_change_event(user=user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
     event.delete()
 
@@ -564,6 +560,6 @@ def event_delete(*, user: User, event: Event) -> None:
 @transaction.atomic
 def distributor_delete(*, user: User, distributor: Distributor) -> None:
     """Heads and admins delete a distributor, unless revenue lines go through it."""
-    if not user.is_authenticated or not user.is_head_or_admin:
+    if not access.can_change_distributors(user):
         raise PermissionDenied(_("Only a sales head can change distributors."))
     _delete(distributor, refused=_("The distributor has revenue lines; it cannot be deleted."))

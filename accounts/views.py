@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -27,7 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kam.forms import parse_id, save_with
 from kam.http import AuthenticatedHttpRequest
 
-from . import services
+from . import access, services
+from .access import ensure_can_change_account, page_view
 from .forms import (
     AccountForm,
     AccountPickForm,
@@ -43,7 +43,6 @@ from .models import Account, Event
 from .selectors import (
     account_home_list,
     account_list,
-    account_scope,
     account_timeline,
     assignable_user_list,
     contact_list,
@@ -57,9 +56,7 @@ from .selectors import (
     key_accounts_without_contact,
     my_accounts,
     survey_list,
-    user_can_change_event,
 )
-from .services import ensure_can_change_account
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
@@ -71,13 +68,12 @@ def _account_or_404(request: AuthenticatedHttpRequest, pk: int) -> Account:
     return get_object_or_404(account_list(user=request.user), pk=pk)
 
 
-@login_required
+@page_view
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    owners = (
-        assignable_user_list().order_by("last_name", "username") if user.sees_all_accounts else ()
-    )
-    form = HomeFilterForm(request.GET or None, user=user, owners=owners)
+    every_account = access.sees_every_account(user)
+    owners = assignable_user_list().order_by("last_name", "username") if every_account else ()
+    form = HomeFilterForm(request.GET or None, owners=owners, every_account=every_account)
     filters = {}
     if form.is_bound:
         form.is_valid()  # a bad value (a stale region id) drops that filter, not all of them
@@ -108,22 +104,21 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "no_contact": no_contact,
         "no_contact_count": no_contact_count,
         "today": timezone.localdate(),
+        "every_account": every_account,
     }
     return render(request, "accounts/home.html", context)
 
 
-@login_required
+@page_view
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
-    # The account came through the user's scope, so only the read-only ERP user may not
-    # change it (selectors.user_can_change_account, without its extra query).
-    can_change = not request.user.is_integration
+    can_change = access.can_change_account(user=request.user, account=account)
     org_chart = contact_org_chart(user=request.user, account=account)
     context = {
         "account": account,
         "can_change": can_change,
         "subsidiaries": list(
-            account_scope(user=request.user).filter(parent=account).order_by("name")
+            access.account_scope(user=request.user).filter(parent=account).order_by("name")
         ),
         "team": list(account.team.order_by("last_name", "username")),
         "org_chart": org_chart,
@@ -144,7 +139,7 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/account_detail.html", context)
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
@@ -160,7 +155,7 @@ def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/account_form.html", {"account": account, "form": form})
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The quick log; from the account page htmx swaps the timeline in place."""
@@ -198,7 +193,7 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/log.html", context)
 
 
-@login_required
+@page_view
 def interaction_pick(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log from the home page: pick one of my accounts, then the usual form."""
     choices = my_accounts(user=request.user).order_by("name").only("pk", "name")
@@ -240,7 +235,7 @@ def _account_record_form(
     return render(request, template, context)
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
@@ -256,7 +251,7 @@ def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
@@ -273,7 +268,7 @@ def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
@@ -289,7 +284,7 @@ def survey_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def survey_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(survey_list(user=request.user), pk=pk)
@@ -318,7 +313,7 @@ def _account_record_delete(request: AuthenticatedHttpRequest, record, *, done: s
     return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
 
 
-@login_required
+@page_view
 @require_POST
 def survey_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(survey_list(user=request.user), pk=pk)
@@ -327,7 +322,7 @@ def survey_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def distributor_link_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
@@ -344,7 +339,7 @@ def distributor_link_create(request: AuthenticatedHttpRequest, pk: int) -> HttpR
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def distributor_link_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
@@ -366,7 +361,7 @@ def distributor_link_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     )
 
 
-@login_required
+@page_view
 @require_POST
 def distributor_link_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(distributor_link_list(user=request.user), pk=pk)
@@ -376,25 +371,17 @@ def distributor_link_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpR
 
 
 # --- Events ------------------------------------------------------------------------------
-def _refuse_integration(request: AuthenticatedHttpRequest) -> None:
-    """The ERP integration user has no pages here (it reads through the API)."""
-    if request.user.is_integration:
-        raise PermissionDenied(_("The integration user has no event pages."))
-
-
 def _event_or_404(request: AuthenticatedHttpRequest, pk: int) -> Event:
-    _refuse_integration(request)
     return get_object_or_404(event_list(user=request.user), pk=pk)
 
 
 def _ensure_can_change_event(request: AuthenticatedHttpRequest, event: Event) -> None:
-    if not user_can_change_event(user=request.user, event=event):
+    if not access.can_change_event(user=request.user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
 
 
-@login_required
+@page_view
 def event_index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _refuse_integration(request)
     events = event_page_list(user=request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page)
@@ -409,8 +396,8 @@ def event_index(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _event_page(
     request: AuthenticatedHttpRequest, event: Event, *, attendance_form=None
 ) -> HttpResponse:
-    can_change = user_can_change_event(user=request.user, event=event)
-    accounts = account_scope(user=request.user).filter(events=event).order_by("name")
+    can_change = access.can_change_event(user=request.user, event=event)
+    accounts = access.account_scope(user=request.user).filter(events=event).order_by("name")
     if can_change and attendance_form is None:
         attendance_form = AttendanceForm(event=event, accounts=accounts)
     context = {
@@ -424,19 +411,19 @@ def _event_page(
     return render(request, "accounts/event_detail.html", context)
 
 
-@login_required
+@page_view
 def event_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _event_page(request, _event_or_404(request, pk))
 
 
-@login_required
+@page_view
 @require_POST
 def event_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Tick who came, straight from the event page (the common edit after an event)."""
     event = _event_or_404(request, pk)
     _ensure_can_change_event(request, event)
     # Only what the user sees is sent; the service keeps the rest of a joint event as it is.
-    seen = account_scope(user=request.user).filter(events=event)
+    seen = access.account_scope(user=request.user).filter(events=event)
     form = AttendanceForm(request.POST, event=event, accounts=seen)
     keep = partial(
         services.event_save, accounts=seen, invited=event.invited.filter(account__in=seen)
@@ -453,11 +440,11 @@ def _event_form(
     """One round of the event form. `_people` (the accounts changed) only redraws it with
     the people of the chosen accounts: nothing is saved and no error is shown yet."""
     user = request.user
-    accounts = account_scope(user=user)
+    accounts = access.account_scope(user=user)
     kwargs: dict[str, Any] = {
         "instance": event,
         "accounts": accounts,
-        "many_accounts": user.sees_all_accounts or accounts.count() > MANY_ACCOUNTS,
+        "many_accounts": access.sees_every_account(user) or accounts.count() > MANY_ACCOUNTS,
     }
     form = EventForm(request.POST or None, initial=initial, **kwargs)
     if form.is_bound and "_people" in request.POST:
@@ -479,20 +466,19 @@ def _event_form(
     return render(request, "accounts/event_form.html", context)
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def event_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _refuse_integration(request)
     initial: dict[str, Any] = {"starts_on": timezone.localdate()}
     account_id = parse_id(request.GET.get("account", ""))
     if account_id is not None:
-        account = account_scope(user=request.user).filter(pk=account_id).first()
+        account = access.account_scope(user=request.user).filter(pk=account_id).first()
         if account is not None:
             initial.update(accounts=[account.pk], back=account)
     return _event_form(request, None, initial)
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
@@ -500,7 +486,7 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _event_form(request, event, {})
 
 
-@login_required
+@page_view
 @require_POST
 def event_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)

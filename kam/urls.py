@@ -4,6 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.access import page_view
+from accounts.forms import SignInForm
+
 from .views import healthz
 
 urlpatterns = [
@@ -20,8 +23,20 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Pages of a signed-in person: through accounts.access like every page (the rest of
+    # django.contrib.auth.urls is for visitors who are not signed in).
+    path(
+        "password_change/",
+        page_view(auth_views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    path(
+        "password_change/done/",
+        page_view(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
     path("", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("", include("plans.urls")),

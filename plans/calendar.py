@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from accounts import access
 from accounts.models import Interaction, User
-from accounts.selectors import account_ids_in_scope, event_list
+from accounts.selectors import event_list
 
 from .models import Action, Tender
 
@@ -50,13 +51,11 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
     they are not forgotten. Four queries.
     """
     today = timezone.localdate()
-    scope = account_ids_in_scope(user=user)
     items: list[CalendarItem] = []
     # Plain rows, not model instances: a busy KAM has hundreds of entries in a month.
+    mine = Action.objects.filter(owner=user, status=Action.Status.OPEN, due__lte=end)
     actions = (
-        Action.objects.filter(
-            owner=user, status=Action.Status.OPEN, due__lte=end, plan__account_id__in=scope
-        )
+        access.action_scope(user=user, queryset=mine)
         .order_by("due")
         .values_list("pk", "due", "description", "plan_id", "plan__account__name")
     )
@@ -74,14 +73,14 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 overdue=overdue,
             )
         )
+    next_steps = Interaction.objects.filter(
+        author=user,
+        next_step_due__isnull=False,
+        next_step_due__gte=start - dt.timedelta(days=14),
+        next_step_due__lte=end,
+    )
     steps = (
-        Interaction.objects.filter(
-            author=user,
-            next_step_due__isnull=False,
-            next_step_due__gte=start - dt.timedelta(days=14),
-            next_step_due__lte=end,
-            account_id__in=scope,
-        )
+        access.interaction_scope(user=user, queryset=next_steps)
         .exclude(next_step="")
         .order_by("next_step_due")
         .values_list("pk", "next_step_due", "next_step", "account_id", "account__name")
@@ -101,15 +100,13 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
             )
         )
     tz = timezone.get_current_timezone()
+    open_tenders = Tender.objects.filter(
+        stage__in=Tender.OPEN_STAGES,
+        submission_deadline__gte=dt.datetime.combine(start, dt.time.min, tz),
+        submission_deadline__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz),
+    )
     tenders = (
-        Tender.objects.filter(
-            account_id__in=scope,
-            stage__in=Tender.OPEN_STAGES,
-            submission_deadline__gte=dt.datetime.combine(start, dt.time.min, tz),
-            submission_deadline__lt=dt.datetime.combine(
-                end + dt.timedelta(days=1), dt.time.min, tz
-            ),
-        )
+        access.tender_scope(user=user, queryset=open_tenders)
         .order_by("submission_deadline")
         .values_list("pk", "submission_deadline", "title", "account__name")
     )

@@ -1,4 +1,9 @@
-"""Reads of the plans app, scoped by who asks through the accounts they hang under."""
+"""Reads of the plans app, scoped by who asks through the accounts they hang under.
+
+Who may see a plan, an objective, an action or a tender is decided in `accounts.access`
+(plans may import accounts, not the other way round, so its scopes take our querysets);
+the reads here add the joins each page or endpoint needs.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,32 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+from accounts import access
 from accounts.models import Account, User
-from accounts.selectors import account_ids_in_scope
 
 from .models import AccountPlan, Action, Objective, Tender
 
 
-def _no_integration(user: User) -> bool:
-    # Plans and tenders are the KAMs' working papers: the ERP user never reads them.
-    return not user.is_authenticated or user.is_integration
+def plan_scope(*, user: User) -> QuerySet[AccountPlan]:
+    return access.plan_scope(user=user, queryset=AccountPlan.objects.all())
+
+
+def objective_scope(*, user: User) -> QuerySet[Objective]:
+    return access.objective_scope(user=user, queryset=Objective.objects.all())
+
+
+def action_scope(*, user: User) -> QuerySet[Action]:
+    return access.action_scope(user=user, queryset=Action.objects.all())
+
+
+def tender_scope(*, user: User) -> QuerySet[Tender]:
+    return access.tender_scope(user=user, queryset=Tender.objects.all())
 
 
 def account_plan_list(*, user: User) -> QuerySet[AccountPlan]:
     """Plans of visible accounts, each with its objectives and actions (three queries)."""
-    if _no_integration(user):
-        return AccountPlan.objects.none()
     return (
-        AccountPlan.objects.filter(account_id__in=account_ids_in_scope(user=user))
+        plan_scope(user=user)
         .select_related("account", "owner")
         .prefetch_related(
             Prefetch("objectives", queryset=Objective.objects.order_by("due", "id")),
@@ -38,35 +52,19 @@ def account_plan_list(*, user: User) -> QuerySet[AccountPlan]:
 
 
 def objective_list(*, user: User) -> QuerySet[Objective]:
-    if _no_integration(user):
-        return Objective.objects.none()
-    return Objective.objects.filter(
-        plan__account_id__in=account_ids_in_scope(user=user)
-    ).select_related("plan")
+    return objective_scope(user=user).select_related("plan")
 
 
 def action_list(*, user: User) -> QuerySet[Action]:
-    if _no_integration(user):
-        return Action.objects.none()
-    return Action.objects.filter(
-        plan__account_id__in=account_ids_in_scope(user=user)
-    ).select_related("plan", "objective", "owner")
+    return action_scope(user=user).select_related("plan", "objective", "owner")
 
 
 def tender_list(*, user: User) -> QuerySet[Tender]:
-    if _no_integration(user):
-        return Tender.objects.none()
-    return Tender.objects.filter(account_id__in=account_ids_in_scope(user=user)).select_related(
-        "account", "objective"
-    )
+    return tender_scope(user=user).select_related("account", "objective")
 
 
 # --- Reads shaped for one page each (bounded queries whatever the number of rows) ---
 ATTENTION_TENDER_DAYS = 14
-
-
-def plan_scope(*, user: User) -> QuerySet[AccountPlan]:
-    return AccountPlan.objects.filter(account_id__in=account_ids_in_scope(user=user))
 
 
 def plan_get(*, user: User, pk: int) -> AccountPlan:
@@ -99,10 +97,6 @@ def plan_current_for_account(*, account: Account) -> AccountPlan | None:
     )
 
 
-def action_scope(*, user: User) -> QuerySet[Action]:
-    return Action.objects.filter(plan__account_id__in=account_ids_in_scope(user=user))
-
-
 def overdue_actions(*, user: User) -> QuerySet[Action]:
     return (
         action_scope(user=user)
@@ -110,10 +104,6 @@ def overdue_actions(*, user: User) -> QuerySet[Action]:
         .select_related("plan__account", "owner")
         .order_by("due", "id")
     )
-
-
-def tender_scope(*, user: User) -> QuerySet[Tender]:
-    return Tender.objects.filter(account_id__in=account_ids_in_scope(user=user))
 
 
 def tender_get(*, user: User, pk: int) -> Tender:

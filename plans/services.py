@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.access import ensure_can_change_account
 from accounts.models import Account, User
-from accounts.services import ensure_can_change_account, validated_save
+from accounts.services import validated_save
 from kam.unset import UNSET, Unset, given
 
 from .models import AccountPlan, Action, Objective, Tender

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import account_list, my_accounts, user_can_change_account
-from accounts.services import ensure_can_change_account
+from accounts import access
+from accounts.access import ensure_can_change_account, page_view
+from accounts.selectors import account_list, my_accounts
 from kam.forms import add_service_errors, parse_id, save_with
 from kam.http import AuthenticatedHttpRequest
 
@@ -38,7 +38,7 @@ CALENDAR_WEEKS = 4
 
 
 # --- Account plans ----------------------------------------------------------------------
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def plan_create(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
     account = get_object_or_404(account_list(user=request.user), pk=account_pk)
@@ -60,7 +60,7 @@ def _plan_or_404(request: AuthenticatedHttpRequest, pk: int) -> AccountPlan:
 
 
 def _plan_page(request, plan, *, objective_form=None, action_form=None, status=200):
-    can_change = user_can_change_account(user=request.user, account=plan.account)
+    can_change = access.can_change_account(user=request.user, account=plan.account)
     context = {
         "plan": plan,
         "account": plan.account,
@@ -72,12 +72,12 @@ def _plan_page(request, plan, *, objective_form=None, action_form=None, status=2
     return render(request, "plans/plan_detail.html", context, status=status)
 
 
-@login_required
+@page_view
 def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, _plan_or_404(request, pk))
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
@@ -95,7 +95,7 @@ def plan_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_POST
 def objective_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
@@ -107,7 +107,7 @@ def objective_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, plan, objective_form=form)
 
 
-@login_required
+@page_view
 @require_POST
 def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = _plan_or_404(request, pk)
@@ -119,7 +119,7 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, plan, action_form=form)
 
 
-@login_required
+@page_view
 @require_POST
 def action_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Tick an action done (or reopen it); htmx swaps the row, plain POST redirects."""
@@ -150,7 +150,7 @@ def action_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Tenders ----------------------------------------------------------------------------
-@login_required
+@page_view
 def tenders(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TenderFilterForm(request.GET or None)
     filters = {}
@@ -193,7 +193,7 @@ def _tender_accounts(request: AuthenticatedHttpRequest):
     return accounts.order_by("name").distinct()
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def tender_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     accounts = _tender_accounts(request)
@@ -217,12 +217,12 @@ def _tender_or_404(request: AuthenticatedHttpRequest, pk: int) -> Tender:
         raise Http404 from missing
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def tender_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The tender with its edit form and the stage move form."""
     tender = _tender_or_404(request, pk)
-    can_change = user_can_change_account(user=request.user, account=tender.account)
+    can_change = access.can_change_account(user=request.user, account=tender.account)
     form = TenderForm(request.POST or None, instance=tender, accounts=None)
     if request.method == "POST":
         ensure_can_change_account(user=request.user, account=tender.account)
@@ -240,7 +240,7 @@ def tender_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@page_view
 @require_http_methods(["GET", "POST"])
 def tender_stage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     tender = _tender_or_404(request, pk)
@@ -275,7 +275,7 @@ def tender_stage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Calendar ---------------------------------------------------------------------------
-@login_required
+@page_view
 def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
@@ -306,10 +306,13 @@ def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 def calendar_feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
-    """The .ics feed: authenticated by the secret in the URL, not by a session."""
+    """The .ics feed: authenticated by the secret in the URL, not by a session (so not
+    `page_view`), but refused like a page to whoever may not use the pages."""
     user = feed_user(user_id, token)
     if user is None:
         raise Http404
+    if not access.can_use_pages(user):
+        raise PermissionDenied(_("This account is for the API; it has no pages."))
     today = timezone.localdate()
     items = calendar_items(
         user=user, start=today - dt.timedelta(days=30), end=today + dt.timedelta(days=365)

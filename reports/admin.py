@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts import access
 from accounts.admin import ScopedAdmin
 
 from .models import (
@@ -135,4 +136,4 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
     def scope_queryset(self, qs, user):
         # ERP traffic is for heads and admins, not for a KAM on staff.
-        return qs if user.is_head_or_admin else qs.none()
+        return qs if access.can_read_logs(user) else qs.none()

@@ -11,15 +11,16 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
 
+from accounts import access
 from accounts.models import Account, User
-from accounts.selectors import account_get, account_ids_in_scope
+from accounts.selectors import account_get
 from reports.metrics.periods import TTM, Period
 from reports.models import AccountMetric, MetricRun, PortfolioMetric, ProductCategory, RevenueLine
 
 
 def account_metric_list(*, user: User, period: Period) -> QuerySet[AccountMetric]:
-    return AccountMetric.objects.filter(
-        period=period.label, account_id__in=account_ids_in_scope(user=user)
+    return access.scoped(
+        AccountMetric.objects.filter(period=period.label), user=user
     ).select_related("account")
 
 
@@ -35,13 +36,13 @@ def account_metric_history(*, user: User, account_pk: int) -> QuerySet[AccountMe
 
 def portfolio_metric_get(*, user: User, period: Period) -> PortfolioMetric:
     """Company-wide totals of one period (PortfolioMetric.DoesNotExist when not computed)."""
-    if not user.is_authenticated:
+    if not access.can_read_numbers(user):
         raise PermissionDenied
     return PortfolioMetric.objects.get(period=period.label)
 
 
 def metric_run_list(*, user: User) -> QuerySet[MetricRun]:
-    if not (user.is_authenticated and user.is_head_or_admin):
+    if not access.can_read_logs(user):
         raise PermissionDenied
     return MetricRun.objects.order_by("-started_at", "-pk")
 

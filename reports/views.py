@@ -1,19 +1,17 @@
 """The sales head's pages: portfolio dashboard, accounts table, workload, pipeline,
 distributors and exports. Thin: parse the request, call one selector or service, render.
 
-Everyone signed in except the ERP user may open them; every figure below the portfolio
-totals is limited to the accounts the user sees (a KAM gets their own accounts).
+Everyone who may use the pages may open them (`accounts.access.page_view`); every figure
+below the portfolio totals is limited to the accounts the user sees (a KAM gets their own).
 """
 
 from __future__ import annotations
 
 import uuid
 from contextlib import suppress
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -24,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import access
+from accounts.access import page_view
 from accounts.selectors import assignable_user_list
 from accounts.services import accounts_reassign
 from kam.http import AuthenticatedHttpRequest
@@ -50,19 +50,6 @@ from .portfolio.workload import kam_workload
 PAGE_SIZES = (25, 50, 100, 200)
 
 
-def report_view(view):
-    """Signed-in people of the company; the ERP integration user has no pages."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs):
-        if request.user.is_integration:
-            raise PermissionDenied(_("The integration user has no report pages."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _period_context(request: AuthenticatedHttpRequest):
     """The chosen period (default ttm), or None with the error on the form."""
     form = PeriodForm({"period": request.GET.get("period") or DEFAULT_PERIOD})
@@ -70,8 +57,8 @@ def _period_context(request: AuthenticatedHttpRequest):
     return form, period, {"period_form": form, "period": period, "periods": periods_available()}
 
 
+@page_view
 @require_GET
-@report_view
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
@@ -107,15 +94,15 @@ def _page_size(request: AuthenticatedHttpRequest) -> int:
     return size if size in PAGE_SIZES else 50
 
 
+@page_view
 @require_http_methods(["GET", "POST"])
-@report_view
 def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     filterset = AccountTableFilter(request.GET, queryset=account_table(user=user))
     reassign_form = None
     status = 200
     if request.method == "POST":
-        if not user.is_head_or_admin:
+        if not access.can_assign(user):
             raise PermissionDenied(_("Only a sales head can reassign accounts."))
         reassign_form = ReassignForm(request.POST, accounts=account_table(user=user))
         if reassign_form.is_valid():
@@ -153,7 +140,8 @@ def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
     for account in rows:
         account.extra = extras[account.pk]
         account.detail_url = detail(account.pk) if detail else ""
-    if reassign_form is None and user.is_head_or_admin:
+    can_reassign = access.can_assign(user)
+    if reassign_form is None and can_reassign:
         reassign_form = ReassignForm(accounts=account_table(user=user))
     _share_user_choices(filterset.form, reassign_form)
     query = request.GET.copy()
@@ -171,7 +159,7 @@ def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
             "per_page": _page_size(request),
             "page_sizes": PAGE_SIZES,
             "reassign_form": reassign_form,
-            "can_reassign": user.is_head_or_admin,
+            "can_reassign": can_reassign,
         },
         status=status,
     )
@@ -238,8 +226,8 @@ def _columns(query, current_sort: str) -> list[dict]:
     return columns
 
 
+@page_view
 @require_GET
-@report_view
 def dashboard_panel(request: AuthenticatedHttpRequest, panel: str) -> HttpResponse:
     """A dashboard panel loaded after the page (htmx), cached per period and metrics run
     (see reports.portfolio.cache)."""
@@ -255,23 +243,23 @@ def dashboard_panel(request: AuthenticatedHttpRequest, panel: str) -> HttpRespon
     return render(request, template, {**context, "dash": dash, "panel_template": partial})
 
 
+@page_view
 @require_GET
-@report_view
 def workload(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = kam_workload(user=request.user)
     return render(request, "reports/workload.html", {"rows": rows})
 
 
+@page_view
 @require_GET
-@report_view
 def pipeline(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = tender_pipeline(user=request.user)
     chart = [{"label": str(s["label"]), "count": s["count"]} for s in data["stages"]]
     return render(request, "reports/pipeline.html", {**data, "stage_data": chart})
 
 
+@page_view
 @require_GET
-@report_view
 def distributors(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, period, context = _period_context(request)
     if period is None:
@@ -282,8 +270,8 @@ def distributors(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 # --- exports --------------------------------------------------------------------------
+@page_view
 @require_GET
-@report_view
 def export(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpResponse:
     """Small exports download at once; large ones become a job with a progress page."""
     try:
@@ -299,8 +287,8 @@ def export(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpRespon
     return redirect("reports:export-job", job_id=job.pk)
 
 
+@page_view
 @require_GET
-@report_view
 def export_job(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     job = export_job_get(user=request.user, job_id=job_id)
     template = "reports/_export_status.html" if request.htmx else "reports/export_job.html"
@@ -308,7 +296,7 @@ def export_job(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResp
 
 
 @require_POST
-@report_view
+@page_view
 def export_job_again(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """ "Try again" on a failed job: the same export queued as a new job."""
     job = export_job_get(user=request.user, job_id=job_id)
@@ -318,8 +306,8 @@ def export_job_again(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> Ht
     return redirect("reports:export-job", job_id=job.pk)
 
 
+@page_view
 @require_GET
-@report_view
 def export_download(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
     job = export_job_get(user=request.user, job_id=job_id)
     if job.state != ExportJob.State.DONE or not job.file:

@@ -136,6 +136,15 @@ def test_staff_kam_cannot_reassign_or_delete_an_account(
     assert mine.owner == staff_kam
 
 
+def test_the_integration_user_has_no_admin_even_if_made_staff(client, integration_user):
+    integration_user.is_staff = True
+    integration_user.save(update_fields=["is_staff"])
+    client.force_login(integration_user)
+    for url in (reverse("admin:index"), reverse("admin:accounts_account_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/admin/login/"), url
+
+
 def test_staff_kam_sees_no_erp_import_batches(client, staff_kam):
     from reports.models import ImportBatch
 

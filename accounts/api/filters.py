@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters as df
 
+from accounts.access import account_scope
 from accounts.models import (
     Account,
     Contact,
@@ -87,7 +88,7 @@ class DistributorLinkFilter(KamFilterSet):
 
 
 class EventFilter(KamFilterSet):
-    account = IntegerFilter(field_name="accounts", distinct=True)
+    account = IntegerFilter(method="filter_account", help_text="An account's id")
     kind = df.MultipleChoiceFilter(choices=Event.Kind.choices, distinct=False)
     organizer = df.CharFilter(field_name="organizer__username")
     starts_on = df.DateFromToRangeFilter()
@@ -95,6 +96,12 @@ class EventFilter(KamFilterSet):
     class Meta:
         model = Event
         fields: list[str] = []
+
+    def filter_account(self, queryset, name, value):
+        # Only among the accounts the user sees: another KAM's account id finds nothing,
+        # as an id that does not exist, even on a joint event that carries it.
+        visible = account_scope(user=self.request.user).filter(pk=value)
+        return queryset.filter(accounts__in=visible).distinct()
 
 
 class SurveyFilter(KamFilterSet):

@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from kam.api.base import RolePermission
+from accounts.access import CanReadRecords
 from kam.api.pagination import Pagination
 from kam.http import AuthenticatedRequest
 
@@ -139,10 +139,16 @@ class HistoryMixin(_ViewSet):
     """Adds `GET …/{id}/history/` to a viewset whose model keeps django-simple-history."""
 
     @extend_schema(responses=HistoryEntrySerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], pagination_class=Pagination, filter_backends=[])
-    def history(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
-        if request.user.is_integration:  # the ERP reads accounts, not the KAMs' activity
-            self.permission_denied(request, message=str(RolePermission.message))
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=Pagination,
+        filter_backends=[],
+        permission_classes=[CanReadRecords],  # the ERP reads accounts, not the KAMs' activity
+    )
+    def history(
+        self, request: AuthenticatedRequest, pk: str | None = None, **kwargs: Any
+    ) -> Response:  # kwargs: `format`
         obj = self.get_object()  # scoped: another KAM's record is a 404 here too
         history = obj.history.select_related("history_user").order_by(
             "-history_date", "-history_id"

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import serializers
 
+from accounts.access import account_scope, contact_scope
 from accounts.models import (
     Account,
     Contact,
@@ -23,12 +24,8 @@ from accounts.models import (
     Survey,
     User,
 )
-from accounts.selectors import account_ids_in_scope, account_scope, assignable_user_list
+from accounts.selectors import assignable_user_list
 from kam.api.base import KamModelSerializer, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
-
-
-def contacts_in_scope(*, user: User) -> QuerySet[Contact]:
-    return Contact.objects.filter(account_id__in=account_ids_in_scope(user=user))
 
 
 def assignable_users(*, user: User) -> QuerySet[User]:
@@ -43,7 +40,7 @@ def _account_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
 
 def _contact_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
     return ScopedPrimaryKeyRelatedField(
-        scope=contacts_in_scope, queryset=Contact.objects.all(), **kwargs
+        scope=contact_scope, queryset=Contact.objects.all(), **kwargs
     )
 
 
@@ -307,13 +304,39 @@ class DistributorLinkSerializer(KamModelSerializer):
         validators: list = []
 
 
+class VisibleManyRelatedField(serializers.ManyRelatedField):
+    """A many-to-many written by ids like any other, read as only the related rows the
+    requesting user may see: `visible_<name>` as `selectors.event_api_list` prefetches
+    it, else the relation narrowed by `scope`. A joint event (a head linked several KAMs'
+    accounts) then names neither the other KAMs' accounts nor their people, while
+    `event.accounts` keeps meaning every account for the permission checks."""
+
+    def __init__(self, *, scope, queryset, **kwargs) -> None:
+        self.scope = scope
+        child = ScopedPrimaryKeyRelatedField(scope=scope, queryset=queryset)
+        super().__init__(child_relation=child, **kwargs)
+
+    def get_attribute(self, instance):
+        shown = getattr(instance, f"visible_{self.source!s}", None)
+        if shown is not None:
+            return shown
+        visible = self.scope(user=self.context["request"].user).values("pk")
+        return getattr(instance, str(self.source)).filter(pk__in=visible)
+
+
 class EventSerializer(serializers.ModelSerializer):
     organizer: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    accounts = _account_field(many=True, required=False)
-    invited = _contact_field(many=True, required=False)
-    attended = _contact_field(many=True, required=False)
+    accounts = VisibleManyRelatedField(
+        scope=account_scope, queryset=Account.objects.all(), required=False
+    )
+    invited = VisibleManyRelatedField(
+        scope=contact_scope, queryset=Contact.objects.all(), required=False
+    )
+    attended = VisibleManyRelatedField(
+        scope=contact_scope, queryset=Contact.objects.all(), required=False
+    )
 
     class Meta:
         model = Event

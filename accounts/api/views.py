@@ -11,9 +11,10 @@ from django.db.models import DateTimeField, Func, OuterRef, QuerySet
 from django.db.models.expressions import BaseExpression
 from rest_framework import viewsets
 
-from accounts import selectors, services
+from accounts import access, selectors, services
+from accounts.access import HeadsWritePermission, RolePermission
 from accounts.models import Account, Contact, Industry, Region
-from kam.api.base import HeadsWritePermission, RolePermission, ServiceModelViewSet
+from kam.api.base import ServiceModelViewSet
 from kam.http import AuthenticatedRequest
 
 from . import filters, serializers
@@ -74,8 +75,8 @@ class AccountViewSet(HistoryMixin, ServiceModelViewSet):
 
     def get_queryset(self) -> QuerySet[Account]:
         if self.action == "list":
-            return selectors.account_scope(user=self.request.user, queryset=_account_rows())
-        return selectors.account_scope(user=self.request.user).select_related("owner")
+            return access.account_scope(user=self.request.user, queryset=_account_rows())
+        return access.account_scope(user=self.request.user).select_related("owner")
 
     def create_object(self, data: dict[str, Any]) -> Account:
         return services.account_create(user=self.request.user, **data)
@@ -181,18 +182,17 @@ class EventViewSet(ServiceModelViewSet):
     ordering_fields = ["starts_on", "name", "created_at"]
     ordering = ["-starts_on"]
 
-    def get_queryset(self):
-        return selectors.event_list(user=self.request.user).prefetch_related(
-            "accounts", "invited", "attended"
-        )
+    selector = staticmethod(selectors.event_api_list)
 
     def create_object(self, data):
         return services.event_save(user=self.request.user, **data)
 
     def update_object(self, instance, data):
-        # The service sets the three lists: keep the ones a PATCH leaves out as they are.
+        # The service sets the three lists: a PATCH that leaves one out sends it as the
+        # user sees it, and the service keeps what they cannot see (another KAM's account
+        # a head put on a joint event, with its people) whatever is sent.
         for name in ("accounts", "invited", "attended"):
-            data.setdefault(name, list(getattr(instance, name).all()))
+            data.setdefault(name, list(getattr(instance, f"visible_{name}")))
         return services.event_save(user=self.request.user, event=instance, **data)
 
     def delete_object(self, instance) -> None:
@@ -253,4 +253,4 @@ class UserViewSet(_ReadOnlyViewSet):
     ordering = ["username"]
 
     def get_queryset(self):
-        return selectors.user_list(user=self.request.user)
+        return access.user_scope(user=self.request.user)

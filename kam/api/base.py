@@ -1,4 +1,4 @@
-"""Pieces every KAM viewset shares: role permission, scoped related fields, writes via services.
+"""Pieces every KAM viewset shares: scoped related fields, filters, writes via services.
 
 The rule of the API layer: a serializer checks the shape of the input, a selector gives the
 rows the user may see, a service applies the business rules and writes. Foreign keys sent
@@ -25,42 +25,15 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 
-from accounts.services import account_record_delete, can_write_erp_keys
+from accounts.access import RolePermission, can_write_erp_keys
+from accounts.services import account_record_delete
 from kam.http import AuthenticatedRequest
 
 from .filters import SearchFilter, StableOrderingFilter
 
 CONFLICT = _("This conflicts with a record saved at the same moment; try again.")
-
-
-class RolePermission(permissions.BasePermission):
-    """Signed in; the ERP (integration) user only reads the views that allow it."""
-
-    message = _("The integration user cannot use this endpoint.")
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if user.is_integration:
-            return request.method in permissions.SAFE_METHODS and getattr(
-                view, "integration_can_read", False
-            )
-        return True
-
-
-class HeadsWritePermission(RolePermission):
-    """Master data (distributors): every role reads as RolePermission says; heads and admins
-    write — refused before the body is looked at, so a KAM gets 403, not a field error."""
-
-    message = _("Only a sales head or an admin can change this.")
-
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return request.method in permissions.SAFE_METHODS or request.user.is_head_or_admin
 
 
 class KamFilterSet(df.FilterSet):

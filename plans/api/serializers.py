@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.access import user_scope
 from accounts.api.serializers import _account_field
 from accounts.models import User
-from accounts.selectors import user_list
 from kam.api.base import (
     KamModelSerializer,
     ScopedPrimaryKeyRelatedField,
@@ -24,7 +23,7 @@ TIMESTAMPS = ["created_at", "updated_at"]
 def _owner_field() -> ScopedSlugRelatedField:
     # Plan and action owners are people the user may see (colleagues on shared accounts).
     return ScopedSlugRelatedField(
-        scope=user_list,
+        scope=user_scope,
         queryset=User.objects.all(),
         slug_field="username",
         required=False,
@@ -32,16 +31,10 @@ def _owner_field() -> ScopedSlugRelatedField:
     )
 
 
-def _plans_in_scope(*, user: User) -> QuerySet[AccountPlan]:
-    return AccountPlan.objects.filter(pk__in=selectors.account_plan_list(user=user).values("pk"))
-
-
-def _objectives_in_scope(*, user: User) -> QuerySet[Objective]:
-    return Objective.objects.filter(pk__in=selectors.objective_list(user=user).values("pk"))
-
-
 class ObjectiveSerializer(KamModelSerializer):
-    plan = ScopedPrimaryKeyRelatedField(scope=_plans_in_scope, queryset=AccountPlan.objects.all())
+    plan = ScopedPrimaryKeyRelatedField(
+        scope=selectors.plan_scope, queryset=AccountPlan.objects.all()
+    )
     progress = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -63,9 +56,11 @@ class ObjectiveSerializer(KamModelSerializer):
 
 
 class ActionSerializer(KamModelSerializer):
-    plan = ScopedPrimaryKeyRelatedField(scope=_plans_in_scope, queryset=AccountPlan.objects.all())
+    plan = ScopedPrimaryKeyRelatedField(
+        scope=selectors.plan_scope, queryset=AccountPlan.objects.all()
+    )
     objective = ScopedPrimaryKeyRelatedField(
-        scope=_objectives_in_scope,
+        scope=selectors.objective_scope,
         queryset=Objective.objects.all(),
         required=False,
         allow_null=True,
@@ -137,7 +132,7 @@ class AccountPlanSerializer(KamModelSerializer):
 class TenderSerializer(KamModelSerializer):
     account = _account_field()
     objective = ScopedPrimaryKeyRelatedField(
-        scope=_objectives_in_scope,
+        scope=selectors.objective_scope,
         queryset=Objective.objects.all(),
         required=False,
         allow_null=True,

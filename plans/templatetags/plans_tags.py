@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from accounts.selectors import user_can_change_account
+from accounts import access
 from plans.models import Action, Tender
 from plans.selectors import (
     overdue_actions,
@@ -44,7 +44,7 @@ def account_plan_panel(context, account):
     context_out = {"account": account, "plan": plan, "request": context["request"]}
     can_change = context.get("can_change")
     if can_change is None:
-        can_change = user_can_change_account(user=user, account=account)
+        can_change = access.can_change_account(user=user, account=account)
     context_out["can_change"] = can_change
     if plan is not None:
         objectives = list(plan.objectives.order_by("due", "id"))

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import IsHeadOrAdmin
 from accounts.models import Account
 from kam.api.filters import StableOrderingFilter
 from kam.http import AuthenticatedRequest
@@ -177,6 +178,7 @@ class AccountMetricList(generics.ListAPIView):
 
     request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = AccountMetricSerializer
+    integration_can_read = True  # the ERP reads the metrics back (accounts.access)
     filter_backends = [filters.DjangoFilterBackend, NullsLastOrdering]
     filterset_class = AccountMetricFilter
     ordering_fields = ["revenue", "revenue_share", "penetration", "growth", "rank"]
@@ -194,6 +196,8 @@ class AccountMetricList(generics.ListAPIView):
 class PortfolioMetricView(APIView):
     """Company-wide totals of one period — the same for every role."""
 
+    integration_can_read = True
+
     @extend_schema(parameters=[PERIOD_PARAM], responses=PortfolioMetricSerializer)
     def get(self, request: AuthenticatedRequest) -> Response:
         period = _period_from(request)
@@ -209,6 +213,7 @@ class MetricRunList(generics.ListAPIView):
 
     request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = MetricRunSerializer
+    permission_classes = [IsHeadOrAdmin]
     filter_backends: list = []
 
     def get_queryset(self):
@@ -225,6 +230,7 @@ class AccountMetricHistory(generics.ListAPIView):
 
     request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = AccountMetricSerializer
+    integration_can_read = True
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = HistoryFilter
 
@@ -241,6 +247,8 @@ class AccountMetricHistory(generics.ListAPIView):
 
 class AccountWhitespaceView(APIView):
     """Per active category: what the account bought in the period (default ttm)."""
+
+    integration_can_read = True
 
     @extend_schema(
         parameters=[OpenApiParameter("period", OpenApiTypes.STR, description=PERIOD_HELP)],

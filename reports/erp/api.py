@@ -21,12 +21,13 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
+from accounts.access import IsErpClient, IsHeadOrAdmin
 from accounts.models import Account
 from kam.api.problems import problem_response
 from kam.http import AuthenticatedRequest
@@ -50,24 +51,6 @@ from reports.erp.schema import (
 )
 from reports.erp.validation import NOT_BLANK_PATTERN
 from reports.models import ImportBatch
-
-
-class IsErpClient(permissions.BasePermission):
-    """ERP writes: the integration role and admins (a KAM or a sales head gets 403)."""
-
-    message = "ERP imports are for the integration role and admins."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_integration or user.is_admin_role))
-
-
-class IsHeadOrAdmin(permissions.BasePermission):
-    message = "The import log is for sales heads and admins."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_head_or_admin)
 
 
 def _error(field: str | None, message: str) -> dict:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
+from accounts import access
 from accounts.models import User
 
 from .models import ExportJob, export_upload_to
@@ -135,9 +136,9 @@ def _params(filters: dict[str, list[str]]) -> QueryDict:
 def export_job_get(*, user: User, job_id: uuid.UUID | str) -> ExportJob:
     """The user's own job; anyone else's is as good as missing (Http404), and a job that
     has gone stale is failed before it is shown."""
-    jobs = ExportJob.objects.filter(pk=job_id, owner_id=user.pk)
+    jobs = ExportJob.objects.filter(pk=job_id)
     job = jobs.first()
-    if job is None:
+    if job is None or not access.owns_export(user=user, owner_id=job.owner_id):
         raise Http404(_("No such export."))
     if not job.finished and export_jobs_fail_stale(jobs=jobs):
         job.refresh_from_db()
@@ -204,6 +205,11 @@ def export_job_run(*, job_id: uuid.UUID | str) -> str:
         state = ExportJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
         return state or "missing"
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
+    if not access.owns_export(user=job.owner, owner_id=job.owner_id):
+        # Checked again when the job runs: who asked may have lost access since (gone,
+        # deactivated, made an API client), and then nothing is built for them.
+        _fail(job.pk, str(_("You may no longer export.")))
+        return State.FAILED
 
     def progress(done: int, total: int) -> None:
         # Reading the rows is 90 % of the work; saving the file the rest.

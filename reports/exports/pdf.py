@@ -21,11 +21,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts.access import scoped
 from accounts.models import User
 from reports.models import AccountMetric
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.periods import Period
-from reports.portfolio.scope import scoped
 
 from .tables import dependency_risk
 

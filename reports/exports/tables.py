@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.access import scoped
 from accounts.models import User
 from reports.forms import AccountTableFilter, PeriodForm
 from reports.models import AccountMetric
@@ -20,7 +21,6 @@ from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.distributors import distributor_report
 from reports.portfolio.periods import Period
 from reports.portfolio.pipeline import tender_pipeline, tender_scope
-from reports.portfolio.scope import scoped
 
 BATCH = 2000
 Progress = Callable[[int, int], None]

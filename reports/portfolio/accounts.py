@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.access import account_scope
 from accounts.models import Account, Interaction, User
-from accounts.selectors import account_scope
 from plans.models import AccountPlan, Action, Tender
 
 

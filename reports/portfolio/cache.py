@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from accounts.access import sees_every_account
 from accounts.models import User
 from reports.models import PortfolioMetric
 
@@ -46,7 +47,7 @@ def _key(name: str, period: Period, scope: str) -> str:
 
 
 def _scope(user: User) -> str:
-    return "all" if user.sees_all_accounts else f"user{user.pk}"
+    return "all" if sees_every_account(user) else f"user{user.pk}"
 
 
 def heavy_panel(*, user: User, name: str, period: Period) -> Any:

@@ -11,12 +11,11 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import Mod
 
+from accounts.access import account_scope, scoped
 from accounts.models import User
-from accounts.selectors import account_scope
 from reports.models import AccountMetric, PeriodKind, PortfolioMetric, ProductCategory, RevenueLine
 
 from .periods import Period, period_previous
-from .scope import scoped
 
 PARETO_MAX_POINTS = 200
 LIST_LIMIT = 15

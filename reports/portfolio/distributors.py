@@ -8,11 +8,11 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.access import distributor_link_scope, scoped
 from accounts.models import Distributor, DistributorLink, User
 from reports.models import AccountMetric, RevenueLine
 
 from .periods import Period
-from .scope import scoped
 
 # The biggest key accounts of each distributor; the page says how many there are in all.
 ACCOUNTS_PER_DISTRIBUTOR = 25
@@ -74,9 +74,9 @@ def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
     flows = _top_per_distributor(grouped, ACCOUNTS_PER_DISTRIBUTOR)
     links = {
         (link["distributor_id"], link["account_id"]): link
-        for link in scoped(DistributorLink.objects.filter(account__is_key=True), user=user).values(
-            "distributor_id", "account_id", *ACCOUNT_FIELDS, "role", "status"
-        )
+        for link in distributor_link_scope(
+            user=user, queryset=DistributorLink.objects.filter(account__is_key=True)
+        ).values("distributor_id", "account_id", *ACCOUNT_FIELDS, "role", "status")
     }
     account_ids = {f["account_id"] for f in flows} | {a for _, a in links}
     account_revenue = dict(

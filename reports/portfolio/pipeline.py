@@ -11,17 +11,16 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Lower, Trim, TruncQuarter
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import User
 from plans.models import Tender
-
-from .scope import scoped
 
 LOSS_REASONS_LIMIT = 15
 DEADLINES_LIMIT = 50
 
 
 def tender_scope(*, user: User) -> QuerySet[Tender]:
-    return scoped(Tender.objects.all(), user=user)
+    return access.tender_scope(user=user, queryset=Tender.objects.all())
 
 
 def _month_bounds(today: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from accounts.access import account_scope, sees_every_account
 from accounts.models import Contact, Interaction, User
-from accounts.selectors import account_scope
 from plans.models import AccountPlan, Action
 
 from .accounts import plan_for_year
@@ -31,7 +31,7 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
     now = timezone.now()
     today = timezone.localdate()
     accounts = account_scope(user=user)
-    if not user.sees_all_accounts:
+    if not sees_every_account(user):
         accounts = accounts.filter(owner_id=user.pk)
     owned = _by_owner(
         accounts,

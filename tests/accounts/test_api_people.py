@@ -80,6 +80,63 @@ def test_kam_cannot_change_an_event_shared_with_another_kams_account(
     assert event.accounts.count() == 2
 
 
+@pytest.fixture
+def joint_event(kam_user, other_kam, head_user):
+    """A head's event for a client of kam1 and a client of kam2, with a person of each."""
+    mine, theirs = f.AccountFactory(owner=kam_user), f.AccountFactory(owner=other_kam)
+    my_person, their_person = f.ContactFactory(account=mine), f.ContactFactory(account=theirs)
+    event = f.EventFactory(organizer=head_user, name="Joint expo")
+    event.accounts.add(mine, theirs)
+    event.invited.add(my_person, their_person)
+    event.attended.add(my_person, their_person)
+    return event, (mine, my_person), (theirs, their_person)
+
+
+def test_joint_event_names_only_the_accounts_and_people_the_kam_sees(
+    joint_event, kam_user, head_user, api_client_for
+):
+    event, (mine, my_person), (theirs, their_person) = joint_event
+    kam = api_client_for(kam_user)
+    for body in (
+        kam.get(f"/api/v1/events/{event.pk}/").json(),
+        kam.get("/api/v1/events/").json()["results"][0],
+    ):
+        assert body["accounts"] == [mine.pk]
+        assert body["invited"] == body["attended"] == [my_person.pk]
+    # The head sees the whole event.
+    body = api_client_for(head_user).get(f"/api/v1/events/{event.pk}/").json()
+    assert set(body["accounts"]) == {mine.pk, theirs.pk}
+    assert set(body["invited"]) == {my_person.pk, their_person.pk}
+
+
+def test_event_filter_by_account_is_no_oracle_for_other_kams_accounts(
+    joint_event, kam_user, api_client_for
+):
+    event, (mine, _), (theirs, _) = joint_event
+    kam = api_client_for(kam_user)
+    found = kam.get("/api/v1/events/", {"account": mine.pk}).json()["results"]
+    assert [e["id"] for e in found] == [event.pk]
+    # Another KAM's account on the same event finds nothing, as an id that does not exist.
+    assert kam.get("/api/v1/events/", {"account": theirs.pk}).json()["results"] == []
+    assert kam.get("/api/v1/events/", {"account": 10**12}).json()["results"] == []
+
+
+def test_kam_editing_a_joint_event_keeps_what_they_cannot_see(
+    joint_event, kam_user, head_user, api_client_for
+):
+    """The answer is scoped, the event is not: a head's accounts and people stay on it."""
+    event, (mine, my_person), (theirs, their_person) = joint_event
+    event.organizer = kam_user
+    event.save()
+    response = api_client_for(kam_user).patch(
+        f"/api/v1/events/{event.pk}/", {"location": "Kazan", "attended": []}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["accounts"] == [mine.pk] and response.json()["attended"] == []
+    assert set(event.accounts.values_list("pk", flat=True)) == {mine.pk, theirs.pk}
+    assert list(event.attended.values_list("pk", flat=True)) == [their_person.pk]
+
+
 def test_user_picker_shows_colleagues_on_shared_accounts_and_heads(
     kam_user, other_kam, head_user, integration_user, api_client_for
 ):

@@ -246,12 +246,13 @@ def test_log_pick_leads_to_the_accounts_form(kam_client, kam_user, other_kam):
     assert response.status_code == 200 and "account" in response.context["form"].errors
 
 
-def test_integration_user_cannot_log(client, integration_user, kam_user):
+def test_integration_user_has_no_account_pages_and_cannot_log(client, integration_user, kam_user):
     account = AccountFactory(owner=kam_user)
     client.force_login(integration_user)
-    assert client.get(reverse("accounts:detail", args=[account.pk])).status_code == 200
+    assert client.get(reverse("accounts:detail", args=[account.pk])).status_code == 403
     response = client.post(reverse("accounts:log", args=[account.pk]), {"summary": "x"})
     assert response.status_code == 403
+    assert not account.interactions.exists()
 
 
 def test_contact_added_under_a_manager(kam_client, kam_user):
@@ -329,6 +330,22 @@ def test_sign_in_and_password_reset_by_email(client):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/reset/" in mail.outbox[0].body and mail.outbox[0].subject == "KAM: reset your password"
+
+
+def test_the_integration_user_cannot_sign_in_through_the_form(client):
+    UserFactory(username="erp", role="integration")
+    response = client.post("/login/", {"username": "erp", "password": "pass-word-123"})
+    assert response.status_code == 200
+    assert "cannot sign in here" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_integration_user_gets_a_403_page_without_the_menu(client, integration_user):
+    client.force_login(integration_user)  # a session from somewhere else
+    response = client.get("/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "it has no pages" in html and 'class="mainnav"' not in html
 
 
 def test_russian_after_switching_language(kam_client, kam_user):

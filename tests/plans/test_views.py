@@ -305,6 +305,11 @@ def test_ics_feed_is_valid_icalendar_by_secret_url(client, kam_user, other_kam):
     assert client.get(wrong).status_code == 404
 
 
+def test_ics_feed_of_the_integration_user_is_refused(client, integration_user):
+    url = reverse("plans:calendar-feed", args=[integration_user.pk, feed_token(integration_user)])
+    assert client.get(url).status_code == 403
+
+
 def test_ics_feed_token_changes_with_the_password(kam_user):
     before = feed_token(kam_user)
     kam_user.set_password("another-pass-123")

@@ -1,0 +1,70 @@
+"""DRF permission classes: the API's side of accounts.access."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+from rest_framework import permissions
+
+from .rules import (
+    can_change_distributors,
+    can_import_erp,
+    can_read_logs,
+    can_read_records,
+    is_signed_in,
+)
+
+
+class RolePermission(permissions.BasePermission):
+    """Signed in; the integration user only reads the views that say
+    `integration_can_read = True` (accounts, master data, metrics). The project's default."""
+
+    message = gettext_lazy("The integration user cannot use this endpoint.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not is_signed_in(user):
+            return False
+        if user.is_integration:
+            return request.method in permissions.SAFE_METHODS and getattr(
+                view, "integration_can_read", False
+            )
+        return True
+
+
+class CanReadRecords(permissions.BasePermission):
+    """The KAMs' records and their history (`…/{id}/history/`): not the ERP user."""
+
+    message = RolePermission.message
+
+    def has_permission(self, request, view) -> bool:
+        return can_read_records(request.user)
+
+
+class IsErpClient(permissions.BasePermission):
+    """ERP writes: the integration role and admins (a KAM or a sales head gets 403)."""
+
+    message = "ERP imports are for the integration role and admins."
+
+    def has_permission(self, request, view) -> bool:
+        return can_import_erp(request.user)
+
+
+class IsHeadOrAdmin(permissions.BasePermission):
+    """The logs of the ERP imports and metric runs: sales heads and admins."""
+
+    message = "Only sales heads and admins may read this log."
+
+    def has_permission(self, request, view) -> bool:
+        return can_read_logs(request.user)
+
+
+class HeadsWritePermission(RolePermission):
+    """Master data (distributors): read as RolePermission says; changed by those who may
+    change distributors — refused before the body is read, so a KAM gets 403."""
+
+    message = gettext_lazy("Only a sales head or an admin can change this.")
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_change_distributors(request.user)
