@@ -295,8 +295,8 @@ def export_job(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResp
     return render(request, template, {"job": job})
 
 
-@require_POST
 @page_view
+@require_POST
 def export_job_again(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """ "Try again" on a failed job: the same export queued as a new job."""
     job = export_job_get(user=request.user, job_id=job_id)

@@ -171,6 +171,7 @@ ROUTES: dict[str, Row] = {
     # the other KAM's.
     "reports:export-job": Row(OBJECT_PAGE, params={"job_id": "job"}),
     "reports:export-download": Row(OBJECT_PAGE, params={"job_id": "job"}),
+    "reports:export-job-again": Row(POST_ONLY, params={"job_id": "job"}),
     # the API
     **api("account", readable=True, history=True),
     **api("contact", history=True),
@@ -198,6 +199,7 @@ ROUTES: dict[str, Row] = {
     "api:account-metrics": Row(API_READABLE_ONE, params={"pk": "account"}),
     "api:account-whitespace": Row(API_READABLE_ONE, params={"pk": "account"}),
     "api:erp-accounts": Row(ERP_WRITE),
+    "api:erp-accounts-link": Row(ERP_WRITE),
     "api:erp-categories": Row(ERP_WRITE),
     "api:erp-exchange-rates": Row(ERP_WRITE),
     "api:erp-distributors": Row(ERP_WRITE),
@@ -416,8 +418,8 @@ def _build() -> World:
     jobs = {}
     for user in users.values():
         job = export_job_start(user=user, kind="accounts", fmt="csv", params=QueryDict())
-        export_job_run(job["id"])  # done: the download is there (for those who may)
-        jobs[user.pk] = job["id"]
+        export_job_run(job_id=job.pk)  # done: the download is there (for those who may)
+        jobs[user.pk] = str(job.pk)
     return World(users, objects, jobs)
 
 
