@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +13,13 @@ from accounts.models import Account, Region, User
 from accounts.selectors import assignable_user_list
 from kam.forms import ModelMultipleIdsField
 
+from .metrics.periods import Period, parse_period
 from .portfolio.accounts import (
     filter_no_interaction_since,
     filter_without_plan,
     with_last_interaction,
 )
-from .portfolio.periods import DEFAULT_PERIOD, Period, PeriodError, period_resolve
+from .portfolio.periods import DEFAULT_PERIOD
 
 
 class PeriodForm(forms.Form):
@@ -29,9 +31,11 @@ class PeriodForm(forms.Form):
 
     def clean_period(self) -> Period:
         try:
-            return period_resolve(self.cleaned_data.get("period") or DEFAULT_PERIOD)
-        except PeriodError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            return parse_period(self.cleaned_data.get("period") or DEFAULT_PERIOD)
+        except ValidationError as exc:
+            raise forms.ValidationError(
+                _("Use a month (2025-07), a quarter (2025-Q3), a year (2025) or ttm.")
+            ) from exc
 
 
 class UserChoiceField(forms.ModelChoiceField):

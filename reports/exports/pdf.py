@@ -20,9 +20,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.models import User
+from reports.metrics.periods import Period
 from reports.models import AccountMetric
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
-from reports.portfolio.periods import Period
 from reports.portfolio.scope import scoped
 
 # A font with Cyrillic glyphs (account names and the Russian UI): DejaVu Sans 2.37 ships

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from reports.forms import AccountTableFilter, PeriodForm
+from reports.metrics.periods import Period
 from reports.models import AccountMetric
 from reports.portfolio.accounts import account_table, account_table_extras
 from reports.portfolio.dashboard import portfolio_dashboard
-from reports.portfolio.periods import Period
 from reports.portfolio.pipeline import tender_pipeline, tender_scope
 from reports.portfolio.scope import scoped
 

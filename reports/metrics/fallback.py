@@ -100,7 +100,7 @@ def compute_periods(
             rev = a["rev"]
             m = AccountMetric(
                 account_id=pk,
-                period=period.label,
+                period=period.key,
                 period_kind=period.kind,
                 period_start=period.start,
                 period_end=period.end,
@@ -139,7 +139,7 @@ def compute_periods(
             (m.revenue_share for m in metrics if m.revenue_share is not None), reverse=True
         )
         PortfolioMetric.objects.create(
-            period=period.label,
+            period=period.key,
             period_kind=period.kind,
             period_start=period.start,
             period_end=period.end,
@@ -153,6 +153,6 @@ def compute_periods(
                 for m in positive
                 if total > 0 and m.revenue >= risk_share * total
             ],
-            fingerprint=fingerprints.get(period.label, ""),
+            fingerprint=fingerprints.get(period.key, ""),
         )
     return rows

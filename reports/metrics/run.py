@@ -80,7 +80,7 @@ def _replace_kind(
             # unchanged rows are not rewritten.
             _delete_periods(stale)
             return postgres.compute_kind(kind, periods, fingerprints, **thresholds)
-        _delete_periods([p.label for p in periods] + stale)
+        _delete_periods([p.key for p in periods] + stale)
         return fallback.compute_periods(periods, fingerprints, **thresholds)
 
 
@@ -138,15 +138,15 @@ def _recompute(
     months = month_digests(resync=full)
     digest, active = global_digest()
     periods = periods_with_revenue(sorted(months), as_of)
-    fingerprints = {p.label: period_fingerprint(p, months, digest) for p in periods}
+    fingerprints = {p.key: period_fingerprint(p, months, digest) for p in periods}
     stored = dict(PortfolioMetric.objects.values_list("period", "fingerprint"))
     stored_kind = dict(PortfolioMetric.objects.values_list("period", "period_kind"))
     details: dict[str, dict] = {}
     recomputed: list[str] = []
     for index, kind in enumerate(kinds, start=1):
         of_kind = [p for p in periods if p.kind == kind]
-        todo = [p for p in of_kind if full or stored.get(p.label) != fingerprints[p.label]]
-        labels = {p.label for p in of_kind}
+        todo = [p for p in of_kind if full or stored.get(p.key) != fingerprints[p.key]]
+        labels = {p.key for p in of_kind}
         stale = [label for label, k in stored_kind.items() if k == kind and label not in labels]
         notify(
             "kind_start",
@@ -168,7 +168,7 @@ def _recompute(
             "rows": rows,
             "seconds": seconds,
         }
-        recomputed += [p.label for p in todo]
+        recomputed += [p.key for p in todo]
         run.rows += rows
         run.periods_unchanged += len(of_kind) - len(todo)
         notify("kind_done", {"kind": kind, "index": index, "of": len(kinds), **details[kind]})

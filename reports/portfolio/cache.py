@@ -17,11 +17,12 @@ from typing import Any
 from django.core.cache import cache
 
 from accounts.models import User
+from reports.metrics.periods import Period, parse_period
 from reports.models import PortfolioMetric
 
 from .dashboard import portfolio_dashboard
 from .distributors import distributor_report
-from .periods import DEFAULT_PERIOD, Period, period_resolve
+from .periods import DEFAULT_PERIOD
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def heavy_panels_warm(*, period_key: str = DEFAULT_PERIOD) -> list[str]:
     Returns the names filled. A failure is logged and skipped: a cold panel is slow, not
     wrong, and must not fail the metrics run that called this.
     """
-    period = period_resolve(period_key)
+    period = parse_period(period_key)
     # The company-wide scope; nothing is written as this user.
     everyone = User(role=User.Role.HEAD, is_active=True)
     filled = []

@@ -13,9 +13,9 @@ from django.db.models.functions import Mod
 
 from accounts.models import User
 from accounts.selectors import account_scope
+from reports.metrics.periods import Period
 from reports.models import AccountMetric, PeriodKind, PortfolioMetric, ProductCategory, RevenueLine
 
-from .periods import Period, period_previous
 from .scope import scoped
 
 PARETO_MAX_POINTS = 200
@@ -322,7 +322,7 @@ def portfolio_dashboard(
     Portfolio totals are company-wide for everyone (DESIGN.md: a KAM sees the portfolio's
     totals); account names only for accounts in the user's scope.
     """
-    previous = period_previous(period)
+    previous = period.prev()
     metric = PortfolioMetric.objects.filter(period=period.key).first()
     dash = Dashboard(period=period, previous=previous, metric=metric)
     if metric is None:

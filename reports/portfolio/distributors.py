@@ -9,9 +9,9 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Distributor, DistributorLink, User
+from reports.metrics.periods import Period
 from reports.models import AccountMetric, RevenueLine
 
-from .periods import Period
 from .scope import scoped
 
 # The biggest key accounts of each distributor; the page says how many there are in all.
