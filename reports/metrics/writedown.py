@@ -1,58 +1,54 @@
 """Write the latest ttm facts down onto `Account` (accounts must not import reports).
 
-Key (DESIGN.md): tier A in the latest ttm, or ttm share ≥ KEY_SHARE_THRESHOLD (compared
-exactly on the sums: revenue ≥ threshold × total), or strategic. Only rows whose values
-differ are touched, and as a queryset-level update: derived numbers are not history.
+Tier and the ttm_* numbers are copied from the ttm rows; key status then follows from
+them by the one key rule, `accounts.services.account_is_key` (the same function the
+account services apply the moment a person marks an account strategic). Only rows whose
+values differ are touched, and as queryset-level updates: derived numbers are not history.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 
 from accounts.models import Account
-from reports.models import AccountMetric, PortfolioMetric
+from accounts.services import account_is_key, accounts_ttm_total
+from reports.models import AccountMetric
 
-_FIELDS = ("tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
+_FACTS = ("tier", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
+_BATCH = 500
 
 _UPDATE = """
-WITH total AS (
-    SELECT coalesce((SELECT total_revenue FROM reports_portfoliometric WHERE period = 'ttm'), 0)
-           AS total
-), want AS (
+WITH want AS (
     SELECT a.id, coalesce(m.tier, '') AS tier,
-           a.strategic OR coalesce(m.tier = 'A', false)
-             OR coalesce(t.total > 0 AND m.revenue >= %(key_share)s * t.total, false) AS is_key,
            m.revenue, m.revenue_share, m.penetration, m.growth
     FROM accounts_account a
-    CROSS JOIN total t
     LEFT JOIN reports_accountmetric m ON m.account_id = a.id AND m.period = 'ttm'
 )
 UPDATE accounts_account a
-SET tier = w.tier, is_key = w.is_key, ttm_revenue = w.revenue, ttm_share = w.revenue_share,
+SET tier = w.tier, ttm_revenue = w.revenue, ttm_share = w.revenue_share,
     ttm_penetration = w.penetration, ttm_growth = w.growth
 FROM want w
 WHERE w.id = a.id
-  AND (a.tier, a.is_key, a.ttm_revenue, a.ttm_share, a.ttm_penetration, a.ttm_growth)
-      IS DISTINCT FROM (w.tier, w.is_key, w.revenue, w.revenue_share, w.penetration, w.growth)
+  AND (a.tier, a.ttm_revenue, a.ttm_share, a.ttm_penetration, a.ttm_growth)
+      IS DISTINCT FROM (w.tier, w.revenue, w.revenue_share, w.penetration, w.growth)
+RETURNING a.id
 """
 
 
 def accounts_write_down() -> int:
-    """Set tier, is_key and ttm_* on every account from the ttm rows; return rows changed."""
-    key_share = Decimal(str(settings.KEY_SHARE_THRESHOLD))
+    """Set tier, ttm_* and is_key on every account from the ttm rows; return rows changed."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_UPDATE, {"key_share": key_share})
-            return cursor.rowcount
-    return _write_down_portable(key_share)
+            cursor.execute(_UPDATE)
+            changed = {row[0] for row in cursor.fetchall()}
+    else:
+        changed = _facts_portable()
+    return len(changed | _key_write_down())
 
 
-def _write_down_portable(key_share: Decimal) -> int:
-    portfolio = PortfolioMetric.objects.filter(period="ttm").values("total_revenue").first()
-    total = portfolio["total_revenue"] if portfolio else Decimal("0")
+def _facts_portable() -> set[int]:
     ttm = {
         row["account_id"]: row
         for row in AccountMetric.objects.filter(period="ttm")
@@ -60,7 +56,7 @@ def _write_down_portable(key_share: Decimal) -> int:
         .iterator(chunk_size=5000)
     }
     changed = []
-    current = Account.objects.only("pk", "strategic", *_FIELDS).order_by("pk")
+    current = Account.objects.only("pk", *_FACTS).order_by("pk")
     for account in current.iterator(chunk_size=5000):
         row = ttm.get(account.pk)
         want = {
@@ -70,14 +66,33 @@ def _write_down_portable(key_share: Decimal) -> int:
             "ttm_penetration": row["penetration"] if row else None,
             "ttm_growth": row["growth"] if row else None,
         }
-        want["is_key"] = bool(
-            account.strategic
-            or want["tier"] == "A"
-            or (row and total > 0 and row["revenue"] >= key_share * total)
-        )
         if any(getattr(account, f) != v for f, v in want.items()):
             for f, v in want.items():
                 setattr(account, f, v)
             changed.append(account)
-    Account.objects.bulk_update(changed, _FIELDS, batch_size=500)
-    return len(changed)
+    Account.objects.bulk_update(changed, _FACTS, batch_size=_BATCH)
+    return {a.pk for a in changed}
+
+
+def _key_write_down() -> set[int]:
+    """Apply the key rule to the facts just written; return the accounts that flipped."""
+    total: Decimal | None = None
+
+    def ttm_total() -> Decimal:
+        nonlocal total
+        if total is None:
+            total = accounts_ttm_total()
+        return total
+
+    flips: dict[bool, list[int]] = {True: [], False: []}
+    rows = Account.objects.values_list("pk", "strategic", "tier", "ttm_revenue", "is_key")
+    for pk, strategic, tier, revenue, is_key in rows.iterator(chunk_size=5000):
+        want = account_is_key(
+            strategic=strategic, tier=tier, ttm_revenue=revenue, ttm_total=ttm_total
+        )
+        if want != is_key:
+            flips[want].append(pk)
+    for value, ids in flips.items():
+        for start in range(0, len(ids), _BATCH):
+            Account.objects.filter(pk__in=ids[start : start + _BATCH]).update(is_key=value)
+    return set(flips[True]) | set(flips[False])
