@@ -17,6 +17,7 @@ from django.utils import timezone
 from reports.metrics import fallback, postgres
 from reports.metrics.fingerprint import global_digest, month_digests, period_fingerprint
 from reports.metrics.periods import KINDS, Period, periods_with_revenue
+from reports.metrics.tiers import tier_thresholds
 from reports.metrics.writedown import accounts_write_down
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 
@@ -68,10 +69,11 @@ def _replace_kind(
     """Replace the rows of `periods` and drop `stale` periods, in one transaction.
 
     Returns the number of account rows the recomputed periods now hold."""
+    tier_a, tier_b = tier_thresholds()
     thresholds = {
         "active_category_ids": active,
-        "tier_a": Decimal(str(settings.TIER_A_THRESHOLD)),
-        "tier_b": Decimal(str(settings.TIER_B_THRESHOLD)),
+        "tier_a": tier_a,
+        "tier_b": tier_b,
         "risk_share": CONCENTRATION_SHARE,
     }
     with transaction.atomic():
