@@ -101,6 +101,7 @@ def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
         return dist["accounts"].setdefault(
             account_id,
             {
+                "account_id": account_id,
                 "name": source["account__name"],
                 "external_id": source["account__external_id"],
                 "owner": source["account__owner__username"],
