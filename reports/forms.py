@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region, User
-from accounts.selectors import assignable_user_list
+from accounts.selectors import assignable_user_list, my_accounts
 from kam.forms import ModelMultipleIdsField
 
 from .metrics.periods import Period, parse_period
@@ -65,6 +65,12 @@ class AccountTableFilter(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=assignable_user_list(), label=_("Owner"), empty_label=_("Any owner")
     )
+    member = django_filters.ModelChoiceFilter(
+        queryset=assignable_user_list(),
+        method="filter_member",
+        label=_("Owner or team member"),
+        empty_label=_("Anyone"),
+    )
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.order_by("name"), label=_("Region"), empty_label=_("Any region")
     )
@@ -113,6 +119,10 @@ class AccountTableFilter(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
+
+    def filter_member(self, qs, name, value):
+        # The person's own accounts as their home page lists them (and the workload counts).
+        return qs.filter(pk__in=my_accounts(user=value).values("pk"))
 
     def filter_quiet(self, qs, name, value):
         return filter_no_interaction_since(qs, days=int(value))
