@@ -1,54 +1,72 @@
 """Write the latest ttm facts down onto `Account` (accounts must not import reports).
 
-Tier and the ttm_* numbers are copied from the ttm rows; key status then follows from
-them by the one key rule, `accounts.services.account_is_key` (the same function the
-account services apply the moment a person marks an account strategic). Only rows whose
-values differ are touched, and as queryset-level updates: derived numbers are not history.
+Tier and the ttm_* numbers are copied from the ttm rows; key status follows from them by
+the one key rule, `accounts.services.account_is_key` (the same function the account
+services apply the moment a person marks an account strategic), with total(ttm) the sum
+of the ttm rows — which is what `accounts_ttm_total()` reads back from the accounts once
+they are written. Only rows whose values differ are touched, each once, as queryset-level
+updates: derived numbers are not history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection
 
 from accounts.models import Account
-from accounts.services import account_is_key, accounts_ttm_total
+from accounts.services import account_is_key
 from reports.models import AccountMetric
 
-_FACTS = ("tier", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
-_BATCH = 500
+_FIELDS = ("tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
 
 _UPDATE = """
 WITH want AS (
-    SELECT a.id, coalesce(m.tier, '') AS tier,
+    SELECT a.id, coalesce(m.tier, '') AS tier, k.id IS NOT NULL AS is_key,
            m.revenue, m.revenue_share, m.penetration, m.growth
     FROM accounts_account a
     LEFT JOIN reports_accountmetric m ON m.account_id = a.id AND m.period = 'ttm'
+    -- a join, not `= ANY(array)`: that would scan the array once per account
+    LEFT JOIN unnest(%(keys)s::bigint[]) AS k(id) ON k.id = a.id
 )
 UPDATE accounts_account a
-SET tier = w.tier, ttm_revenue = w.revenue, ttm_share = w.revenue_share,
+SET tier = w.tier, is_key = w.is_key, ttm_revenue = w.revenue, ttm_share = w.revenue_share,
     ttm_penetration = w.penetration, ttm_growth = w.growth
 FROM want w
 WHERE w.id = a.id
-  AND (a.tier, a.ttm_revenue, a.ttm_share, a.ttm_penetration, a.ttm_growth)
-      IS DISTINCT FROM (w.tier, w.revenue, w.revenue_share, w.penetration, w.growth)
-RETURNING a.id
+  AND (a.tier, a.is_key, a.ttm_revenue, a.ttm_share, a.ttm_penetration, a.ttm_growth)
+      IS DISTINCT FROM (w.tier, w.is_key, w.revenue, w.revenue_share, w.penetration, w.growth)
 """
 
 
 def accounts_write_down() -> int:
-    """Set tier, ttm_* and is_key on every account from the ttm rows; return rows changed."""
+    """Set tier, is_key and ttm_* on every account from the ttm rows; return rows changed."""
+    # What the key rule reads: tier and revenue per account in the ttm rows.
+    facts = {
+        pk: (tier, revenue)
+        for pk, tier, revenue in AccountMetric.objects.filter(period="ttm")
+        .values_list("account_id", "tier", "revenue")
+        .iterator(chunk_size=5000)
+    }
+    total = sum((revenue for _, revenue in facts.values()), Decimal(0))
+
+    def is_key(pk: int, strategic: bool) -> bool:
+        tier, revenue = facts.get(pk, ("", None))
+        return account_is_key(
+            strategic=strategic, tier=tier, ttm_revenue=revenue, ttm_total=lambda: total
+        )
+
     if connection.vendor == "postgresql":
+        accounts = Account.objects.order_by().values_list("pk", "strategic")
+        keys = [pk for pk, strategic in accounts.iterator(chunk_size=5000) if is_key(pk, strategic)]
         with connection.cursor() as cursor:
-            cursor.execute(_UPDATE)
-            changed = {row[0] for row in cursor.fetchall()}
-    else:
-        changed = _facts_portable()
-    return len(changed | _key_write_down())
+            cursor.execute(_UPDATE, {"keys": keys})
+            return cursor.rowcount
+    return _write_down_portable(is_key)
 
 
-def _facts_portable() -> set[int]:
+def _write_down_portable(is_key: Callable[[int, bool], bool]) -> int:
     ttm = {
         row["account_id"]: row
         for row in AccountMetric.objects.filter(period="ttm")
@@ -56,11 +74,12 @@ def _facts_portable() -> set[int]:
         .iterator(chunk_size=5000)
     }
     changed = []
-    current = Account.objects.only("pk", *_FACTS).order_by("pk")
+    current = Account.objects.only("pk", "strategic", *_FIELDS).order_by("pk")
     for account in current.iterator(chunk_size=5000):
         row = ttm.get(account.pk)
         want = {
             "tier": row["tier"] if row else "",
+            "is_key": is_key(account.pk, account.strategic),
             "ttm_revenue": row["revenue"] if row else None,
             "ttm_share": row["revenue_share"] if row else None,
             "ttm_penetration": row["penetration"] if row else None,
@@ -70,29 +89,5 @@ def _facts_portable() -> set[int]:
             for f, v in want.items():
                 setattr(account, f, v)
             changed.append(account)
-    Account.objects.bulk_update(changed, _FACTS, batch_size=_BATCH)
-    return {a.pk for a in changed}
-
-
-def _key_write_down() -> set[int]:
-    """Apply the key rule to the facts just written; return the accounts that flipped."""
-    total: Decimal | None = None
-
-    def ttm_total() -> Decimal:
-        nonlocal total
-        if total is None:
-            total = accounts_ttm_total()
-        return total
-
-    flips: dict[bool, list[int]] = {True: [], False: []}
-    rows = Account.objects.values_list("pk", "strategic", "tier", "ttm_revenue", "is_key")
-    for pk, strategic, tier, revenue, is_key in rows.iterator(chunk_size=5000):
-        want = account_is_key(
-            strategic=strategic, tier=tier, ttm_revenue=revenue, ttm_total=ttm_total
-        )
-        if want != is_key:
-            flips[want].append(pk)
-    for value, ids in flips.items():
-        for start in range(0, len(ids), _BATCH):
-            Account.objects.filter(pk__in=ids[start : start + _BATCH]).update(is_key=value)
-    return set(flips[True]) | set(flips[False])
+    Account.objects.bulk_update(changed, _FIELDS, batch_size=500)
+    return len(changed)
