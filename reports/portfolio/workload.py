@@ -26,9 +26,10 @@ DECISION_ROLES = (Contact.DecisionRole.DECISION_MAKER, Contact.DecisionRole.ECON
 NOT_MET_DAYS = 90
 
 
-def _by_account(qs, account_field: str, **aggregates) -> dict[int, dict[str, Any]]:
+def _by_account(qs, account_field: str, **aggregates) -> dict[int, tuple]:
+    """account id -> the aggregates, in their order (tuples: thousands of rows)."""
     rows = qs.values(account_field).annotate(**aggregates).order_by()
-    return {row[account_field]: row for row in rows}
+    return {row[0]: row[1:] for row in rows.values_list(account_field, *aggregates)}
 
 
 def kam_workload(*, user: User) -> list[dict[str, Any]]:
@@ -79,11 +80,13 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
     )
     owners = {u.pk: u for u in User.objects.filter(pk__in=[k for k in people if k is not None])}
     rows = []
+    none = (0, 0)
     for person_id, ids in people.items():
         ids = [pk for pk in ids if pk in facts]
         if not ids:
             continue
         revenues = [facts[pk][2] for pk in ids if facts[pk][2] is not None]
+        talks = [interactions.get(pk, none) for pk in ids]
         rows.append(
             {
                 "owner": owners.get(person_id),
@@ -91,11 +94,11 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
                 "accounts": len(ids),
                 "key_accounts": sum(1 for pk in ids if facts[pk][1]),
                 "revenue": sum(revenues, Decimal(0)) if revenues else None,
-                "interactions_30": sum(interactions.get(pk, {}).get("last_30", 0) for pk in ids),
-                "interactions_90": sum(interactions.get(pk, {}).get("last_90", 0) for pk in ids),
-                "key_people_not_met": sum(not_met.get(pk, {}).get("n", 0) for pk in ids),
-                "overdue_actions": sum(overdue.get(pk, {}).get("n", 0) for pk in ids),
-                "without_plan": sum(1 for pk in ids if pk in no_plan),
+                "interactions_30": sum(t[0] for t in talks),
+                "interactions_90": sum(t[1] for t in talks),
+                "key_people_not_met": sum(not_met.get(pk, none)[0] for pk in ids),
+                "overdue_actions": sum(overdue.get(pk, none)[0] for pk in ids),
+                "without_plan": len(no_plan.intersection(ids)),
             }
         )
     # Unowned accounts last; the most loaded KAM first.
