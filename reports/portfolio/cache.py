@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 # Longer than the gap between two nightly runs; a run changes the key before that.
 PANEL_CACHE_SECONDS = 26 * 3600
+# Bumped when the cached values change shape (v2: one Period type, rows carry account ids),
+# so a deploy never unpickles a value the new code cannot read.
+PANEL_CACHE_VERSION = 2
 
 # name -> what it computes for (user, period)
 HEAVY_PANELS: dict[str, Callable[[User, Period], Any]] = {
@@ -77,7 +80,7 @@ def _key(name: str, period: Period, scope: str) -> str:
     metric_id = (
         PortfolioMetric.objects.filter(period=period.key).values_list("pk", flat=True).first()
     )
-    return f"reports:{name}:{period.key}:{metric_id}:{scope}"
+    return f"reports:v{PANEL_CACHE_VERSION}:{name}:{period.key}:{metric_id}:{scope}"
 
 
 def _scope(user: User) -> str:
