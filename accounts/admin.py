@@ -29,6 +29,7 @@ from .models import (
     Survey,
     User,
 )
+from .services import account_key_status
 
 
 def _contacts_in_scope(user: User) -> QuerySet[Contact]:
@@ -174,6 +175,12 @@ class AccountAdmin(ScopedHistoryAdmin):
         "updated_at",
     ]
     inlines = [ContactInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if "strategic" in form.changed_data:
+            # The key rule of accounts.services: marking strategic makes the account key now.
+            obj.is_key = account_key_status(account=obj, strategic=obj.strategic)
+        super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -7,6 +7,7 @@ here compose its scopes with the joins and annotations each page or endpoint nee
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, TypedDict
@@ -144,6 +145,21 @@ def my_accounts(*, user: User) -> QuerySet[Account]:
     """Accounts the user owns or works on, whatever their role (heads see all elsewhere)."""
     team = Account.team.through.objects.filter(user_id=user.pk).values("account_id")
     return access.account_scope(user=user).filter(Q(owner_id=user.pk) | Q(pk__in=team))
+
+
+def account_memberships(*, accounts: QuerySet[Account]) -> dict[int, set[int]]:
+    """user id -> ids of those of `accounts` that are theirs: owned or on the team.
+
+    `my_accounts`' rule for every user at once (two queries), so a page that counts per
+    person (the workload) counts what each KAM's home list shows.
+    """
+    mine: dict[int, set[int]] = defaultdict(set)
+    for owner_id, pk in accounts.exclude(owner=None).values_list("owner_id", "pk"):
+        mine[owner_id].add(pk)
+    team = Account.team.through.objects.filter(account_id__in=accounts.values("pk"))
+    for user_id, account_id in team.values_list("user_id", "account_id"):
+        mine[user_id].add(account_id)
+    return mine
 
 
 def account_home_list(

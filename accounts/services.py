@@ -14,10 +14,11 @@ value on update; None clears it where the field allows that.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, ProtectedError
@@ -47,6 +48,44 @@ ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
 DERIVED_FIELDS = frozenset(
     {"tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth"}
 )
+
+
+def account_is_key(
+    *,
+    strategic: bool,
+    tier: str,
+    ttm_revenue: Decimal | None,
+    ttm_total: Callable[[], Decimal],
+) -> bool:
+    """DESIGN.md: key when a person marked it strategic, or tier A in the latest ttm, or
+    ttm share ≥ KEY_SHARE_THRESHOLD, compared exactly (revenue ≥ threshold × total).
+
+    The one key rule: the nightly write-down (reports.metrics.writedown) and the services
+    below call it. `ttm_total` is only called when the share decides.
+    """
+    if strategic or tier == Account.Tier.A:
+        return True
+    if ttm_revenue is None or ttm_revenue <= 0:
+        return False
+    total = ttm_total()
+    return total > 0 and ttm_revenue >= Decimal(str(settings.KEY_SHARE_THRESHOLD)) * total
+
+
+def accounts_ttm_total() -> Decimal:
+    """total(ttm) from the written-down facts: the sum of every account's ttm revenue
+    (summed here, exactly; SQLite would add the decimals as floats)."""
+    revenues = Account.objects.exclude(ttm_revenue=None).values_list("ttm_revenue", flat=True)
+    return sum((r for r in revenues.iterator(chunk_size=5000) if r is not None), Decimal(0))
+
+
+def account_key_status(*, account: Account, strategic: bool) -> bool:
+    """is_key for `account` once `strategic` is set, from its written-down ttm facts."""
+    return account_is_key(
+        strategic=strategic,
+        tier=account.tier,
+        ttm_revenue=account.ttm_revenue,
+        ttm_total=accounts_ttm_total,
+    )
 
 
 M = TypeVar("M", bound=Model)
@@ -134,7 +173,10 @@ def account_create(
         if fields.get("owner") not in (None, user) or team:
             raise PermissionDenied(_("Only a sales head can assign owners and teams."))
         fields["owner"] = user
-    return validated_save(Account(), fields, m2m={"team": team} if team else None)
+    account = Account()
+    # Marked strategic at birth: key at once, not after the nightly job.
+    fields["is_key"] = account_key_status(account=account, strategic=bool(fields.get("strategic")))
+    return validated_save(account, fields, m2m={"team": team} if team else None)
 
 
 @transaction.atomic
@@ -180,6 +222,9 @@ def account_update(
     if ASSIGNMENT_FIELDS & fields.keys() and not access.can_assign(user):
         raise PermissionDenied(_("Only a sales head can change the owner or the team."))
     team = fields.pop("team", UNSET)
+    if "strategic" in fields and bool(fields["strategic"]) != account.strategic:
+        # Key status follows in the same transaction (and the same history row).
+        fields["is_key"] = account_key_status(account=account, strategic=bool(fields["strategic"]))
     return validated_save(account, fields, m2m={"team": team} if team is not UNSET else None)
 
 

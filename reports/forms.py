@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Region, User
-from accounts.selectors import assignable_user_list
+from accounts.selectors import assignable_user_list, my_accounts
 from kam.forms import ModelMultipleIdsField
 
+from .metrics.periods import Period, parse_period
 from .portfolio.accounts import (
     filter_no_interaction_since,
     filter_without_plan,
     with_last_interaction,
 )
-from .portfolio.periods import DEFAULT_PERIOD, Period, PeriodError, period_resolve
+from .portfolio.periods import DEFAULT_PERIOD
 
 
 class PeriodForm(forms.Form):
@@ -29,9 +31,11 @@ class PeriodForm(forms.Form):
 
     def clean_period(self) -> Period:
         try:
-            return period_resolve(self.cleaned_data.get("period") or DEFAULT_PERIOD)
-        except PeriodError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            return parse_period(self.cleaned_data.get("period") or DEFAULT_PERIOD)
+        except ValidationError as exc:
+            raise forms.ValidationError(
+                _("Use a month (2025-07), a quarter (2025-Q3), a year (2025) or ttm.")
+            ) from exc
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -60,6 +64,12 @@ class AccountTableFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Name or external id"))
     owner = django_filters.ModelChoiceFilter(
         queryset=assignable_user_list(), label=_("Owner"), empty_label=_("Any owner")
+    )
+    member = django_filters.ModelChoiceFilter(
+        queryset=assignable_user_list(),
+        method="filter_member",
+        label=_("Owner or team member"),
+        empty_label=_("Anyone"),
     )
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.order_by("name"), label=_("Region"), empty_label=_("Any region")
@@ -109,6 +119,10 @@ class AccountTableFilter(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(name__icontains=value) | Q(external_id__iexact=value))
+
+    def filter_member(self, qs, name, value):
+        # The person's own accounts as their home page lists them (and the workload counts).
+        return qs.filter(pk__in=my_accounts(user=value).values("pk"))
 
     def filter_quiet(self, qs, name, value):
         return filter_no_interaction_since(qs, days=int(value))

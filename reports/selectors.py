@@ -14,14 +14,14 @@ from django.db.models import QuerySet, Sum
 from accounts import access
 from accounts.models import Account, User
 from accounts.selectors import account_get
-from reports.metrics.periods import TTM, Period
+from reports.metrics.periods import Period
 from reports.models import AccountMetric, MetricRun, PortfolioMetric, ProductCategory, RevenueLine
 
 
 def account_metric_list(*, user: User, period: Period) -> QuerySet[AccountMetric]:
-    return access.scoped(
-        AccountMetric.objects.filter(period=period.label), user=user
-    ).select_related("account")
+    return access.scoped(AccountMetric.objects.filter(period=period.key), user=user).select_related(
+        "account"
+    )
 
 
 def account_metric_history(*, user: User, account_pk: int) -> QuerySet[AccountMetric]:
@@ -38,7 +38,7 @@ def portfolio_metric_get(*, user: User, period: Period) -> PortfolioMetric:
     """Company-wide totals of one period (PortfolioMetric.DoesNotExist when not computed)."""
     if not access.can_read_numbers(user):
         raise PermissionDenied
-    return PortfolioMetric.objects.get(period=period.label)
+    return PortfolioMetric.objects.get(period=period.key)
 
 
 def metric_run_list(*, user: User) -> QuerySet[MetricRun]:
@@ -47,21 +47,14 @@ def metric_run_list(*, user: User) -> QuerySet[MetricRun]:
     return MetricRun.objects.order_by("-started_at", "-pk")
 
 
-def _window(period: Period) -> tuple:
-    """The dates of `period`; for ttm, those of the latest recompute when there is one."""
-    if period.kind == TTM:
-        stored = PortfolioMetric.objects.filter(period="ttm").values_list(
-            "period_start", "period_end"
-        )
-        if stored:
-            return stored[0]
-    return period.start, period.end
-
-
 def account_whitespace(*, user: User, account_pk: int, period: Period) -> dict:
-    """Per active category: the account's revenue in `period` and whether it bought at all."""
+    """Per active category: the account's revenue in `period` and whether it bought at all.
+
+    The one whitespace read (API and the account page's panel); Account.DoesNotExist when
+    the user does not see the account.
+    """
     account: Account = account_get(user=user, pk=account_pk)
-    start, end = _window(period)
+    start, end = period.start, period.end
     revenue = dict(
         RevenueLine.objects.filter(account=account, date__gte=start, date__lte=end)
         .values("category_id")
@@ -82,7 +75,7 @@ def account_whitespace(*, user: User, account_pk: int, period: Period) -> dict:
     bought = sum(1 for c in categories if c["bought"])
     return {
         "account": account.external_id,
-        "period": period.label,
+        "period": period.key,
         "period_start": start,
         "period_end": end,
         "category_penetration": bought / len(categories) if categories else None,

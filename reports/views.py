@@ -180,7 +180,7 @@ def _share_user_choices(*forms) -> None:
     for form in forms:
         if form is None:
             continue
-        for name in ("owner", "add_to_team", "remove_from_team"):
+        for name in ("owner", "member", "add_to_team", "remove_from_team"):
             field = form.fields.get(name)
             if field is not None:
                 label = getattr(field, "label_from_instance", str)

@@ -204,7 +204,7 @@ class PortfolioMetricView(APIView):
         try:
             portfolio = selectors.portfolio_metric_get(user=request.user, period=period)
         except PortfolioMetric.DoesNotExist as exc:
-            raise Http404(f"No metrics for period {period.label}.") from exc
+            raise Http404(f"No metrics for period {period.key}.") from exc
         return Response(PortfolioMetricSerializer(portfolio).data)
 
 

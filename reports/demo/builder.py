@@ -14,10 +14,9 @@ import math
 import random
 import time
 import zoneinfo
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -36,11 +35,11 @@ from accounts.models import (
     User,
 )
 from plans.models import AccountPlan, Action, Objective, Tender
+from reports.erp.currency import RateBook, to_base
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
 
-CENT = Decimal("0.01")
 FOREIGN = ("USD", "EUR")
 # Share of accounts the demo treats as key (contacts, plans, tenders): ~25 of 200.
 KEY_FRACTION = 0.11
@@ -51,11 +50,6 @@ LINE_FIELDS = [
     "external_id", "account", "category", "date", "amount", "currency", "amount_base",
     "cost", "cost_base", "quantity", "distributor", "created_at", "updated_at",
 ]  # fmt: skip
-
-
-def to_base(amount: Decimal, rate: Decimal) -> Decimal:
-    """DESIGN.md: amount × rate of the latest date on or before the line, half-up to cents."""
-    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _money(x: float) -> Decimal:
@@ -117,23 +111,6 @@ class Plan:
         """The account row, once the accounts are written."""
         assert self.obj is not None, "accounts are written first"
         return self.obj
-
-
-class RateTable:
-    """Daily lookup of 'the rate on or before this date', matching the stored rows."""
-
-    def __init__(self, rows: list[ExchangeRate]) -> None:
-        self.dates: dict[str, list[dt.date]] = {}
-        self.rates: dict[str, list[Decimal]] = {}
-        for row in sorted(rows, key=lambda r: (r.currency, r.date)):
-            self.dates.setdefault(row.currency, []).append(row.date)
-            self.rates.setdefault(row.currency, []).append(row.rate)
-
-    def on_or_before(self, currency: str, day: dt.date) -> Decimal:
-        i = bisect_right(self.dates[currency], day)
-        if i == 0:
-            raise ValueError(f"no {currency} rate on or before {day}")
-        return self.rates[currency][i - 1]
 
 
 class DemoBuilder:
@@ -223,10 +200,12 @@ class DemoBuilder:
         self.counts["product categories"] = len(out)
         return out
 
-    def _exchange_rates(self) -> RateTable:
+    def _exchange_rates(self) -> RateBook:
         """Working-day rates (a random walk) from before the first line to the as-of date.
 
-        Weekend lines therefore take Friday's rate: the 'on or before' rule at work.
+        Weekend lines therefore take Friday's rate: the 'on or before' rule at work. Lines
+        are converted as the ERP import converts them: its RateBook over the stored rates
+        and its `to_base`.
         """
         start = self.first_day - dt.timedelta(days=10)
         ExchangeRate.objects.filter(currency__in=FOREIGN, date__gte=start).delete()
@@ -241,7 +220,7 @@ class DemoBuilder:
                     )
                 day += dt.timedelta(days=1)
         self._bulk(ExchangeRate, rows, "exchange rates")
-        return RateTable(rows)
+        return RateBook(dict.fromkeys(FOREIGN, (self.first_day, self.as_of)))
 
     def _decide_accounts(self) -> None:
         rng, n = self.rng, self.n
@@ -529,7 +508,9 @@ class DemoBuilder:
             amount = amount_base = _money(base_amount)
             rate = None
         else:
-            rate = self.rates.on_or_before(currency, day)
+            rate = self.rates.rate(currency, day)
+            if rate is None:
+                raise ValueError(f"no {currency} rate on or before {day}")
             amount = _money(base_amount / float(rate))
             amount_base = to_base(amount, rate)
         cost = cost_base = None

@@ -23,9 +23,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from accounts.access import scoped
 from accounts.models import User
+from reports.metrics.periods import Period
 from reports.models import AccountMetric
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
-from reports.portfolio.periods import Period
 
 from .tables import dependency_risk
 

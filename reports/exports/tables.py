@@ -15,11 +15,11 @@ from django.utils.translation import ngettext
 from accounts.access import scoped
 from accounts.models import User
 from reports.forms import AccountTableFilter, PeriodForm
+from reports.metrics.periods import Period
 from reports.models import AccountMetric
 from reports.portfolio.accounts import account_table, account_table_extras
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.distributors import distributor_report
-from reports.portfolio.periods import Period
 from reports.portfolio.pipeline import tender_pipeline, tender_scope
 
 BATCH = 2000

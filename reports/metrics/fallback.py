@@ -2,7 +2,8 @@
 
 Lines are streamed (`iterator()`), never held: only sums per (account, month, category)
 stay in memory. Arithmetic mirrors the SQL path — exact `Decimal` sums, one float division
-per ratio, exact comparisons for tiers and the concentration list.
+per ratio, exact comparisons for the concentration list and for tiers (ranking and tiers
+come from `tiers.rank_by_revenue`, the one rule the dashboard calls too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from accounts.models import Account
 from reports.models import AccountMetric, PortfolioMetric, RevenueLine
 
 from .periods import Period
+from .tiers import rank_by_revenue
 
 ZERO = Decimal("0")
 
@@ -92,33 +94,25 @@ def compute_periods(
     for period in periods:
         cur = _per_account(month_sums, period, active)
         prev = _per_account(month_sums, period.prev(), active)
-        total = sum((a["rev"] for a in cur.values()), ZERO)
-        order = sorted(cur, key=lambda pk: (-cur[pk]["rev"], accounts[pk]))
+        total, ranking = rank_by_revenue(
+            ((pk, accounts[pk], a["rev"]) for pk, a in cur.items()), thresholds=(tier_a, tier_b)
+        )
         metrics = []
-        cum = ZERO
-        for position, pk in enumerate(order, start=1):
+        for r in ranking:
+            pk, rev = r.key, r.revenue
             a = cur[pk]
-            rev = a["rev"]
             m = AccountMetric(
                 account_id=pk,
-                period=period.label,
+                period=period.key,
                 period_kind=period.kind,
                 period_start=period.start,
                 period_end=period.end,
                 revenue=rev,
-                tier="",
+                rank=r.rank,
+                tier=r.tier,
             )
-            if rev > 0:
-                m.rank = position
-                before = cum
-                cum += rev
-                if total > 0:
-                    m.cumulative_share = float(cum) / float(total)
-                    m.tier = (
-                        "A" if before < tier_a * total else "B" if before < tier_b * total else "C"
-                    )
-            elif total > 0:
-                m.tier = "C"
+            if r.cumulative is not None and total > 0:
+                m.cumulative_share = float(r.cumulative) / float(total)
             if total > 0:
                 m.revenue_share = float(rev) / float(total)
             if pk in potentials:
@@ -140,7 +134,7 @@ def compute_periods(
             (m.revenue_share for m in metrics if m.revenue_share is not None), reverse=True
         )
         PortfolioMetric.objects.create(
-            period=period.label,
+            period=period.key,
             period_kind=period.kind,
             period_start=period.start,
             period_end=period.end,
@@ -156,6 +150,6 @@ def compute_periods(
                 for m in positive
                 if total > 0 and m.revenue >= risk_share * total
             ],
-            fingerprint=fingerprints.get(period.label, ""),
+            fingerprint=fingerprints.get(period.key, ""),
         )
     return rows

@@ -109,7 +109,7 @@ def global_digest() -> tuple[str, list[int]]:
 
 
 def period_fingerprint(period: Period, months: dict[dt.date, str], global_: str) -> str:
-    h = hashlib.sha256(f"{global_}|{period.kind}|{period.label}|{period.start}".encode())
+    h = hashlib.sha256(f"{global_}|{period.kind}|{period.key}|{period.start}".encode())
     for p in (period, period.prev()):
         for m in p.month_starts():
             h.update(f"{m}={months.get(m, '-')};".encode())

@@ -1,7 +1,11 @@
-"""Periods as DESIGN.md names them: `2025-07`, `2025-Q3`, `2025` and `ttm`.
+"""Periods as DESIGN.md names them: `2025-07`, `2025-Q3`, `2025` and `ttm` — the one
+period type of the project (the engine, the API, the pages, the exports and the jobs).
 
-A period is a closed date range with a label and a kind. `ttm` is the 12 calendar months
-that end before the month of the as-of date, so every day of a month gives the same window.
+A period is a closed date range with a kind and a key. The key is the string the metric
+tables store in `period` and clients pass as `?period=`; `label` is what a page shows.
+`ttm` is the 12 calendar months that end before the month of the as-of date, so every day
+of a month gives the same window; `ttm` rows are those of the latest recompute, so a reader
+asking for "ttm" gets that recompute's window (`ttm_latest`).
 """
 
 from __future__ import annotations
@@ -11,10 +15,14 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext
 
 MONTH, QUARTER, YEAR, TTM = "month", "quarter", "year", "ttm"
 KINDS = (MONTH, QUARTER, YEAR, TTM)
 MONTHS_IN = {MONTH: 1, QUARTER: 3, YEAR: 12, TTM: 12}
+# The 12 months before a ttm window: never stored, only compared with (growth, tier moves).
+TTM_PREVIOUS = "ttm-previous"
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -35,7 +43,7 @@ def month_end(day: dt.date) -> dt.date:
 class Period:
     kind: str
     start: dt.date
-    label: str
+    key: str
 
     @property
     def months(self) -> int:
@@ -45,11 +53,22 @@ class Period:
     def end(self) -> dt.date:
         return month_end(add_months(self.start, self.months - 1))
 
+    @property
+    def label(self) -> str:
+        """What a page shows: the key, or for ttm the words and the months it spans."""
+        if self.kind != TTM:
+            return self.key
+        name = gettext("Last 12 months") if self.key == TTM else gettext("Previous 12 months")
+        return f"{name} ({self.start:%Y-%m} … {self.end:%Y-%m})"
+
+    def __str__(self) -> str:
+        return self.key
+
     def prev(self) -> Period:
         """The period of the same kind and length just before this one."""
         start = add_months(self.start, -self.months)
         if self.kind == TTM:
-            return Period(TTM, start, f"ttm-prev:{start:%Y-%m}")
+            return Period(TTM, start, TTM_PREVIOUS)
         return period_of(self.kind, start)
 
     def month_starts(self) -> list[dt.date]:
@@ -72,16 +91,28 @@ def period_of(kind: str, day: dt.date) -> Period:
 
 
 def ttm_period(as_of: dt.date) -> Period:
-    return Period(TTM, add_months(as_of, -12), "ttm")
+    """The ttm window as of a date: the 12 calendar months before the as-of month."""
+    return Period(TTM, add_months(as_of, -12), TTM)
+
+
+def ttm_latest() -> Period:
+    """The ttm window of the latest recompute (what the `ttm` rows hold); before any
+    recompute, the window as of today."""
+    from reports.models import PortfolioMetric
+
+    start = (
+        PortfolioMetric.objects.filter(period=TTM).values_list("period_start", flat=True).first()
+    )
+    return Period(TTM, start, TTM) if start else ttm_period(timezone.localdate())
 
 
 def parse_period(text: str, *, as_of: dt.date | None = None) -> Period:
-    """`2025-07`, `2025-Q3`, `2025` or `ttm` (as of `as_of`, default today)."""
+    """`2025-07`, `2025-Q3`, `2025` or `ttm` (as of `as_of`; by default the latest
+    recompute's window, see `ttm_latest`). A bad string raises a ValidationError on
+    `period`."""
     text = (text or "").strip()
-    if text.lower() == "ttm":
-        from django.utils import timezone
-
-        return ttm_period(as_of or timezone.localdate())
+    if text.lower() == TTM:
+        return ttm_period(as_of) if as_of else ttm_latest()
     try:
         if m := _MONTH_RE.match(text):
             return period_of(MONTH, dt.date(int(m[1]), int(m[2]), 1))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from reports.metrics import fallback, postgres
 from reports.metrics.fingerprint import global_digest, month_digests, period_fingerprint
 from reports.metrics.periods import KINDS, Period, periods_with_revenue
+from reports.metrics.tiers import tier_thresholds
 from reports.metrics.writedown import accounts_write_down
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 
@@ -73,10 +74,11 @@ def _replace_kind(
     """Replace the rows of `periods` and drop `stale` periods, in one transaction.
 
     Returns the number of account rows the recomputed periods now hold."""
+    tier_a, tier_b = tier_thresholds()
     thresholds: dict[str, Any] = {
         "active_category_ids": active,
-        "tier_a": Decimal(str(settings.TIER_A_THRESHOLD)),
-        "tier_b": Decimal(str(settings.TIER_B_THRESHOLD)),
+        "tier_a": tier_a,
+        "tier_b": tier_b,
         "risk_share": CONCENTRATION_SHARE,
     }
     with transaction.atomic():
@@ -85,7 +87,7 @@ def _replace_kind(
             # unchanged rows are not rewritten.
             _delete_periods(stale)
             return postgres.compute_kind(kind, periods, fingerprints, **thresholds)
-        _delete_periods([p.label for p in periods] + stale)
+        _delete_periods([p.key for p in periods] + stale)
         return fallback.compute_periods(periods, fingerprints, **thresholds)
 
 
@@ -143,15 +145,15 @@ def _recompute(
     months = month_digests(resync=full)
     digest, active = global_digest()
     periods = periods_with_revenue(sorted(months), as_of)
-    fingerprints = {p.label: period_fingerprint(p, months, digest) for p in periods}
+    fingerprints = {p.key: period_fingerprint(p, months, digest) for p in periods}
     stored = dict(PortfolioMetric.objects.values_list("period", "fingerprint"))
     stored_kind = dict(PortfolioMetric.objects.values_list("period", "period_kind"))
     details: dict[str, dict] = {}
     recomputed: list[str] = []
     for index, kind in enumerate(kinds, start=1):
         of_kind = [p for p in periods if p.kind == kind]
-        todo = [p for p in of_kind if full or stored.get(p.label) != fingerprints[p.label]]
-        labels = {p.label for p in of_kind}
+        todo = [p for p in of_kind if full or stored.get(p.key) != fingerprints[p.key]]
+        labels = {p.key for p in of_kind}
         stale = [label for label, k in stored_kind.items() if k == kind and label not in labels]
         notify(
             "kind_start",
@@ -173,7 +175,7 @@ def _recompute(
             "rows": rows,
             "seconds": seconds,
         }
-        recomputed += [p.label for p in todo]
+        recomputed += [p.key for p in todo]
         run.rows += rows
         run.periods_unchanged += len(of_kind) - len(todo)
         notify("kind_done", {"kind": kind, "index": index, "of": len(kinds), **details[kind]})

@@ -1,34 +1,34 @@
 """Write the latest ttm facts down onto `Account` (accounts must not import reports).
 
-Key (DESIGN.md): tier A in the latest ttm, or ttm share ≥ KEY_SHARE_THRESHOLD (compared
-exactly on the sums: revenue ≥ threshold × total), or strategic. Only rows whose values
-differ are touched, and as a queryset-level update: derived numbers are not history.
+Tier and the ttm_* numbers are copied from the ttm rows; key status follows from them by
+the one key rule, `accounts.services.account_is_key` (the same function the account
+services apply the moment a person marks an account strategic), with total(ttm) the sum
+of the ttm rows — which is what `accounts_ttm_total()` reads back from the accounts once
+they are written. Only rows whose values differ are touched, each once, as queryset-level
+updates: derived numbers are not history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 
 from accounts.models import Account
-from reports.models import AccountMetric, PortfolioMetric
+from accounts.services import account_is_key
+from reports.models import AccountMetric
 
 _FIELDS = ("tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
 
 _UPDATE = """
-WITH total AS (
-    SELECT coalesce((SELECT total_revenue FROM reports_portfoliometric WHERE period = 'ttm'), 0)
-           AS total
-), want AS (
-    SELECT a.id, coalesce(m.tier, '') AS tier,
-           a.strategic OR coalesce(m.tier = 'A', false)
-             OR coalesce(t.total > 0 AND m.revenue >= %(key_share)s * t.total, false) AS is_key,
+WITH want AS (
+    SELECT a.id, coalesce(m.tier, '') AS tier, k.id IS NOT NULL AS is_key,
            m.revenue, m.revenue_share, m.penetration, m.growth
     FROM accounts_account a
-    CROSS JOIN total t
     LEFT JOIN reports_accountmetric m ON m.account_id = a.id AND m.period = 'ttm'
+    -- a join, not `= ANY(array)`: that would scan the array once per account
+    LEFT JOIN unnest(%(keys)s::bigint[]) AS k(id) ON k.id = a.id
 )
 UPDATE accounts_account a
 SET tier = w.tier, is_key = w.is_key, ttm_revenue = w.revenue, ttm_share = w.revenue_share,
@@ -42,17 +42,31 @@ WHERE w.id = a.id
 
 def accounts_write_down() -> int:
     """Set tier, is_key and ttm_* on every account from the ttm rows; return rows changed."""
-    key_share = Decimal(str(settings.KEY_SHARE_THRESHOLD))
+    # What the key rule reads: tier and revenue per account in the ttm rows.
+    facts = {
+        pk: (tier, revenue)
+        for pk, tier, revenue in AccountMetric.objects.filter(period="ttm")
+        .values_list("account_id", "tier", "revenue")
+        .iterator(chunk_size=5000)
+    }
+    total = sum((revenue for _, revenue in facts.values()), Decimal(0))
+
+    def is_key(pk: int, strategic: bool) -> bool:
+        tier, revenue = facts.get(pk, ("", None))
+        return account_is_key(
+            strategic=strategic, tier=tier, ttm_revenue=revenue, ttm_total=lambda: total
+        )
+
     if connection.vendor == "postgresql":
+        accounts = Account.objects.order_by().values_list("pk", "strategic")
+        keys = [pk for pk, strategic in accounts.iterator(chunk_size=5000) if is_key(pk, strategic)]
         with connection.cursor() as cursor:
-            cursor.execute(_UPDATE, {"key_share": key_share})
+            cursor.execute(_UPDATE, {"keys": keys})
             return cursor.rowcount
-    return _write_down_portable(key_share)
+    return _write_down_portable(is_key)
 
 
-def _write_down_portable(key_share: Decimal) -> int:
-    portfolio = PortfolioMetric.objects.filter(period="ttm").values("total_revenue").first()
-    total = portfolio["total_revenue"] if portfolio else Decimal("0")
+def _write_down_portable(is_key: Callable[[int, bool], bool]) -> int:
     ttm = {
         row["account_id"]: row
         for row in AccountMetric.objects.filter(period="ttm")
@@ -65,16 +79,12 @@ def _write_down_portable(key_share: Decimal) -> int:
         row = ttm.get(account.pk)
         want = {
             "tier": row["tier"] if row else "",
+            "is_key": is_key(account.pk, account.strategic),
             "ttm_revenue": row["revenue"] if row else None,
             "ttm_share": row["revenue_share"] if row else None,
             "ttm_penetration": row["penetration"] if row else None,
             "ttm_growth": row["growth"] if row else None,
         }
-        want["is_key"] = bool(
-            account.strategic
-            or want["tier"] == "A"
-            or (row and total > 0 and row["revenue"] >= key_share * total)
-        )
         if any(getattr(account, f) != v for f, v in want.items()):
             for f, v in want.items():
                 setattr(account, f, v)

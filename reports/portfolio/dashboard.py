@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import Mod
 
 from accounts.access import account_scope, scoped
 from accounts.models import User
+from reports.metrics.periods import Period
+from reports.metrics.tiers import tiers_by_revenue
 from reports.models import AccountMetric, PeriodKind, PortfolioMetric, ProductCategory, RevenueLine
-
-from .periods import Period, period_previous
 
 PARETO_MAX_POINTS = 200
 LIST_LIMIT = 15
@@ -94,25 +92,6 @@ def _previous_total(period: Period, previous: Period) -> Decimal | None:
     return months["total"] if months["n"] else None
 
 
-def _tiers_by_revenue(revenues: Iterable[tuple[int, str | None, Decimal]]) -> dict[int, str]:
-    """Tiers by DESIGN.md's rule from (account_id, external_id, revenue) rows."""
-    rows = list(revenues)
-    total = sum((r for _, _, r in rows), Decimal(0))
-    if total <= 0:
-        return {}
-    tiers: dict[int, str] = {}
-    cumulative = 0.0
-    a, b = settings.TIER_A_THRESHOLD, settings.TIER_B_THRESHOLD
-    for account_id, _, revenue in sorted(rows, key=lambda r: (-r[2], r[1])):
-        if revenue <= 0:
-            tiers[account_id] = "C"
-            continue
-        before = cumulative
-        cumulative += float(revenue / total)
-        tiers[account_id] = "A" if before < a else "B" if before < b else "C"
-    return tiers
-
-
 def _previous_tiers(previous: Period) -> dict[int, str]:
     if previous.kind != PeriodKind.TTM:
         return dict(
@@ -130,7 +109,7 @@ def _previous_tiers(previous: Period) -> dict[int, str]:
         .annotate(revenue=Sum("revenue"))
         .values_list("account_id", "account__external_id", "revenue")
     )
-    return _tiers_by_revenue(monthly)
+    return tiers_by_revenue(monthly)
 
 
 def _tier_moves(dash: Dashboard, *, user: User) -> None:
@@ -322,7 +301,7 @@ def portfolio_dashboard(
     Portfolio totals are company-wide for everyone (DESIGN.md: a KAM sees the portfolio's
     totals); account names only for accounts in the user's scope.
     """
-    previous = period_previous(period)
+    previous = period.prev()
     metric = PortfolioMetric.objects.filter(period=period.key).first()
     dash = Dashboard(period=period, previous=previous, metric=metric)
     if metric is None:

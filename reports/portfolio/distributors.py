@@ -10,9 +10,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.access import distributor_link_scope, scoped
 from accounts.models import Distributor, DistributorLink, User
+from reports.metrics.periods import Period
 from reports.models import AccountMetric, RevenueLine
-
-from .periods import Period
 
 # The biggest key accounts of each distributor; the page says how many there are in all.
 ACCOUNTS_PER_DISTRIBUTOR = 25
@@ -101,6 +100,7 @@ def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
         return dist["accounts"].setdefault(
             account_id,
             {
+                "account_id": account_id,
                 "name": source["account__name"],
                 "external_id": source["account__external_id"],
                 "owner": source["account__owner__username"],

@@ -4,24 +4,16 @@ to the ttm figures written down on the account when no row exists yet."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import template
-from django.db.models import Sum
 from django.utils import timezone
 
-from reports.metrics.periods import add_months
-from reports.models import AccountMetric, PeriodKind, ProductCategory, RevenueLine
-from reports.portfolio.periods import ttm_window as portfolio_ttm_window
+from reports.metrics.periods import add_months, ttm_latest
+from reports.models import AccountMetric, PeriodKind
+from reports.selectors import account_whitespace as whitespace_of
 
 register = template.Library()
 CHART_MONTHS = 24
 TIER_HISTORY_QUARTERS = 8
-
-
-def ttm_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The 12 calendar months ending before today's month (DESIGN.md, "Periods")."""
-    return portfolio_ttm_window(today or timezone.localdate())
 
 
 def _ttm_row(account) -> AccountMetric | None:
@@ -81,25 +73,17 @@ def account_revenue_chart(account):
     }
 
 
-@register.inclusion_tag("reports/panels/account_whitespace.html")
-def account_whitespace(account):
+@register.inclusion_tag("reports/panels/account_whitespace.html", takes_context=True)
+def account_whitespace(context, account):
     """Active categories the account bought in the ttm window, and those it did not."""
-    row = _ttm_row(account)
-    start, end = (row.period_start, row.period_end) if row else ttm_window()
-    bought = dict(
-        RevenueLine.objects.filter(account=account, date__gte=start, date__lte=end)
-        .values("category_id")
-        .annotate(total=Sum("amount_base"))
-        .filter(total__gt=0)
-        .values_list("category_id", "total")
-    )
-    categories = list(ProductCategory.objects.filter(active=True).order_by("name"))
+    data = whitespace_of(user=context["request"].user, account_pk=account.pk, period=ttm_latest())
+    categories = data["categories"]
     return {
-        "start": start,
-        "end": end,
+        "start": data["period_start"],
+        "end": data["period_end"],
         "bought": sorted(
-            ((c, bought[c.pk]) for c in categories if c.pk in bought), key=lambda cb: -cb[1]
+            ((c, c["revenue"]) for c in categories if c["bought"]), key=lambda cb: -cb[1]
         ),
-        "not_bought": [c for c in categories if c.pk not in bought],
+        "not_bought": sorted((c for c in categories if not c["bought"]), key=lambda c: c["name"]),
         "total": len(categories),
     }

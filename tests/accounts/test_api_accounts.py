@@ -68,6 +68,15 @@ def test_kam_edits_kam_fields_but_not_derived_ones(kam_user, api_client_for):
     assert account.tier == "C"  # derived: ignored from clients
 
 
+def test_marking_strategic_through_the_api_answers_with_the_account_now_key(
+    kam_user, api_client_for
+):
+    account = AccountFactory(owner=kam_user, tier="C", is_key=False)
+    response = api_client_for(kam_user).patch(f"{URL}{account.pk}/", {"strategic": True})
+    assert response.status_code == 200, response.content
+    assert (response.json()["strategic"], response.json()["is_key"]) == (True, True)
+
+
 def test_kam_cannot_reassign_owner_or_team(kam_user, other_kam, api_client_for):
     account = AccountFactory(owner=kam_user)
     client = api_client_for(kam_user)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
+from reports.metrics.periods import ttm_latest
 from reports.templatetags.reports_tags import (
     account_numbers,
     account_revenue_chart,
     account_whitespace,
-    ttm_window,
 )
 from tests.accounts.workspace_data import build_account, month_start
 from tests.factories import AccountFactory, ProductCategoryFactory, RevenueLineFactory
@@ -47,12 +48,12 @@ def test_whitespace_splits_active_categories_by_ttm_purchases(kam_user):
     bought = ProductCategoryFactory(code="BOUGHT", name="Bought one")
     ProductCategoryFactory(code="GAP", name="Never bought")
     ProductCategoryFactory(code="OLD", name="Retired", active=False)
-    start, end = ttm_window()
+    start = ttm_latest().start
     RevenueLineFactory(account=account, category=bought, date=start)
     RevenueLineFactory(  # before the window: does not count
         account=account, category=ProductCategoryFactory(code="GAP"), date=month_start(14)
     )
-    panel = account_whitespace(account)
-    assert [c.code for c, _amount in panel["bought"]] == ["BOUGHT"]
-    assert [c.code for c in panel["not_bought"]] == ["GAP"]
+    panel = account_whitespace({"request": SimpleNamespace(user=kam_user)}, account)
+    assert [c["code"] for c, _amount in panel["bought"]] == ["BOUGHT"]
+    assert [c["code"] for c in panel["not_bought"]] == ["GAP"]
     assert panel["total"] == 2

@@ -1,7 +1,8 @@
 """Metric rows shaped like the metrics engine's (DESIGN.md), for the report page tests.
 
-The engine lives on another branch; these builders apply the same published rules to
-revenues the test chooses, so the pages can be checked against known numbers.
+These builders apply the engine's ranking and tier rule (reports.metrics.tiers) and the key
+rule (accounts.services.account_is_key) to revenues the test chooses, so the pages can be
+checked against known numbers without running the recompute.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.models import Account
+from accounts.services import account_is_key
+from reports.metrics.tiers import rank_by_revenue
 from reports.models import AccountMetric, PortfolioMetric
 
 MONTHS = {"month": 1, "quarter": 3, "year": 12, "ttm": 12}
@@ -27,20 +30,16 @@ def build_period(
     write_accounts: bool = False,
 ) -> PortfolioMetric:
     revenues = {a: Decimal(v) for a, v in revenues.items()}
-    total = sum(revenues.values(), Decimal(0))
-    ranked = sorted(
-        (a for a, r in revenues.items() if r > 0), key=lambda a: (-revenues[a], a.external_id)
-    )
-    rows, cumulative, tiers = [], 0.0, {"A": 0, "B": 0, "C": 0}
-    shares = {}
-    for rank, account in enumerate(ranked, 1):
-        share = float(revenues[account] / total)
-        before = cumulative
-        cumulative += share
-        tier = "A" if before < 0.8 else "B" if before < 0.95 else "C"
-        shares[account] = (share, cumulative, rank, tier)
+    total, ranking = rank_by_revenue((a, a.external_id, r) for a, r in revenues.items())
+    ranked = [r.key for r in ranking if r.rank is not None]
+    rows, tiers = [], {"A": 0, "B": 0, "C": 0, "": 0}
+    shares = {
+        r.key: (float(r.revenue / total), float(r.cumulative / total), r.rank, r.tier)
+        for r in ranking
+        if r.rank is not None and total > 0
+    }
     for account, revenue in revenues.items():
-        share, cum, rank, tier = shares.get(account, (None, None, None, "C"))
+        share, cum, rank, tier = shares.get(account, (None, None, None, "C" if total > 0 else ""))
         if share is None and total > 0:
             share = float(revenue / total)
         tiers[tier] += 1
@@ -66,7 +65,12 @@ def build_period(
         )
         if write_accounts:
             account.tier = tier
-            account.is_key = tier == "A" or (share or 0) >= 0.10 or account.strategic
+            account.is_key = account_is_key(
+                strategic=account.strategic,
+                tier=tier,
+                ttm_revenue=revenue,
+                ttm_total=lambda: total,
+            )
             account.ttm_revenue = revenue
             account.ttm_share = share
             account.ttm_penetration = penetration
@@ -82,7 +86,7 @@ def build_period(
                 ]
             )
     AccountMetric.objects.bulk_create(rows)
-    positive = [shares[a][0] for a in ranked]
+    positive = [shares[a][0] for a in ranked if a in shares]
     return PortfolioMetric.objects.create(
         period=key,
         period_kind=kind,
@@ -90,8 +94,8 @@ def build_period(
         period_end=end,
         total_revenue=total,
         accounts_with_revenue=len(ranked),
-        tier_counts=tiers,
+        tier_counts={t: tiers[t] for t in "ABC"},
         top10_share=sum(sorted(positive, reverse=True)[:10]) if total > 0 else None,
         hhi=sum(s * s for s in positive) if total > 0 else None,
-        concentration_risk=[a.external_id for a in ranked if shares[a][0] >= 0.10],
+        concentration_risk=[a.external_id for a in ranked if a in shares and shares[a][0] >= 0.10],
     )

@@ -4,6 +4,7 @@ with a pencil; and the recompute's bookkeeping (incremental runs, MetricRun, loc
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 from io import StringIO
 
@@ -15,6 +16,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account
 from reports.metrics.periods import parse_period, ttm_period
 from reports.metrics.run import METRICS_LOCK_KEY, recompute_metrics
+from reports.metrics.tiers import tiers_by_revenue
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 from tests.factories import AccountFactory, ProductCategoryFactory, RevenueLineFactory
 
@@ -150,6 +152,67 @@ def test_tier_boundary_is_exact_not_floating_point(db, cat):
     recompute_metrics(as_of=AS_OF)
     march = rows("2025-03")
     assert [march[x].tier for x in ("A1", "A3", "A2")] == ["A", "A", "B"]
+
+
+def _tiers(revenues: dict[str, str]) -> dict[str, str]:
+    return tiers_by_revenue((x, x, Decimal(r)) for x, r in revenues.items())
+
+
+def test_the_tier_rule_compares_exact_sums_not_float_shares():
+    # 70/10/10/10: the third account has exactly 80 % above it, so B (floats: 0.7 + 0.1 <
+    # 0.8, which said A); the three tied 10s are ranked by external id.
+    assert _tiers({"E-70": "70", "E-10c": "10", "E-10a": "10", "E-10b": "10"}) == {
+        "E-70": "A",
+        "E-10a": "A",
+        "E-10b": "B",
+        "E-10c": "B",
+    }
+
+
+def test_the_tier_rule_breaks_ties_by_external_id_and_handles_non_positive_revenue():
+    revenues = {"T-B": "40", "T-A": "40", "Z": "10", "U-2": "5", "U-1": "5", "NEG": "-3"}
+    # Total 97: before U-1 = 90 < 0.95 × 97 → B; before U-2 = 95 ≥ 92.15 → C.
+    assert _tiers(revenues) == {
+        "T-A": "A",
+        "T-B": "A",
+        "Z": "B",
+        "U-1": "B",
+        "U-2": "C",
+        "NEG": "C",
+    }
+    # Exactly 95 % above: C (before < 0.95 × total is false).
+    assert _tiers({"X": "80", "Y": "15", "Z": "5"}) == {"X": "A", "Y": "B", "Z": "C"}
+    # Total ≤ 0: no tier for anyone.
+    assert _tiers({"P": "10", "N": "-10"}) == {"P": "", "N": ""}
+
+
+def test_the_engine_writes_the_tiers_of_the_one_rule(db, cat):
+    """The PostgreSQL statement (or the SQLite fallback) and tiers_by_revenue agree on every
+    period, boundary hits and ties included (run on both databases)."""
+    rng = random.Random(2025)
+    accounts = [AccountFactory(external_id=f"R-{i:02d}") for i in range(24)]
+    # Crafted months: 70/10/10/10 (a hit on 80 % with ties), 80/15/5 (hits on 80 and 95 %).
+    for day, amounts in (
+        (dt.date(2025, 1, 5), ["70.00", "10.00", "10.00", "10.00"]),
+        (dt.date(2025, 2, 5), ["80.00", "15.00", "5.00"]),
+    ):
+        for account, amount in zip(accounts, amounts, strict=False):
+            line(account, day, amount, cat)
+    # Random months: small round amounts, so ties and exact boundaries are frequent.
+    choices = ["5.00", "10.00", "10.00", "15.00", "20.00", "35.00", "70.00", "-5.00", "0.01"]
+    for month in range(3, 13):
+        for account in rng.sample(accounts, rng.randint(3, 12)):
+            for _ in range(rng.randint(1, 2)):
+                line(account, dt.date(2025, month, rng.randint(1, 28)), rng.choice(choices), cat)
+    recompute_metrics(as_of=dt.date(2026, 1, 15))
+    periods = list(PortfolioMetric.objects.values_list("period", flat=True))
+    assert len(periods) == 12 + 4 + 1 + 1  # months, quarters, 2025, ttm
+    for period in periods:
+        stored = rows(period)
+        expected = tiers_by_revenue((x, x, m.revenue) for x, m in stored.items())
+        assert {x: m.tier for x, m in stored.items()} == expected, period
+    assert [rows("2025-01")[f"R-0{i}"].tier for i in range(4)] == ["A", "A", "B", "B"]
+    assert [rows("2025-02")[f"R-0{i}"].tier for i in range(3)] == ["A", "B", "C"]
 
 
 def test_total_not_positive_nulls_shares_and_tiers_for_every_row(db, cat):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -500,3 +502,112 @@ def test_other_pages_queries_are_bounded(
     with django_assert_max_num_queries(limit):
         response = client.get(reverse(f"reports:{name}"), params)
     assert response.status_code == 200
+
+
+# --- one rule for each number, whichever page shows it ----------------------------------
+@pytest.mark.parametrize(
+    "revenues,expected",
+    [
+        # 80 % exactly above the second 10: B (floating-point shares said A).
+        (
+            {"E-70": "70", "E-10c": "10", "E-10a": "10", "E-10b": "10"},
+            {"E-70": "A", "E-10a": "A", "E-10b": "B", "E-10c": "B"},
+        ),
+        # Ties go to the smaller external id; exactly 95 % above U-2: C.
+        (
+            {"T-B": "40", "T-A": "40", "Z": "10", "U-2": "5", "U-1": "5"},
+            {"T-A": "A", "T-B": "A", "Z": "B", "U-1": "B", "U-2": "C"},
+        ),
+    ],
+    ids=["70-10-10-10", "ties"],
+)
+def test_tiers_agree_on_the_dashboard_the_metrics_api_and_the_exports(
+    client, head_user, kam_user, api_client_for, revenues, expected
+):
+    from reports.metrics.run import recompute_metrics
+
+    category = ProductCategoryFactory()
+    for external_id, amount in revenues.items():
+        account = AccountFactory(external_id=external_id, owner=kam_user)
+        # The same revenue in this ttm window and in the 12 months before it.
+        for day in (dt.date(2024, 3, 15), dt.date(2025, 3, 15)):
+            RevenueLineFactory(
+                account=account, category=category, date=day, amount=amount, amount_base=amount
+            )
+    recompute_metrics(as_of=dt.date(2025, 11, 26))
+
+    api = api_client_for(head_user).get("/api/v1/metrics/accounts/", {"period": "ttm"}).json()
+    assert {r["account"]: r["tier"] for r in api["results"]} == expected
+
+    client.force_login(head_user)
+    export = client.get(reverse("reports:export", args=["portfolio", "csv"]), {"period": "ttm"})
+    lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    header = next(i for i, row in enumerate(lines) if row[:2] == ["Rank", "External id"])
+    assert {row[1]: row[7] for row in lines[header + 1 :] if row} == expected
+    accounts = client.get(reverse("reports:export", args=["accounts", "csv"]))
+    rows = list(csv.reader(io.StringIO(accounts.content.decode("utf-8-sig"))))[1:]
+    assert {row[0]: row[5] for row in rows} == expected  # the tier written onto accounts
+
+    # The dashboard ranks the previous 12 months itself: same revenues, same tiers, so
+    # nobody moved.
+    dash = panel(client, head_user, "tiers")
+    counts = {t: list(expected.values()).count(t) for t in "ABC"}
+    assert dash.tier_counts == counts and dash.previous_tier_counts == counts
+    assert (dash.moved_up_count, dash.moved_down_count) == (0, 0)
+
+
+def test_cached_heat_map_and_tier_movers_show_current_account_names(client, head_user, portfolio):
+    from accounts.services import account_update
+
+    first = panel(client, head_user, "heatmap", period="2025")
+    assert any(r["name"] == "Big Buyer" for r in first.heat_rows)
+    movers = panel(client, head_user, "tiers", period="2025")
+    assert [m["name"] for m in movers.moved_up] == ["Mid Co"]
+    account_update(user=head_user, account=portfolio["big"], name="Big Buyer Holding")
+    account_update(user=head_user, account=portfolio["mid"], name="Mid Co Group")
+
+    # Same metrics run, so the panels come from the cache: the numbers may be as old as
+    # the run, the names are today's (as in the accounts table).
+    heat = panel(client, head_user, "heatmap", period="2025")
+    names = [r["name"] for r in heat.heat_rows]
+    assert "Big Buyer Holding" in names and "Big Buyer" not in names
+    assert [m["name"] for m in panel(client, head_user, "tiers", period="2025").moved_up] == [
+        "Mid Co Group"
+    ]
+    client.force_login(head_user)
+    table = client.get(reverse("reports:accounts"), {"q": "Big Buyer"}).content.decode()
+    assert "Big Buyer Holding" in table
+
+
+def test_workload_counts_what_each_kams_home_page_lists_on_the_demo_data(client):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_demo", "--accounts", "60", stdout=io.StringIO())
+    call_command("recompute_metrics", stdout=io.StringIO())
+    head = User.objects.get(username="s.volkov")
+    workload = {
+        r["owner"].username: r for r in page(client, head, "workload").context["rows"] if r["owner"]
+    }
+    kams = list(User.objects.filter(role=User.Role.KAM))
+    assert len(kams) == 4
+    on_a_team_only = 0
+    for kam in kams:
+        client.force_login(kam)
+        home = client.get(reverse("accounts:home"))
+        listed = home.context["page"].paginator.count
+        key_listed = (
+            client.get(reverse("accounts:home"), {"key": "on"}).context["page"].paginator.count
+        )
+        row = workload[kam.username]
+        assert (row["accounts"], row["key_accounts"]) == (listed, key_listed), kam.username
+        # Her own workload page says the same.
+        (own,) = page(client, kam, "workload").context["rows"]
+        assert own["accounts"] == listed
+        # The workload's link lists the same accounts in the accounts table.
+        client.force_login(head)
+        table = client.get(reverse("reports:accounts"), {"member": kam.pk})
+        assert table.context["page"].paginator.count == listed
+        on_a_team_only += listed - Account.objects.filter(owner=kam).count()
+    assert on_a_team_only > 0  # the demo puts KAMs on teams of accounts others own

@@ -323,18 +323,22 @@ def test_xlsx_and_pdf_exports_download_and_open(
 
 
 def test_workload_pipeline_and_distributors_pages(
-    page, live_server, head_user, kam_user, board, screenshot_dir
+    page, live_server, head_user, kam_user, other_kam, board, screenshot_dir
 ):
     login(page, live_server, head_user)
     page.goto(f"{live_server.url}/portfolio/workload/")
+    # Her accounts: those she owns and those whose team she is on, as her home page lists.
+    AccountFactory(external_id="TEAM-1", name="Team Account", owner=other_kam).team.add(kam_user)
+    page.goto(f"{live_server.url}/portfolio/workload/")
     row = page.locator('#workload-table tr[data-owner="kam1"]')
-    assert row.locator("td").first.inner_text() == str(
-        Account.objects.filter(owner=kam_user).count()
-    )
+    hers = Account.objects.filter(owner=kam_user).count() + 1
+    assert row.locator("td").first.inner_text() == str(hers)
     page.screenshot(path=screenshot_dir / "head-workload.png", full_page=True)
     row.locator("th a").click()
-    page.wait_for_url(re.compile(rf"owner={kam_user.pk}"))
-    assert page.locator("#id_owner").input_value() == str(kam_user.pk)
+    page.wait_for_url(re.compile(rf"member={kam_user.pk}"))
+    assert page.locator("#id_member").input_value() == str(kam_user.pk)
+    assert page.locator("#accounts-table tbody tr[data-external-id]").count() == hers
+    assert page.locator('#accounts-table tr[data-external-id="TEAM-1"]').count() == 1
 
     page.goto(f"{live_server.url}/portfolio/tenders/")
     assert page.locator('#stage-table tr[data-stage="won"] td').nth(1).inner_text() == "1"
