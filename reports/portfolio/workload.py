@@ -44,7 +44,9 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
             "pk", "owner_id", "is_key", "ttm_revenue"
         )
     }
-    people: dict[int | None, Iterable[int]] = {**account_memberships(accounts=accounts)}
+    people: dict[int | None, Iterable[int]] = {
+        person: ids for person, ids in account_memberships(accounts=accounts).items()
+    }
     if sees_every_account(user):
         people[None] = [pk for pk, (owner_id, _, _) in facts.items() if owner_id is None]
     else:
