@@ -367,3 +367,17 @@ def test_jobs_and_their_files_are_deleted_after_the_retention_period(head_user, 
     assert default_storage.exists(kept.file.name)
     assert [p.name for p in (storage / "exports").iterdir()] == [f"{kept.pk}.csv"]
     assert not ExportJob.objects.filter(pk__in=[failed.pk, stuck.pk]).exists()
+
+
+def test_a_queued_export_is_not_built_for_someone_who_lost_access(kam_user, storage, portfolio):
+    from django.http import QueryDict
+
+    from reports.exports.jobs import export_job_run, export_job_start
+    from reports.exports.models import ExportJob
+
+    job = export_job_start(user=kam_user, kind="accounts", fmt="csv", params=QueryDict())
+    kam_user.role = "integration"  # made an API client before the worker picked it up
+    kam_user.save(update_fields=["role"])
+    assert export_job_run(job_id=job.pk) == ExportJob.State.FAILED
+    job.refresh_from_db()
+    assert job.state == ExportJob.State.FAILED and not job.file
