@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from itertools import chain
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -35,6 +36,7 @@ from .models import (
     DistributorLink,
     Event,
     Interaction,
+    SoftDeletable,
     Survey,
     User,
 )
@@ -86,7 +88,12 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
     return (
         Contact.objects.filter(account_id__in=account_ids_in_scope(user=user))
         .select_related("account", "reports_to")
-        .annotate(last_interaction_at=Max("interactions__occurred_at"))
+        .annotate(
+            # A join bypasses Interaction's manager: leave deleted interactions out here.
+            last_interaction_at=Max(
+                "interactions__occurred_at", filter=Q(interactions__deleted_at__isnull=True)
+            )
+        )
     )
 
 
@@ -117,11 +124,15 @@ def distributor_list(*, user: User) -> QuerySet[Distributor]:
     return Distributor.objects.select_related("region")
 
 
-def event_list(*, user: User) -> QuerySet[Event]:
-    """Events with no account are company events everyone sees; others follow the accounts."""
+def event_list(*, user: User, queryset: QuerySet[Event] | None = None) -> QuerySet[Event]:
+    """Events with no account are company events everyone sees; others follow the accounts.
+
+    `queryset` is an optional base to scope (the deleted events, for "Recently deleted").
+    """
+    base = Event.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
-        return Event.objects.none()
-    qs = Event.objects.select_related("organizer")
+        return base.none()
+    qs = base.select_related("organizer")
     if user.sees_all_accounts:
         return qs
     visible = Event.accounts.through.objects.filter(
@@ -172,6 +183,105 @@ def user_can_change_event(*, user: User, event: Event) -> bool:
     if not account_ids:
         return False  # a company-wide event belongs to its organizer and the heads
     return account_scope(user=user).filter(pk__in=account_ids).count() == len(account_ids)
+
+
+# --- Soft-deleted records ("Recently deleted") ------------------------------------------
+# The kinds of record that deleting only hides, by the name used in URLs and the API.
+SOFT_DELETED_KINDS: dict[str, type[SoftDeletable]] = {
+    "interaction": Interaction,
+    "survey": Survey,
+    "event": Event,
+    "distributor-link": DistributorLink,
+}
+
+
+def soft_delete_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
+    """Rows deleted before this are past retention: no longer listed, restorable or kept."""
+    return (now or timezone.now()) - dt.timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
+
+
+def restorable_records(*, user: User, model: type[SoftDeletable]) -> QuerySet:
+    """Deleted rows of `model`, within retention, that the user may see and restore.
+
+    Heads and admins: any. A KAM: what they authored (an interaction's author, an event's
+    organizer) or deleted themselves, on accounts they can still see. Nobody else.
+    """
+    qs = model.all_objects.filter(deleted_at__gte=soft_delete_cutoff())
+    if not user.is_authenticated or not user.is_active or user.is_integration:
+        return qs.none()
+    if user.is_head_or_admin:
+        return qs
+    mine = Q(deleted_by_id=user.pk)
+    if model is Interaction:
+        mine |= Q(author_id=user.pk)
+    if model is Event:
+        return event_list(user=user, queryset=qs.filter(mine | Q(organizer_id=user.pk)))
+    return qs.filter(mine, account_id__in=account_ids_in_scope(user=user))
+
+
+def user_can_restore(*, user: User, record: SoftDeletable) -> bool:
+    """Restorable by the user (above), and an event only by who may change it now."""
+    if not restorable_records(user=user, model=type(record)).filter(pk=record.pk).exists():
+        return False
+    if isinstance(record, Event):
+        return user_can_change_event(user=user, event=record)
+    return True
+
+
+@dataclass
+class DeletedEntry:
+    kind: str  # a key of SOFT_DELETED_KINDS
+    record: SoftDeletable
+    account: Account | None  # None for events (they may concern several accounts)
+
+    @property
+    def kind_label(self) -> str:
+        return str(SOFT_DELETED_KINDS[self.kind]._meta.verbose_name).capitalize()
+
+
+def deleted_record_ids(*, user: User, kind: str = "", account_id: int | None = None) -> QuerySet:
+    """(kind, pk, deleted_at) rows of what the user may restore, newest deletion first:
+    one UNION over the kinds, so a page of it costs the same whatever was deleted."""
+    parts = []
+    for name, model in SOFT_DELETED_KINDS.items():
+        if kind and kind != name:
+            continue
+        qs = restorable_records(user=user, model=model)
+        if account_id is not None:
+            qs = qs.filter(accounts=account_id) if model is Event else qs.filter(account=account_id)
+        parts.append(
+            qs.order_by().annotate(kind=Value(name)).values_list("kind", "pk", "deleted_at")
+        )
+    if not parts:
+        return Interaction.all_objects.none().values_list("pk")
+    first, *rest = parts
+    return first.union(*rest, all=True).order_by("-deleted_at", "kind", "-pk")
+
+
+def deleted_entries(rows: list[tuple[str, int, dt.datetime]]) -> list[DeletedEntry]:
+    """The records of a page of `deleted_record_ids` (one query per kind on the page)."""
+    wanted: dict[str, list[int]] = {}
+    for kind, pk, _ in rows:
+        wanted.setdefault(kind, []).append(pk)
+    related = {
+        "interaction": ("account", "author", "deleted_by"),
+        "survey": ("account", "contact", "deleted_by"),
+        "event": ("organizer", "deleted_by"),
+        "distributor-link": ("account", "distributor", "deleted_by"),
+    }
+    found = {
+        (kind, obj.pk): obj
+        for kind, pks in wanted.items()
+        for obj in SOFT_DELETED_KINDS[kind]
+        .all_objects.select_related(*related[kind])
+        .filter(pk__in=pks)
+    }
+    entries = []
+    for kind, pk, _ in rows:
+        record = found.get((kind, pk))
+        if record is not None:  # purged between the two queries
+            entries.append(DeletedEntry(kind, record, getattr(record, "account", None)))
+    return entries
 
 
 # --- Reads shaped for one page each (bounded queries whatever the number of rows) ---

@@ -12,11 +12,12 @@ from functools import partial
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,8 +39,9 @@ from .forms import (
     InteractionForm,
     SurveyForm,
 )
-from .models import Account, Event
+from .models import Account, AuditEvent, Event
 from .selectors import (
+    SOFT_DELETED_KINDS,
     account_home_list,
     account_list,
     account_scope,
@@ -47,6 +49,8 @@ from .selectors import (
     assignable_user_list,
     contact_list,
     contact_org_chart,
+    deleted_entries,
+    deleted_record_ids,
     distributor_link_list,
     distributor_list,
     event_list,
@@ -55,6 +59,7 @@ from .selectors import (
     first_rows_and_count,
     key_accounts_without_contact,
     my_accounts,
+    restorable_records,
     survey_list,
     user_can_change_event,
 )
@@ -118,6 +123,12 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # change it (selectors.user_can_change_account, without its extra query).
     can_change = not request.user.is_integration
     org_chart = contact_org_chart(user=request.user, account=account)
+    services.audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW_ACCOUNT,
+        account_id=account.pk,
+        details={"contacts_shown": _count_nodes(org_chart)},
+    )
     context = {
         "account": account,
         "can_change": can_change,
@@ -141,6 +152,10 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "log_form": InteractionForm(account=account) if can_change else None,
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+def _count_nodes(nodes) -> int:
+    return sum(1 + _count_nodes(node.children) for node in nodes)
 
 
 @login_required
@@ -259,6 +274,13 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    if request.method == "GET":  # their e-mail and phone are on this page
+        services.audit_record(
+            user=request.user,
+            action=AuditEvent.Action.VIEW_CONTACTS,
+            account_id=contact.account_id,
+            details={"contact": contact.pk},
+        )
     form = ContactForm(request.POST or None, instance=contact, account=contact.account)
     heading = _("Edit %(name)s") % {"name": contact.name}
     return _account_record_form(
@@ -303,7 +325,10 @@ def survey_edit(request: HttpRequest, pk: int) -> HttpResponse:
         context={
             "heading": _("Edit the survey of %(date)s") % {"date": date},
             "delete_url": reverse("accounts:survey-delete", args=[survey.pk]),
-            "delete_question": _("Delete this survey? It cannot be undone."),
+            "delete_question": _(
+                "Delete this survey? It stays in “Recently deleted” for %(days)s days."
+            )
+            % {"days": settings.SOFT_DELETE_RETENTION_DAYS},
         },
         **SURVEY_PAGE,
     )
@@ -359,7 +384,11 @@ def distributor_link_edit(request: HttpRequest, pk: int) -> HttpResponse:
         context={
             "heading": heading,
             "delete_url": reverse("accounts:distributor-link-delete", args=[link.pk]),
-            "delete_question": _("Remove this distributor from the account?"),
+            "delete_question": _(
+                "Remove this distributor from the account? The link stays in “Recently "
+                "deleted” for %(days)s days."
+            )
+            % {"days": settings.SOFT_DELETE_RETENTION_DAYS},
         },
         **LINK_PAGE,
     )
@@ -470,7 +499,10 @@ def _event_form(request: HttpRequest, event: Event | None, initial: dict) -> Htt
     context = {"form": form, "event": event, "heading": heading, "back": initial.get("back")}
     if event is not None:
         context["delete_url"] = reverse("accounts:event-delete", args=[event.pk])
-        context["delete_question"] = _("Delete this event with its invitations and attendance?")
+        context["delete_question"] = _(
+            "Delete this event with its invitations and attendance? It stays in “Recently "
+            "deleted” for %(days)s days."
+        ) % {"days": settings.SOFT_DELETE_RETENTION_DAYS}
     return render(request, "accounts/event_form.html", context)
 
 
@@ -502,3 +534,50 @@ def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.event_delete(user=request.user, event=event)
     messages.success(request, _("Event deleted."))
     return redirect("accounts:events")
+
+
+# --- Recently deleted ------------------------------------------------------------------------
+@login_required
+def recently_deleted(request: HttpRequest) -> HttpResponse:
+    """What the user may restore: deleted in the last SOFT_DELETE_RETENTION_DAYS days."""
+    _refuse_integration(request)
+    account = None
+    account_id = parse_id(request.GET.get("account", ""))
+    if account_id is not None:
+        account = account_scope(user=request.user).filter(pk=account_id).first()
+    ids = deleted_record_ids(user=request.user, account_id=account.pk if account else None)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "entries": deleted_entries(list(page)),
+        "account": account,
+        "days": settings.SOFT_DELETE_RETENTION_DAYS,
+    }
+    return render(request, "accounts/recently_deleted.html", context)
+
+
+# Where a restored record is seen again.
+RESTORED_AT = {
+    "interaction": lambda r: reverse("accounts:detail", args=[r.account_id]) + "#timeline",
+    "survey": lambda r: reverse("accounts:detail", args=[r.account_id]) + "#surveys",
+    "event": lambda r: reverse("accounts:event", args=[r.pk]),
+    "distributor-link": lambda r: reverse("accounts:detail", args=[r.account_id]) + "#distributors",
+}
+
+
+@login_required
+@require_POST
+def record_restore(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Restore one deleted record (POST, CSRF); what the user may not restore is a 404."""
+    _refuse_integration(request)
+    if kind not in SOFT_DELETED_KINDS:
+        raise Http404
+    model = SOFT_DELETED_KINDS[kind]
+    record = get_object_or_404(restorable_records(user=request.user, model=model), pk=pk)
+    try:
+        services.record_restore(user=request.user, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:recently-deleted")
+    messages.success(request, _("Restored: %(what)s") % {"what": record})
+    return redirect(RESTORED_AT[kind](record))

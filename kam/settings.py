@@ -227,10 +227,20 @@ METRICS_LOCK_WAIT_S = env.float("METRICS_LOCK_WAIT_S", default=600.0)
 # work_mem for the recompute's transaction only (PostgreSQL): its aggregates stay in memory.
 METRICS_WORK_MEM = env.str("METRICS_WORK_MEM", default="256MB")
 _hour, _minute = METRICS_NIGHTLY_AT.split(":")
+# Deleted interactions, surveys, events and distributor links stay restorable this long.
+SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)
+# Audit events (exports, accounts and contacts opened) are kept this long.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+RETENTION_PURGE_AT = env.str("RETENTION_PURGE_AT", default="03:30")
+_purge_hour, _purge_minute = RETENTION_PURGE_AT.split(":")
 CELERY_BEAT_SCHEDULE = {
     "recompute-metrics-nightly": {
         "task": "reports.tasks.recompute_metrics",
         "schedule": crontab(hour=int(_hour), minute=int(_minute)),
+    },
+    "retention-purge-nightly": {
+        "task": "accounts.tasks.retention_purge",
+        "schedule": crontab(hour=int(_purge_hour), minute=int(_purge_minute)),
     },
 }
 

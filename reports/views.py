@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import assignable_user_list
-from accounts.services import accounts_reassign
+from accounts.services import accounts_reassign, audit_record
 
 from .exports.jobs import export_build, export_job_start, export_size, job_state, sync_max_rows
 from .exports.tables import ExportError
@@ -278,13 +278,26 @@ def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
         size = export_size(user=request.user, kind=kind, fmt=fmt, params=request.GET)
         if size <= sync_max_rows():
             file = export_build(user=request.user, kind=kind, fmt=fmt, params=request.GET)
+            _audit_export(request, kind, fmt, rows=size)
             response = HttpResponse(file.content, content_type=file.content_type)
             response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
             return response
         state = export_job_start(user=request.user, kind=kind, fmt=fmt, params=request.GET)
+        _audit_export(request, kind, fmt, rows=size, job=state)
     except ExportError as exc:
         return render(request, "reports/export_error.html", {"error": str(exc)}, status=400)
     return redirect("reports:export-job", job_id=state["id"])
+
+
+def _audit_export(request: HttpRequest, kind: str, fmt: str, *, rows: int, job=None) -> None:
+    """The audit trail keeps who exported what, in what format, filtered how, how many rows."""
+    delivery = {"queued": True, "job": job["id"]} if job else {"served": True}
+    details = {"kind": kind, "format": fmt, "filters": request.GET.dict(), "rows": rows}
+    audit_record(user=request.user, action="export", details={**details, **delivery})
+
+
+def _job_audit(state: dict) -> dict:
+    return {"job": state.get("id"), "kind": state.get("kind"), "format": state.get("fmt")}
 
 
 def _own_job(request: HttpRequest, job_id: str) -> dict:
@@ -309,6 +322,7 @@ def export_download(request: HttpRequest, job_id: str) -> HttpResponse:
     state = _own_job(request, job_id)
     if state.get("state") != "done":
         raise Http404(_("The export is not ready."))
+    audit_record(user=request.user, action="export", details={**_job_audit(state), "served": True})
     return FileResponse(
         default_storage.open(state["file"], "rb"),
         as_attachment=True,

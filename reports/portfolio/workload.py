@@ -51,6 +51,7 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
     met_recently = Interaction.contacts.through.objects.filter(
         contact_id=OuterRef("pk"),
         interaction__occurred_at__gte=now - dt.timedelta(days=NOT_MET_DAYS),
+        interaction__deleted_at__isnull=True,  # a join: Interaction's manager is not applied
     )
     not_met = _by_owner(
         Contact.objects.filter(
