@@ -250,12 +250,14 @@ def deleted_record_ids(*, user: User, kind: str = "", account_id: int | None = N
         if account_id is not None:
             qs = qs.filter(accounts=account_id) if model is Event else qs.filter(account=account_id)
         parts.append(
-            qs.order_by().annotate(kind=Value(name)).values_list("kind", "pk", "deleted_at")
+            qs.order_by()
+            .annotate(record_kind=Value(name))
+            .values_list("record_kind", "pk", "deleted_at")
         )
     if not parts:
         return Interaction.all_objects.none().values_list("pk")
     first, *rest = parts
-    return first.union(*rest, all=True).order_by("-deleted_at", "kind", "-pk")
+    return first.union(*rest, all=True).order_by("-deleted_at", "record_kind", "-pk")
 
 
 def deleted_entries(rows: list[tuple[str, int, dt.datetime]]) -> list[DeletedEntry]:
