@@ -570,7 +570,7 @@ RESTORED_AT = {
 def record_restore(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Restore one deleted record (POST, CSRF); what the user may not restore is a 404."""
     _refuse_integration(request)
-    if kind not in SOFT_DELETED_KINDS:
+    if kind not in SOFT_DELETED_KINDS or parse_id(pk) is None:  # past 64 bits: no record
         raise Http404
     model = SOFT_DELETED_KINDS[kind]
     record = get_object_or_404(restorable_records(user=request.user, model=model), pk=pk)

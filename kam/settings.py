@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The kinds of "Recently deleted" (interaction, survey…), beside the models' own `kind`s.
+    "ENUM_NAME_OVERRIDES": {"DeletedKindEnum": "accounts.api.deleted.KINDS"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kam.api.schema.add_error_responses",

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from accounts import selectors, services
 from kam.api.base import RolePermission
 from kam.api.pagination import Pagination
+from kam.forms import parse_id
 
 KINDS = list(selectors.SOFT_DELETED_KINDS)
 # The regular resource of each kind, where a restored record is found again.
@@ -74,8 +75,18 @@ class DeletedList(generics.GenericAPIView):
     deletion first; `kind` and `account` narrow it."""
 
     permission_classes = [RolePermission]
+    filter_backends: list = []  # `kind` and `account` only (below)
     pagination_class = _PlainPagination
     serializer_class = DeletedEntrySerializer
+
+    def get_queryset(self):
+        query = DeletedQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.deleted_record_ids(
+            user=self.request.user,
+            kind=query.validated_data.get("kind", ""),
+            account_id=query.validated_data.get("account"),
+        )
 
     @extend_schema(
         parameters=[
@@ -85,14 +96,7 @@ class DeletedList(generics.GenericAPIView):
         responses=DeletedEntrySerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        query = DeletedQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        ids = selectors.deleted_record_ids(
-            user=request.user,
-            kind=query.validated_data.get("kind", ""),
-            account_id=query.validated_data.get("account"),
-        )
-        page = self.paginate_queryset(ids)
+        page = self.paginate_queryset(self.get_queryset())
         entries = [_entry(e) for e in selectors.deleted_entries(list(page))]
         return self.get_paginated_response(DeletedEntrySerializer(entries, many=True).data)
 
@@ -101,12 +105,13 @@ class DeletedRestore(generics.GenericAPIView):
     """Restore one deleted record; its history records who restored it."""
 
     permission_classes = [RolePermission]
+    filter_backends: list = []
     serializer_class = RestoredSerializer
 
     @extend_schema(request=None, responses=RestoredSerializer)
     def post(self, request: Request, kind: str, pk: int) -> Response:
         model = selectors.SOFT_DELETED_KINDS.get(kind)
-        if model is None:
+        if model is None or parse_id(pk) is None:  # an id past 64 bits is no record
             raise Http404
         record = selectors.restorable_records(user=request.user, model=model).filter(pk=pk).first()
         if record is None:

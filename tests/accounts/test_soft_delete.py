@@ -280,6 +280,8 @@ def test_deleted_api_refuses_bad_filters_naming_them(kam_user, api_client_for):
     response = api.get("/api/v1/deleted/", {"kind": "contact", "account": "x"})
     assert response.status_code == 400 and set(response.json()) == {"kind", "account"}
     assert api.post("/api/v1/deleted/contact/1/restore/").status_code == 404
+    huge = "9" * 25
+    assert api.post(f"/api/v1/deleted/survey/{huge}/restore/").status_code == 404
 
 
 def test_deleting_in_the_admin_only_marks(client, admin_user_):
