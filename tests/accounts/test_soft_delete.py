@@ -232,6 +232,15 @@ def test_head_restores_an_event_with_its_people(kam_user, head_user, api_client_
     assert head.post(f"/api/v1/deleted/event/{event.pk}/restore/").status_code == 200
     shown = api_client_for(kam_user).get(f"/api/v1/events/{event.pk}/").json()
     assert shown["accounts"] == [account.pk] and shown["invited"] == [guest.pk]
+    history = head.get(f"/api/v1/events/{event.pk}/history/").json()["results"]
+    assert [(e["reason"], e["user"]) for e in history[:2]] == [
+        ("restored", "head"),
+        ("deleted", "kam1"),
+    ]
+    # Adding the account and the guest were recorded as changes too (factories: no user).
+    changes = [c for e in history for c in e["changes"]]
+    assert {"field": "invited", "old": [], "new": [guest.pk]} in changes
+    assert {"field": "accounts", "old": [], "new": [account.pk]} in changes
 
 
 def test_recently_deleted_lists_the_last_30_days_filtered_by_account(
