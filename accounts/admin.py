@@ -16,9 +16,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access
+from . import access, services
 from .models import (
     Account,
+    AuditEvent,
     Contact,
     Distributor,
     DistributorLink,
@@ -107,6 +108,18 @@ class ScopedInline(admin.TabularInline):
 
 class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
     pass
+
+
+class SoftDeleteAdmin(ScopedHistoryAdmin):
+    """Deleting here only marks the rows deleted, through the same service as the pages
+    (restorable from "Recently deleted"; the nightly purge removes them after retention)."""
+
+    def delete_model(self, request, obj) -> None:
+        services.account_record_delete(user=request.user, record=obj, account=obj.account)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(User)
@@ -204,7 +217,7 @@ class ContactAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ScopedAdmin):
+class InteractionAdmin(SoftDeleteAdmin):
     list_display = ["occurred_at", "kind", "account", "author", "subject", "sentiment"]
     list_filter = ["kind", "sentiment"]
     list_select_related = ["account", "author"]
@@ -223,7 +236,7 @@ class DistributorAdmin(ScopedAdmin):
 
 
 @admin.register(DistributorLink)
-class DistributorLinkAdmin(ScopedAdmin):
+class DistributorLinkAdmin(SoftDeleteAdmin):
     list_display = ["distributor", "account", "role", "share_of_volume", "status", "since"]
     list_filter = ["role", "status"]
     list_select_related = ["distributor", "account"]
@@ -232,7 +245,7 @@ class DistributorLinkAdmin(ScopedAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ScopedAdmin):
+class EventAdmin(SoftDeleteAdmin):
     list_display = ["name", "kind", "starts_on", "ends_on", "location", "organizer"]
     list_filter = ["kind"]
     list_select_related = ["organizer"]
@@ -243,11 +256,43 @@ class EventAdmin(ScopedAdmin):
     def scope_queryset(self, qs, user):
         return access.event_scope(user=user, queryset=qs)
 
+    def delete_model(self, request, obj) -> None:
+        services.event_delete(user=request.user, event=obj)
+
 
 @admin.register(Survey)
-class SurveyAdmin(ScopedAdmin):
+class SurveyAdmin(SoftDeleteAdmin):
     list_display = ["date", "account", "contact", "nps", "satisfaction"]
     list_select_related = ["account", "contact"]
     search_fields = ["account__name", "needs", "comments"]
     autocomplete_fields = ["account", "contact"]
     date_hierarchy = "date"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail: admins read it, nobody writes or edits it here (heads and KAMs do
+    not see it at all, even with staff access)."""
+
+    list_display = ["at", "username", "action", "account_id", "details"]
+    list_filter = ["action", ("at", admin.DateFieldListFilter)]
+    search_fields = ["username", "=account_id"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "user", "username", "action", "account_id", "details"]
+    list_per_page = 100
+    show_full_result_count = False  # no COUNT(*) over a long trail on every page
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_admin_role
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

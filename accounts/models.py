@@ -46,6 +46,44 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class LiveManager(models.Manager):
+    """The default manager of a soft-deletable model: deleted rows are not there.
+
+    Being the *default* manager is what makes the rule impossible to forget: selectors,
+    related managers (`account.interactions`), the admin, serializers and the reports all
+    start from it. Joins through a relation (`contacts__interactions__…`) do not pass
+    through a manager; those few filter `deleted_at__isnull=True` themselves.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SoftDeletable(models.Model):
+    """Deleting sets `deleted_at`/`deleted_by` (accounts.services.record_soft_delete); the
+    row stays restorable until the retention purge (settings.SOFT_DELETE_RETENTION_DAYS)."""
+
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    all_objects = models.Manager()  # deleted rows too: restore, purge, "Recently deleted"
+    objects = LiveManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "objects"
+        # Cascades, saves and forward relations (`survey.account`) see every row.
+        base_manager_name = "all_objects"
+
+
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -276,7 +314,7 @@ class Contact(TimeStamped):
             manager = manager.reports_to
 
 
-class Interaction(TimeStamped):
+class Interaction(SoftDeletable, TimeStamped):
     class Kind(models.TextChoices):
         MEETING = "meeting", _("Meeting")
         CALL = "call", _("Call")
@@ -316,7 +354,9 @@ class Interaction(TimeStamped):
         _("sentiment"), max_length=16, choices=Sentiment.choices, default=Sentiment.NEUTRAL
     )
 
-    class Meta:
+    history = HistoricalRecords(m2m_fields=[contacts], excluded_fields=["updated_at"])
+
+    class Meta(SoftDeletable.Meta):
         ordering = ["-occurred_at"]
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
@@ -341,6 +381,8 @@ class Distributor(TimeStamped):
         Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
     contacts = models.TextField(_("contacts"), blank=True, help_text=_("People, phones, e-mails"))
+    # Joins through every link, deleted ones too (no manager on a join): read the links
+    # through DistributorLink.objects / selectors.distributor_link_list instead.
     accounts: models.ManyToManyField[Account, DistributorLink] = models.ManyToManyField(
         Account, through="DistributorLink", related_name="distributors", blank=True
     )
@@ -359,7 +401,7 @@ class Distributor(TimeStamped):
         return self.name
 
 
-class DistributorLink(TimeStamped):
+class DistributorLink(SoftDeletable, TimeStamped):
     class Role(models.TextChoices):
         EXCLUSIVE = "exclusive", _("Exclusive")
         PREFERRED = "preferred", _("Preferred")
@@ -395,12 +437,17 @@ class DistributorLink(TimeStamped):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
 
-    class Meta:
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta(SoftDeletable.Meta):
         verbose_name = _("distributor link")
         verbose_name_plural = _("distributor links")
         constraints = [
+            # A deleted link does not stop the pair being linked again (restore then refuses).
             models.UniqueConstraint(
-                fields=["distributor", "account"], name="distributorlink_unique_pair"
+                fields=["distributor", "account"],
+                condition=Q(deleted_at__isnull=True),
+                name="distributorlink_unique_live_pair",
             ),
             models.CheckConstraint(
                 condition=Q(share_of_volume__isnull=True)
@@ -425,7 +472,7 @@ class DistributorLink(TimeStamped):
             raise ValidationError({"until": _("The link ends before it starts.")})
 
 
-class Event(TimeStamped):
+class Event(SoftDeletable, TimeStamped):
     class Kind(models.TextChoices):
         CONFERENCE = "conference", _("Conference")
         PRESENTATION = "presentation", _("Presentation")
@@ -457,7 +504,11 @@ class Event(TimeStamped):
         Contact, verbose_name=_("attended"), blank=True, related_name="events_attended"
     )
 
-    class Meta:
+    history = HistoricalRecords(
+        m2m_fields=[accounts, invited, attended], excluded_fields=["updated_at"]
+    )
+
+    class Meta(SoftDeletable.Meta):
         ordering = ["-starts_on"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
@@ -477,7 +528,7 @@ class Event(TimeStamped):
             raise ValidationError({"ends_on": _("The event ends before it starts.")})
 
 
-class Survey(TimeStamped):
+class Survey(SoftDeletable, TimeStamped):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="surveys"
     )
@@ -507,7 +558,9 @@ class Survey(TimeStamped):
     needs = models.TextField(_("needs"), blank=True)
     comments = models.TextField(_("comments"), blank=True)
 
-    class Meta:
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta(SoftDeletable.Meta):
         ordering = ["-date"]
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
@@ -525,3 +578,42 @@ class Survey(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.account} {self.date}"
+
+
+class AuditEvent(models.Model):
+    """Who read or took out what: exports and the opening of an account or its contacts.
+
+    Append-only; read by admins in the Django admin; purged after AUDIT_RETENTION_DAYS.
+    The account is kept as a plain id (not a foreign key) so the trail outlives the account,
+    and the username beside the user for the same reason.
+    """
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("Export")
+        VIEW_ACCOUNT = "view_account", _("Opened an account")
+        VIEW_CONTACTS = "view_contacts", _("Opened a contact")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    account_id = models.BigIntegerField(_("account id"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["account_id", "-at"], name="auditevent_account_at"),
+            models.Index(fields=["user", "-at"], name="auditevent_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"

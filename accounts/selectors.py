@@ -40,6 +40,7 @@ from .models import (
     DistributorLink,
     Event,
     Interaction,
+    SoftDeletable,
     Survey,
     User,
 )
@@ -62,7 +63,12 @@ def contact_list(*, user: User) -> QuerySet[WithAnnotations[Contact, LastInterac
     return (
         access.contact_scope(user=user)
         .select_related("account", "reports_to")
-        .annotate(last_interaction_at=Max("interactions__occurred_at"))
+        .annotate(
+            # A join bypasses Interaction's manager: leave deleted interactions out here.
+            last_interaction_at=Max(
+                "interactions__occurred_at", filter=Q(interactions__deleted_at__isnull=True)
+            )
+        )
     )
 
 
@@ -86,8 +92,10 @@ def distributor_list(*, user: User) -> QuerySet[Distributor]:
     return access.distributor_scope(user=user).select_related("region")
 
 
-def event_list(*, user: User) -> QuerySet[Event]:
-    return access.event_scope(user=user).select_related("organizer")
+def event_list(*, user: User, queryset: QuerySet[Event] | None = None) -> QuerySet[Event]:
+    """Events the user may see; `queryset` is an optional base to scope (the deleted
+    events, for "Recently deleted")."""
+    return access.event_scope(user=user, queryset=queryset).select_related("organizer")
 
 
 def event_api_list(*, user: User) -> QuerySet[Event]:
@@ -105,6 +113,74 @@ def event_api_list(*, user: User) -> QuerySet[Event]:
 def assignable_user_list() -> QuerySet[User]:
     """Who may own an account or sit on its team (accounts.access), by username."""
     return access.assignable_users().order_by("username")
+
+
+# --- Soft-deleted records ("Recently deleted") ------------------------------------------
+# The kinds of record that deleting only hides, by the name used in URLs and the API.
+SOFT_DELETED_KINDS: dict[str, type[SoftDeletable]] = {
+    "interaction": Interaction,
+    "survey": Survey,
+    "event": Event,
+    "distributor-link": DistributorLink,
+}
+
+
+@dataclass
+class DeletedEntry:
+    kind: str  # a key of SOFT_DELETED_KINDS
+    record: SoftDeletable
+    account: Account | None  # None for events (they may concern several accounts)
+
+    @property
+    def kind_label(self) -> str:
+        return str(SOFT_DELETED_KINDS[self.kind]._meta.verbose_name).capitalize()
+
+
+def deleted_record_ids(*, user: User, kind: str = "", account_id: int | None = None) -> QuerySet:
+    """(kind, pk, deleted_at) rows of what the user may restore, newest deletion first:
+    one UNION over the kinds, so a page of it costs the same whatever was deleted."""
+    parts = []
+    for name, model in SOFT_DELETED_KINDS.items():
+        if kind and kind != name:
+            continue
+        qs = access.restorable_records(user=user, model=model)
+        if account_id is not None:
+            qs = qs.filter(accounts=account_id) if model is Event else qs.filter(account=account_id)
+        parts.append(
+            qs.order_by()
+            .annotate(record_kind=Value(name))
+            .values_list("record_kind", "pk", "deleted_at")
+        )
+    if not parts:
+        return Interaction.all_objects.none().values_list("pk")
+    first, *rest = parts
+    return first.union(*rest, all=True).order_by("-deleted_at", "record_kind", "-pk")
+
+
+def deleted_entries(rows: list[tuple[str, int, dt.datetime]]) -> list[DeletedEntry]:
+    """The records of a page of `deleted_record_ids` (one query per kind on the page)."""
+    wanted: dict[str, list[int]] = {}
+    for kind, pk, _ in rows:
+        wanted.setdefault(kind, []).append(pk)
+    related = {
+        "interaction": ("account", "author", "deleted_by"),
+        "survey": ("account", "contact", "deleted_by"),
+        "event": ("organizer", "deleted_by"),
+        "distributor-link": ("account", "distributor", "deleted_by"),
+    }
+    found = {
+        (kind, obj.pk): obj
+        for kind, pks in wanted.items()
+        for obj in SOFT_DELETED_KINDS[kind]
+        .all_objects.select_related(*related[kind])
+        .filter(pk__in=pks)
+    }
+    entries = []
+    for kind, pk, _ in rows:
+        record = found.get((kind, pk))
+        if record is not None:  # purged between the two queries
+            entries.append(DeletedEntry(kind, record, getattr(record, "account", None)))
+    return entries
 
 
 # --- Reads shaped for one page each (bounded queries whatever the number of rows) ---

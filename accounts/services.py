@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from kam.unset import UNSET, Unset, given
 
 from . import access
-from .access import ensure_can_change_account
+from .access import ensure_can_change_account, soft_delete_cutoff
 from .models import (
     Account,
+    AuditEvent,
     Contact,
     Distributor,
     DistributorLink,
@@ -38,9 +39,11 @@ from .models import (
     Industry,
     Interaction,
     Region,
+    SoftDeletable,
     Survey,
     User,
 )
+from .selectors import SOFT_DELETED_KINDS
 
 # Fields only a sales head or an admin may change (DESIGN.md, "ERP contract").
 ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
@@ -589,17 +592,99 @@ def account_delete(*, user: User, account: Account) -> None:
 
 @transaction.atomic
 def account_record_delete(*, user: User, record: Model, account: Account) -> None:
-    """Delete something that hangs under an account (contact, plan, tender…) if allowed."""
+    """Delete something that hangs under an account (contact, plan, tender…) if allowed;
+    interactions, surveys and distributor links are only marked deleted (restorable)."""
     ensure_can_change_account(user=user, account=account)
-    record.delete()
+    if isinstance(record, SoftDeletable):
+        _soft_delete(record, user=user)
+    else:
+        record.delete()
 
 
 @transaction.atomic
 def event_delete(*, user: User, event: Event) -> None:
-    """Delete an event the user may change (organizer, head, admin, KAM of all its accounts)."""
+    """Mark the event deleted (restorable), with its invitations and attendance kept."""
     if not access.can_change_event(user=user, event=event):
         raise PermissionDenied(_("You cannot change this event."))
-    event.delete()
+    _soft_delete(event, user=user)
+
+
+# --- Soft deletion: "Recently deleted", restore, retention --------------------------------
+def _soft_delete(record: SoftDeletable, *, user: User) -> None:
+    # One UPDATE; simple-history records it with the deleter as history_user.
+    record.deleted_at, record.deleted_by = timezone.now(), user
+    record._history_user, record._change_reason = user, "deleted"  # type: ignore[attr-defined]  # simple-history's hooks
+    record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
+
+@transaction.atomic
+def record_restore(*, user: User, record: SoftDeletable) -> SoftDeletable:
+    """Bring back a deleted record the user may restore; its history names who did."""
+    if not access.can_restore(user=user, record=record):
+        raise PermissionDenied(_("You cannot restore this record."))
+    if (
+        isinstance(record, DistributorLink)
+        and DistributorLink.objects.filter(
+            account_id=record.account_id, distributor_id=record.distributor_id
+        ).exists()
+    ):
+        raise ValidationError(
+            {"distributor": _("This distributor is linked to the account again already.")}
+        )
+    record.deleted_at = record.deleted_by = None
+    record._history_user, record._change_reason = user, "restored"  # type: ignore[attr-defined]
+    record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return record
+
+
+def retention_purge(*, now: dt.datetime | None = None, batch: int = 1000) -> dict[str, int]:
+    """Remove for good what is past retention: soft-deleted records older than
+    SOFT_DELETE_RETENTION_DAYS and audit events older than AUDIT_RETENTION_DAYS.
+
+    Safe to run twice (the second run finds nothing); works in bounded batches, each in
+    its own transaction. The history of a purged record keeps a last "deleted" entry.
+    """
+    now = now or timezone.now()
+    purged: dict[str, int] = {}
+    cutoff = soft_delete_cutoff(now=now)
+    for kind, model in SOFT_DELETED_KINDS.items():
+        expired = model.all_objects.filter(deleted_at__lt=cutoff)
+        purged[kind] = _delete_in_batches(expired, batch=batch)
+    audit_cutoff = now - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    old_audit = AuditEvent.objects.filter(at__lt=audit_cutoff)
+    purged["audit"] = _delete_in_batches(old_audit, batch=batch)
+    return purged
+
+
+def _delete_in_batches(qs: Any, *, batch: int) -> int:
+    total = 0
+    while True:
+        with transaction.atomic():
+            pks = list(qs.order_by("pk").values_list("pk", flat=True)[:batch])
+            if not pks:
+                return total
+            qs.model._base_manager.filter(pk__in=pks).delete()
+            total += len(pks)
+
+
+# --- Audit trail ---------------------------------------------------------------------------
+def audit_record(
+    *,
+    user: User,
+    action: str,
+    account_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Note that `user` exported or opened something (AuditEvent.Action); one INSERT."""
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    return AuditEvent.objects.create(
+        user=user if user.is_authenticated else None,
+        username=user.get_username() if user.is_authenticated else "",
+        action=action,
+        account_id=account_id,
+        details=details or {},
+    )
 
 
 @transaction.atomic

@@ -37,4 +37,6 @@ urlpatterns = [
     path("events/<int:pk>/edit/", views.event_edit, name="event-edit"),
     path("events/<int:pk>/delete/", views.event_delete, name="event-delete"),
     path("events/<int:pk>/attendance/", views.event_attendance, name="event-attendance"),
+    path("deleted/", views.recently_deleted, name="recently-deleted"),
+    path("deleted/<slug:kind>/<int:pk>/restore/", views.record_restore, name="restore"),
 ]

@@ -12,10 +12,11 @@ from functools import partial
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,14 +40,17 @@ from .forms import (
     InteractionForm,
     SurveyForm,
 )
-from .models import Account, Event
+from .models import Account, AuditEvent, Event
 from .selectors import (
+    SOFT_DELETED_KINDS,
     account_home_list,
     account_list,
     account_timeline,
     assignable_user_list,
     contact_list,
     contact_org_chart,
+    deleted_entries,
+    deleted_record_ids,
     distributor_link_list,
     distributor_list,
     event_list,
@@ -114,6 +118,12 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     can_change = access.can_change_account(user=request.user, account=account)
     org_chart = contact_org_chart(user=request.user, account=account)
+    services.audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW_ACCOUNT,
+        account_id=account.pk,
+        details={"contacts_shown": _count_nodes(org_chart)},
+    )
     context = {
         "account": account,
         "can_change": can_change,
@@ -137,6 +147,10 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "log_form": InteractionForm(account=account) if can_change else None,
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+def _count_nodes(nodes) -> int:
+    return sum(1 + _count_nodes(node.children) for node in nodes)
 
 
 @page_view
@@ -255,6 +269,13 @@ def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    if request.method == "GET":  # their e-mail and phone are on this page
+        services.audit_record(
+            user=request.user,
+            action=AuditEvent.Action.VIEW_CONTACTS,
+            account_id=contact.account_id,
+            details={"contact": contact.pk},
+        )
     form = ContactForm(request.POST or None, instance=contact, account=contact.account)
     heading = _("Edit %(name)s") % {"name": contact.name}
     return _account_record_form(
@@ -299,7 +320,10 @@ def survey_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         context={
             "heading": _("Edit the survey of %(date)s") % {"date": date},
             "delete_url": reverse("accounts:survey-delete", args=[survey.pk]),
-            "delete_question": _("Delete this survey? It cannot be undone."),
+            "delete_question": _(
+                "Delete this survey? It stays in “Recently deleted” for %(days)s days."
+            )
+            % {"days": settings.SOFT_DELETE_RETENTION_DAYS},
         },
         **SURVEY_PAGE,
     )
@@ -355,7 +379,11 @@ def distributor_link_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         context={
             "heading": heading,
             "delete_url": reverse("accounts:distributor-link-delete", args=[link.pk]),
-            "delete_question": _("Remove this distributor from the account?"),
+            "delete_question": _(
+                "Remove this distributor from the account? The link stays in “Recently "
+                "deleted” for %(days)s days."
+            )
+            % {"days": settings.SOFT_DELETE_RETENTION_DAYS},
         },
         **LINK_PAGE,
     )
@@ -462,7 +490,10 @@ def _event_form(
     context = {"form": form, "event": event, "heading": heading, "back": initial.get("back")}
     if event is not None:
         context["delete_url"] = reverse("accounts:event-delete", args=[event.pk])
-        context["delete_question"] = _("Delete this event with its invitations and attendance?")
+        context["delete_question"] = _(
+            "Delete this event with its invitations and attendance? It stays in “Recently "
+            "deleted” for %(days)s days."
+        ) % {"days": settings.SOFT_DELETE_RETENTION_DAYS}
     return render(request, "accounts/event_form.html", context)
 
 
@@ -493,3 +524,48 @@ def event_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     services.event_delete(user=request.user, event=event)
     messages.success(request, _("Event deleted."))
     return redirect("accounts:events")
+
+
+# --- Recently deleted ------------------------------------------------------------------------
+@page_view
+def recently_deleted(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What the user may restore: deleted in the last SOFT_DELETE_RETENTION_DAYS days."""
+    account = None
+    account_id = parse_id(request.GET.get("account", ""))
+    if account_id is not None:
+        account = access.account_scope(user=request.user).filter(pk=account_id).first()
+    ids = deleted_record_ids(user=request.user, account_id=account.pk if account else None)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "entries": deleted_entries(list(page)),
+        "account": account,
+        "days": settings.SOFT_DELETE_RETENTION_DAYS,
+    }
+    return render(request, "accounts/recently_deleted.html", context)
+
+
+# Where a restored record is seen again.
+RESTORED_AT = {
+    "interaction": lambda r: reverse("accounts:detail", args=[r.account_id]) + "#timeline",
+    "survey": lambda r: reverse("accounts:detail", args=[r.account_id]) + "#surveys",
+    "event": lambda r: reverse("accounts:event", args=[r.pk]),
+    "distributor-link": lambda r: reverse("accounts:detail", args=[r.account_id]) + "#distributors",
+}
+
+
+@page_view
+@require_POST
+def record_restore(request: AuthenticatedHttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Restore one deleted record (POST, CSRF); what the user may not restore is a 404."""
+    if kind not in SOFT_DELETED_KINDS or parse_id(pk) is None:  # past 64 bits: no record
+        raise Http404
+    model = SOFT_DELETED_KINDS[kind]
+    record = get_object_or_404(access.restorable_records(user=request.user, model=model), pk=pk)
+    try:
+        services.record_restore(user=request.user, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:recently-deleted")
+    messages.success(request, _("Restored: %(what)s") % {"what": record})
+    return redirect(RESTORED_AT[kind](record))

@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The kinds of "Recently deleted" (interaction, survey…), beside the models' own `kind`s.
+    "ENUM_NAME_OVERRIDES": {"DeletedKindEnum": "accounts.api.deleted.KINDS"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kam.api.schema.add_error_responses",
@@ -270,6 +272,12 @@ METRICS_LOCK_WAIT_S = env.float("METRICS_LOCK_WAIT_S", default=600.0)
 # work_mem for the recompute's transaction only (PostgreSQL): its aggregates stay in memory.
 METRICS_WORK_MEM = env.str("METRICS_WORK_MEM", default="256MB")
 _hour, _minute = METRICS_NIGHTLY_AT.split(":")
+# Deleted interactions, surveys, events and distributor links stay restorable this long.
+SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)
+# Audit events (exports, accounts and contacts opened) are kept this long.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+RETENTION_PURGE_AT = env.str("RETENTION_PURGE_AT", default="03:30")
+_purge_hour, _purge_minute = RETENTION_PURGE_AT.split(":")
 CELERY_BEAT_SCHEDULE = {
     "recompute-metrics-nightly": {
         "task": "reports.tasks.recompute_metrics",
@@ -279,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-export-jobs": {
         "task": "reports.exports.tasks.export_jobs_sweep",
         "schedule": crontab(minute="*/5"),
+    },
+    "retention-purge-nightly": {
+        "task": "accounts.tasks.retention_purge",
+        "schedule": crontab(hour=int(_purge_hour), minute=int(_purge_minute)),
     },
 }
 

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access
 from accounts.access import page_view
 from accounts.selectors import assignable_user_list
-from accounts.services import accounts_reassign
+from accounts.services import accounts_reassign, audit_record
 from kam.http import AuthenticatedHttpRequest
 
 from .exports.jobs import (
@@ -278,13 +278,29 @@ def export(request: AuthenticatedHttpRequest, kind: str, fmt: str) -> HttpRespon
         prepared = export_prepare(user=request.user, kind=kind, fmt=fmt, params=request.GET)
         if prepared.rows <= sync_max_rows():
             file = export_render(user=request.user, export=prepared, fmt=fmt)
+            _audit_export(request, kind, fmt, rows=prepared.rows)
             response = HttpResponse(file.content, content_type=file.content_type)
             response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
             return response
         job = export_job_start(user=request.user, kind=kind, fmt=fmt, params=request.GET)
+        _audit_export(request, kind, fmt, rows=prepared.rows, job=job)
     except ExportError as exc:
         return render(request, "reports/export_error.html", {"error": str(exc)}, status=400)
     return redirect("reports:export-job", job_id=job.pk)
+
+
+def _audit_export(
+    request: AuthenticatedHttpRequest,
+    kind: str,
+    fmt: str,
+    *,
+    rows: int,
+    job: ExportJob | None = None,
+) -> None:
+    """The audit trail keeps who exported what, in what format, filtered how, how many rows."""
+    delivery = {"queued": True, "job": str(job.pk)} if job else {"served": True}
+    details = {"kind": kind, "format": fmt, "filters": request.GET.dict(), "rows": rows}
+    audit_record(user=request.user, action="export", details={**details, **delivery})
 
 
 @page_view
@@ -316,6 +332,11 @@ def export_download(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> Htt
         content = job.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("The file of this export is no longer kept.")) from exc
+    audit_record(
+        user=request.user,
+        action="export",
+        details={"job": str(job.pk), "kind": job.kind, "format": job.format, "served": True},
+    )
     return FileResponse(
         content, as_attachment=True, filename=job.filename, content_type=FORMATS[job.format]
     )

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.db.models import Model
 
+from accounts.models import SoftDeletable
 from tests.factories import (
     AccountFactory,
     AccountPlanFactory,
@@ -283,7 +284,11 @@ def test_roles_matrix(
     # delete
     response = client.delete(url)
     assert response.status_code == want_delete, f"delete: {response.content!r}"
-    assert model._base_manager.filter(pk=obj.pk).exists() == (want_delete != 204)
+    # Deleted means gone from every read; interactions, surveys, events and distributor
+    # links stay behind, marked, restorable ("Recently deleted").
+    assert model._default_manager.filter(pk=obj.pk).exists() == (want_delete != 204)
+    if want_delete == 204 and issubclass(model, SoftDeletable):
+        assert model._base_manager.get(pk=obj.pk).deleted_by is not None
 
 
 def test_matrix_covers_every_registered_endpoint():

@@ -62,6 +62,7 @@ from .scopes import (
     assignable_users,
     can_change_account,
     can_change_event,
+    can_restore,
     contact_scope,
     distributor_link_scope,
     distributor_scope,
@@ -72,13 +73,18 @@ from .scopes import (
     objective_scope,
     plan_scope,
     records_scoped,
+    restorable_records,
     scoped,
+    soft_delete_cutoff,
     survey_scope,
     tender_scope,
     user_scope,
 )
 
 __all__ = [
+    "can_restore",
+    "restorable_records",
+    "soft_delete_cutoff",
     "HeadsWritePermission",
     "can_write_erp_keys",
     "CanReadRecords",

@@ -5,8 +5,12 @@ See accounts.access for the roles and why the plans models' scopes take a querys
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -16,6 +20,7 @@ from accounts.models import (
     DistributorLink,
     Event,
     Interaction,
+    SoftDeletable,
     Survey,
     User,
 )
@@ -224,3 +229,37 @@ def can_change_event(*, user: User, event: Event) -> bool:
     if not account_ids:
         return False  # a company-wide event belongs to its organizer and the heads
     return account_scope(user=user).filter(pk__in=account_ids).count() == len(account_ids)
+
+
+# --- "Recently deleted" -------------------------------------------------------------------
+def soft_delete_cutoff(*, now: dt.datetime | None = None) -> dt.datetime:
+    """Rows deleted before this are past retention: no longer listed, restorable or kept."""
+    return (now or timezone.now()) - dt.timedelta(days=settings.SOFT_DELETE_RETENTION_DAYS)
+
+
+def restorable_records(*, user: User, model: type[SoftDeletable]) -> QuerySet:
+    """Deleted rows of `model`, within retention, that the user may see and restore.
+
+    Heads and admins: any. A KAM: what they authored (an interaction's author, an event's
+    organizer) or deleted themselves, on accounts they can still see. Nobody else.
+    """
+    qs = model.all_objects.filter(deleted_at__gte=soft_delete_cutoff())
+    if not can_read_records(user):
+        return qs.none()
+    if user.is_head_or_admin:
+        return qs
+    mine = Q(deleted_by_id=user.pk)
+    if model is Interaction:
+        mine |= Q(author_id=user.pk)
+    if model is Event:
+        return event_scope(user=user, queryset=qs.filter(mine | Q(organizer_id=user.pk)))
+    return qs.filter(mine, account_id__in=account_ids_in_scope(user=user))  # type: ignore[misc]  # every kind but Event hangs under an account
+
+
+def can_restore(*, user: User, record: SoftDeletable) -> bool:
+    """Restorable by the user (above), and an event only by who may change it now."""
+    if not restorable_records(user=user, model=type(record)).filter(pk=record.pk).exists():
+        return False
+    if isinstance(record, Event):
+        return can_change_event(user=user, event=record)
+    return True

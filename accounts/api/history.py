@@ -37,6 +37,9 @@ class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True, help_text="Username of who made the change")
     type = serializers.ChoiceField(choices=list(TYPES.values()))
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why, when recorded: `deleted` and `restored` for soft deletion"
+    )
     changes = ChangeSerializer(many=True)
 
 
@@ -101,6 +104,7 @@ def history_entries(history_model, records: list, previous) -> list[dict]:
                 "at": record.history_date,
                 "user": user.username if user is not None else None,
                 "type": TYPES[record.history_type],
+                "reason": record.history_change_reason,
                 "changes": changes,
             }
         )

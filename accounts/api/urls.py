@@ -1,8 +1,17 @@
 from __future__ import annotations
 
-from . import views
+from django.urls import path
 
-urlpatterns: list = []
+from . import deleted, views
+
+urlpatterns: list = [
+    path("deleted/", deleted.DeletedList.as_view(), name="deleted-list"),
+    path(
+        "deleted/<slug:kind>/<int:pk>/restore/",
+        deleted.DeletedRestore.as_view(),
+        name="deleted-restore",
+    ),
+]
 
 
 def register(router) -> None:

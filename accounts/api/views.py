@@ -111,7 +111,7 @@ class ContactViewSet(HistoryMixin, ServiceModelViewSet):
         return services.contact_update(user=self.request.user, contact=instance, **data)
 
 
-class InteractionViewSet(ServiceModelViewSet):
+class InteractionViewSet(HistoryMixin, ServiceModelViewSet):
     """Meetings, calls, visits… logged against an account, with who was there."""
 
     selector = staticmethod(selectors.interaction_list)
@@ -150,7 +150,7 @@ class DistributorViewSet(ServiceModelViewSet):
         services.distributor_delete(user=self.request.user, distributor=instance)
 
 
-class DistributorLinkViewSet(ServiceModelViewSet):
+class DistributorLinkViewSet(HistoryMixin, ServiceModelViewSet):
     """Which distributor serves which account, in what role and share."""
 
     selector = staticmethod(selectors.distributor_link_list)
@@ -173,7 +173,7 @@ class DistributorLinkViewSet(ServiceModelViewSet):
         )
 
 
-class EventViewSet(ServiceModelViewSet):
+class EventViewSet(HistoryMixin, ServiceModelViewSet):
     """Conferences, presentations, exhibitions: the accounts concerned, who was invited/came."""
 
     serializer_class = serializers.EventSerializer
@@ -199,7 +199,7 @@ class EventViewSet(ServiceModelViewSet):
         services.event_delete(user=self.request.user, event=instance)
 
 
-class SurveyViewSet(ServiceModelViewSet):
+class SurveyViewSet(HistoryMixin, ServiceModelViewSet):
     """Needs research: NPS (0–10), satisfaction (1–5), needs and comments."""
 
     selector = staticmethod(selectors.survey_list)

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 
 CHUNK = 10_000
 
@@ -89,13 +89,14 @@ def _db_value(obj: models.Model, field: models.Field):
 
 
 def wipe_kam_data() -> None:
-    """Delete every row of the three KAM apps (and their history) except users.
+    """Delete every row of the three KAM apps (and their history) except users and the
+    audit trail (a reset is no reason to forget who exported what).
 
     Plain DELETEs inside the caller's transaction: Django creates foreign keys deferred on
     PostgreSQL and SQLite, so the order does not matter and nothing cascades row by row.
     """
     quote = connection.ops.quote_name
-    keep = {User, User.groups.through, User.user_permissions.through}
+    keep = {User, User.groups.through, User.user_permissions.through, AuditEvent}
     with connection.cursor() as cursor:
         for label in ("reports", "plans", "accounts"):
             for model in apps.get_app_config(label).get_models(include_auto_created=True):

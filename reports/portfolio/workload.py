@@ -44,9 +44,7 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
             "pk", "owner_id", "is_key", "ttm_revenue"
         )
     }
-    people: dict[int | None, Iterable[int]] = {
-        person: ids for person, ids in account_memberships(accounts=accounts).items()
-    }
+    people: dict[int | None, Iterable[int]] = dict(account_memberships(accounts=accounts).items())
     if sees_every_account(user):
         people[None] = [pk for pk, (owner_id, _, _) in facts.items() if owner_id is None]
     else:
@@ -62,6 +60,7 @@ def kam_workload(*, user: User) -> list[dict[str, Any]]:
     met_recently = Interaction.contacts.through.objects.filter(
         contact_id=OuterRef("pk"),
         interaction__occurred_at__gte=now - dt.timedelta(days=NOT_MET_DAYS),
+        interaction__deleted_at__isnull=True,  # a join: Interaction's manager is not applied
     )
     not_met = _by_account(
         Contact.objects.filter(

@@ -337,3 +337,31 @@ def test_head_narrows_the_long_account_list_to_plan_an_event(
     page.get_by_role("button", name="Save event").click()
     expect(page.get_by_role("heading", name=re.compile("Chemicals forum"))).to_be_visible()
     assert list(Event.objects.get(name="Chemicals forum").accounts.all()) == [wanted]
+
+
+def test_kam_deletes_a_survey_and_restores_it_from_recently_deleted_on_a_phone(
+    page: Page, live_server, anna, account, screenshot_dir
+):
+    survey = Survey.objects.create(account=account, date="2025-03-04", nps=3, needs="Faster")
+    sign_in(page, live_server, anna)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/edit/")
+    page.get_by_text("Delete…").click()
+    expect(page.locator(".delete-zone")).to_contain_text("Recently deleted")
+    page.locator(".delete-zone").get_by_role("button", name="Delete").click()
+    expect(page).to_have_url(re.compile(rf"/accounts/{account.pk}/#surveys$"))
+    expect(page.locator("#surveys")).not_to_contain_text("Faster")
+
+    page.get_by_role("link", name="Recently deleted on this account").click()
+    row = page.locator(f'tr[data-kind="survey"][data-pk="{survey.pk}"]')
+    expect(row).to_contain_text("Anna Petrova")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=screenshot_dir / "kam-recently-deleted-375.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=screenshot_dir / "kam-recently-deleted-1280.png", full_page=True)
+    row.get_by_role("button", name="Restore").click()
+
+    expect(page).to_have_url(re.compile(rf"/accounts/{account.pk}/#surveys$"))
+    expect(page.locator("#surveys")).to_contain_text("Faster")
+    expect(page.locator(".messages")).to_contain_text("Restored")
+    assert Survey.objects.filter(pk=survey.pk).exists()
