@@ -13,8 +13,8 @@ def test_unknown_api_urls_answer_json_and_pages_html(client, kam_user):
     client.force_login(kam_user)
     api = client.get("/api/v1/accounts/0.5/")
     assert api.status_code == 404
-    assert api["Content-Type"] == "application/json"
-    assert api.json() == {"detail": "Not found."}
+    assert api["Content-Type"] == "application/problem+json"
+    assert api.json()["detail"] == "Not found." and api.json()["status"] == 404
     page = client.get("/no-such-page/")
     assert page.status_code == 404
     assert page["Content-Type"].startswith("text/html")
@@ -32,4 +32,5 @@ def test_a_crash_under_the_api_answers_json(client, kam_user, monkeypatch):
     client.force_login(kam_user)
     response = client.get("/api/v1/accounts/")
     assert response.status_code == 500
-    assert response.json() == {"detail": "A server error occurred."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "A server error occurred."
