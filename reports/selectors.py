@@ -14,7 +14,15 @@ from django.db.models import QuerySet, Sum
 from accounts.models import Account, User
 from accounts.selectors import account_get, account_ids_in_scope
 from reports.metrics.periods import TTM, Period
-from reports.models import AccountMetric, MetricRun, PortfolioMetric, ProductCategory, RevenueLine
+from reports.metrics.run import metric_runs_allowed
+from reports.models import (
+    AccountMetric,
+    ImportBatch,
+    MetricRun,
+    PortfolioMetric,
+    ProductCategory,
+    RevenueLine,
+)
 
 
 def account_metric_list(*, user: User, period: Period) -> QuerySet[AccountMetric]:
@@ -41,9 +49,21 @@ def portfolio_metric_get(*, user: User, period: Period) -> PortfolioMetric:
 
 
 def metric_run_list(*, user: User) -> QuerySet[MetricRun]:
-    if not (user.is_authenticated and user.is_head_or_admin):
+    """The recompute log, newest first: for the integration role, heads and admins."""
+    if not metric_runs_allowed(user):
         raise PermissionDenied
-    return MetricRun.objects.order_by("-started_at", "-pk")
+    return MetricRun.objects.select_related("requested_by").order_by("-started_at", "-pk")
+
+
+def import_batch_list(*, user: User) -> QuerySet[ImportBatch]:
+    """The ERP import log, newest first: heads and admins read every request, the
+    integration role its own."""
+    rows = ImportBatch.objects.select_related("user").order_by("-received_at", "-id")
+    if user.is_authenticated and user.is_head_or_admin:
+        return rows
+    if user.is_authenticated and user.is_integration:
+        return rows.filter(user=user)
+    raise PermissionDenied
 
 
 def _window(period: Period) -> tuple:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from . import views
+from . import views, webhooks
 
 urlpatterns: list = []
 
@@ -17,3 +17,4 @@ def register(router) -> None:
     router.register("regions", views.RegionViewSet, basename="region")
     router.register("industries", views.IndustryViewSet, basename="industry")
     router.register("users", views.UserViewSet, basename="user")
+    router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")

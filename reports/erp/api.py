@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 
+import django_filters as df
 from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -23,7 +26,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
+from kam.api.base import DateTimeRangeFilter, KamFilterSet, StableOrderingFilter
+from reports import selectors
+from reports.erp.batches import (
+    MAX_BODY_BYTES,
+    erp_request_handle,
+    error_body,
+    import_batch_record,
+)
 from reports.models import ImportBatch
 
 
@@ -38,7 +48,7 @@ class IsErpClient(permissions.BasePermission):
 
 
 class IsHeadOrAdmin(permissions.BasePermission):
-    message = "The import log is for sales heads and admins."
+    message = "For sales heads and admins."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -219,13 +229,31 @@ def _responses(ok=ErpCountsSerializer) -> dict:
         400: OpenApiResponse(ErpErrorsSerializer, "Every bad item; nothing was written."),
         401: OpenApiResponse(OpenApiTypes.OBJECT, "No or invalid token."),
         403: OpenApiResponse(OpenApiTypes.OBJECT, "Not the integration role or an admin."),
+        409: OpenApiResponse(
+            ErpErrorsSerializer,
+            "The first request with this Idempotency-Key is still running; retry shortly.",
+        ),
         413: OpenApiResponse(ErpErrorsSerializer, "More than 10 000 items; nothing written."),
         415: OpenApiResponse(ErpErrorsSerializer, "Content type is not application/json."),
+        422: OpenApiResponse(
+            ErpErrorsSerializer,
+            "This Idempotency-Key was used with a different request in the last 24 h.",
+        ),
     }
 
 
-def _error(field: str | None, message: str) -> dict:
-    return {"errors": [{"index": None, "external_id": None, "field": field, "message": message}]}
+IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID) per batch. A retry with the same key and the "
+    "same body within 24 h answers the first result (same status and body, header "
+    "`Idempotent-Replayed: true`) without importing again; the same key with another body "
+    "is 422; while the first request still runs, 409. See docs/erp.md.",
+)
+
+_error = error_body
 
 
 class ErpImportView(APIView):
@@ -249,6 +277,9 @@ class ErpImportView(APIView):
             body = self._read_body(request)
             if body is None:
                 problem = 413, _error(None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        key = request.headers.get("Idempotency-Key", "")
+        # Set by the X-Request-ID middleware (kam's request-id plumbing) when installed.
+        request_id = str(getattr(request, "request_id", "") or "")
         if problem:
             import_batch_record(
                 endpoint=self.endpoint,
@@ -257,10 +288,23 @@ class ErpImportView(APIView):
                 items=0,
                 started=started,
                 errors=problem[1]["errors"],
+                idempotency_key=key,
+                request_id=request_id,
             )
             return Response(problem[1], status=problem[0])
-        status, data = erp_batch_import(endpoint=self.endpoint, body=body, user=request.user)
-        return Response(data, status=status)
+        answer = erp_request_handle(
+            endpoint=self.endpoint,
+            body=body,
+            user=request.user,
+            idempotency_key=key,
+            request_id=request_id,
+        )
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        if answer.status == 409:
+            response["Retry-After"] = "5"
+        return response
 
     @staticmethod
     def _read_body(request: Request) -> bytes | None:
@@ -285,6 +329,8 @@ class ErpImportView(APIView):
                 items=0,
                 started=time.monotonic(),
                 errors=[{"message": str(message or IsErpClient.message)}],
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+                request_id=str(getattr(request, "request_id", "") or ""),
             )
         super().permission_denied(request, message=message, code=code)
 
@@ -309,6 +355,7 @@ def _bulk_schema(
         post=extend_schema(
             operation_id=f"erp_{name}",
             tags=["erp"],
+            parameters=[IDEMPOTENCY_KEY_PARAM],
             request=request,
             responses=_responses(ok),
             summary=summary,
@@ -467,6 +514,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "received_at",
+            "finished_at",
             "user",
             "endpoint",
             "status",
@@ -479,20 +527,53 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "not_found",
             "duration_ms",
             "errors",
+            "request_id",
+            "idempotency_key",
         ]
         read_only_fields = fields
 
 
+class ImportBatchFilter(KamFilterSet):
+    endpoint = df.ChoiceFilter(
+        choices=[
+            (e, e)
+            for e in (
+                "accounts",
+                "categories",
+                "exchange-rates",
+                "distributors",
+                "revenue-lines",
+                "revenue-lines/delete",
+            )
+        ],
+        help_text="the kind of import",
+    )
+    status = df.ChoiceFilter(choices=ImportBatch.Status.choices)
+    received = DateTimeRangeFilter(
+        field_name="received_at",
+        help_text="`received_after` / `received_before`: ISO 8601 date or date-time",
+    )
+
+    class Meta:
+        model = ImportBatch
+        fields = ["endpoint", "status", "http_status", "idempotency_key", "request_id"]
+
+
 @extend_schema(tags=["erp"])
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """What the ERP sent: one row per ERP request, newest first (sales heads and admins)."""
+    """What the ERP sent: one row per ERP request, newest first. The integration role reads
+    its own requests; sales heads and admins read all."""
 
     serializer_class = ImportBatchSerializer
-    permission_classes = [IsHeadOrAdmin]
-    queryset = ImportBatch.objects.select_related("user").order_by("-received_at", "-id")
-    filterset_fields = ["endpoint", "status", "http_status"]
-    search_fields = []
+    permission_classes = [IsErpClient | IsHeadOrAdmin]
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filterset_class = ImportBatchFilter
     ordering_fields = ["received_at", "duration_ms", "items"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImportBatch.objects.none()
+        return selectors.import_batch_list(user=self.request.user)
 
 
 erp_urlpatterns = [

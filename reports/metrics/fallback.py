@@ -77,8 +77,11 @@ def compute_periods(
     tier_a: Decimal,
     tier_b: Decimal,
     risk_share: Decimal,
+    run_id: int | None = None,
+    computed_at: dt.datetime | None = None,
 ) -> int:
-    """Insert the account and portfolio rows of `periods`; return the account row count."""
+    """Insert the account and portfolio rows of `periods`, stamped with `run_id` and
+    `computed_at`; return the account row count."""
     if not periods:
         return 0
     active = set(active_category_ids)
@@ -106,6 +109,8 @@ def compute_periods(
                 period_end=period.end,
                 revenue=rev,
                 tier="",
+                run_id=run_id,
+                computed_at=computed_at,
             )
             if rev > 0:
                 m.rank = position
@@ -154,5 +159,7 @@ def compute_periods(
                 if total > 0 and m.revenue >= risk_share * total
             ],
             fingerprint=fingerprints.get(period.label, ""),
+            run_id=run_id,
+            computed_at=computed_at,
         )
     return rows

@@ -3,6 +3,9 @@
 Key (DESIGN.md): tier A in the latest ttm, or ttm share ≥ KEY_SHARE_THRESHOLD (compared
 exactly on the sums: revenue ≥ threshold × total), or strategic. Only rows whose values
 differ are touched, and as a queryset-level update: derived numbers are not history.
+
+A changed tier or key status is also an event for the ERP's webhooks
+(`account.tier_changed`, `account.key_changed`), written in the same transaction.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
-from accounts.models import Account
+from accounts.models import Account, WebhookEventType
+from accounts.webhooks import outbox_emit_many
 from reports.models import AccountMetric, PortfolioMetric
 
 _FIELDS = ("tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
@@ -22,7 +26,8 @@ WITH total AS (
     SELECT coalesce((SELECT total_revenue FROM reports_portfoliometric WHERE period = 'ttm'), 0)
            AS total
 ), want AS (
-    SELECT a.id, coalesce(m.tier, '') AS tier,
+    SELECT a.id, a.external_id, a.name, a.tier AS old_tier, a.is_key AS old_is_key,
+           coalesce(m.tier, '') AS tier,
            a.strategic OR coalesce(m.tier = 'A', false)
              OR coalesce(t.total > 0 AND m.revenue >= %(key_share)s * t.total, false) AS is_key,
            m.revenue, m.revenue_share, m.penetration, m.growth
@@ -37,20 +42,56 @@ FROM want w
 WHERE w.id = a.id
   AND (a.tier, a.is_key, a.ttm_revenue, a.ttm_share, a.ttm_penetration, a.ttm_growth)
       IS DISTINCT FROM (w.tier, w.is_key, w.revenue, w.revenue_share, w.penetration, w.growth)
+RETURNING a.id, w.external_id, w.name, w.old_tier, w.tier, w.old_is_key, w.is_key
 """
 
 
-def accounts_write_down() -> int:
-    """Set tier, is_key and ttm_* on every account from the ttm rows; return rows changed."""
+# (id, external_id, name, old tier, new tier, was key, is key) of a changed account
+Change = tuple[int, str, str, str, str, bool, bool]
+
+
+def accounts_write_down(*, run_id: int | None = None) -> int:
+    """Set tier, is_key and ttm_* on every account from the ttm rows, and write an event
+    for each tier or key change (naming `run_id`); return the number of accounts changed."""
     key_share = Decimal(str(settings.KEY_SHARE_THRESHOLD))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_UPDATE, {"key_share": key_share})
-            return cursor.rowcount
-    return _write_down_portable(key_share)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_UPDATE, {"key_share": key_share})
+                changes: list[Change] = cursor.fetchall()
+        else:
+            changes = _write_down_portable(key_share)
+        _emit(changes, run_id)
+    return len(changes)
 
 
-def _write_down_portable(key_share: Decimal) -> int:
+def _emit(changes: list[Change], run_id: int | None) -> None:
+    events = []
+    for pk, external_id, name, old_tier, tier, was_key, is_key in changes:
+        account = {"id": pk, "external_id": external_id, "name": name}
+        if old_tier != tier:
+            events.append(
+                (
+                    WebhookEventType.ACCOUNT_TIER_CHANGED,
+                    {
+                        "account": account,
+                        "previous_tier": old_tier or None,
+                        "tier": tier or None,
+                        "run": run_id,
+                    },
+                )
+            )
+        if was_key != is_key:
+            events.append(
+                (
+                    WebhookEventType.ACCOUNT_KEY_CHANGED,
+                    {"account": account, "was_key": was_key, "is_key": is_key, "run": run_id},
+                )
+            )
+    outbox_emit_many(events=events)
+
+
+def _write_down_portable(key_share: Decimal) -> list[Change]:
     portfolio = PortfolioMetric.objects.filter(period="ttm").values("total_revenue").first()
     total = portfolio["total_revenue"] if portfolio else Decimal("0")
     ttm = {
@@ -60,8 +101,9 @@ def _write_down_portable(key_share: Decimal) -> int:
         .iterator(chunk_size=5000)
     }
     changed = []
-    current = Account.objects.only("pk", "strategic", *_FIELDS).order_by("pk")
-    for account in current.iterator(chunk_size=5000):
+    changes: list[Change] = []
+    current = Account.objects.only("pk", "external_id", "name", "strategic", *_FIELDS)
+    for account in current.order_by("pk").iterator(chunk_size=5000):
         row = ttm.get(account.pk)
         want = {
             "tier": row["tier"] if row else "",
@@ -76,8 +118,20 @@ def _write_down_portable(key_share: Decimal) -> int:
             or (row and total > 0 and row["revenue"] >= key_share * total)
         )
         if any(getattr(account, f) != v for f, v in want.items()):
+            old_tier, was_key = account.tier, account.is_key
             for f, v in want.items():
                 setattr(account, f, v)
             changed.append(account)
+            changes.append(
+                (
+                    account.pk,
+                    account.external_id,
+                    account.name,
+                    old_tier,
+                    account.tier,
+                    was_key,
+                    account.is_key,
+                )
+            )
     Account.objects.bulk_update(changed, _FIELDS, batch_size=500)
-    return len(changed)
+    return changes
