@@ -278,7 +278,11 @@ def webhook_delivery_attempt(*, delivery_id) -> WebhookDelivery | None:
     now = timezone.now()
     if not _claim(delivery_id, now):
         return None
-    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    delivery = (
+        WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
+    )
+    if delivery is None:  # its endpoint was deleted just now
+        return None
     endpoint = delivery.endpoint
     answer = _post(endpoint, delivery)
     with transaction.atomic():

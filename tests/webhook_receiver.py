@@ -22,7 +22,10 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, statuses=(), default: int = 200, headers: dict | None = None) -> None:
+    def __init__(
+        self, statuses=(), default: int = 200, headers: dict | None = None, delay_s: float = 0
+    ) -> None:
+        self.delay_s = delay_s
         self.statuses = deque(statuses)
         self.default = default
         self.extra_headers = headers or {}
@@ -37,6 +40,7 @@ class Receiver:
                 with receiver._lock:
                     receiver.received.append(Received(self.path, dict(self.headers), body))
                     status = receiver.statuses.popleft() if receiver.statuses else receiver.default
+                time.sleep(receiver.delay_s)
                 self.send_response(status)
                 for name, value in receiver.extra_headers.items():
                     self.send_header(name, value)
