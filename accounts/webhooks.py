@@ -257,7 +257,11 @@ def _ms(started: float) -> int:
 
 
 def _claim(pk, now: dt.datetime) -> bool:
-    """Take a due delivery for this sender (a conditional UPDATE: one sender wins)."""
+    """Take a due delivery for this sender (a conditional UPDATE: one sender wins).
+
+    Only the delivery's own columns may be in the condition: a join (Django writes it as
+    `id IN (SELECT …)`) is not re-checked when the UPDATE waits for a concurrent claim, so
+    both senders would win."""
     lease = dt.timedelta(
         seconds=settings.WEBHOOK_CONNECT_TIMEOUT_S + settings.WEBHOOK_TIMEOUT_S + 60
     )
@@ -267,7 +271,6 @@ def _claim(pk, now: dt.datetime) -> bool:
             pk=pk,
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at__lte=now,
-            endpoint__active=True,
         ).update(locked_until=now + lease)
     )
 
@@ -284,6 +287,9 @@ def webhook_delivery_attempt(*, delivery_id) -> WebhookDelivery | None:
     if delivery is None:  # its endpoint was deleted just now
         return None
     endpoint = delivery.endpoint
+    if not endpoint.active:  # switched off meanwhile: leave it pending, unclaimed
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(locked_until=None)
+        return None
     answer = _post(endpoint, delivery)
     with transaction.atomic():
         _record(delivery, endpoint, answer)

@@ -10,6 +10,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -338,3 +340,44 @@ def test_a_success_resets_the_failure_streak(db, settings):
             webhook_delivery_attempt(delivery_id=delivery.pk)
     hook.refresh_from_db()
     assert hook.active and hook.failure_count == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_racing_for_one_delivery_only_one_claims_it():
+    """The beat sweep and the after-commit task may reach a delivery at the same moment:
+    the second claim waits for the first and then finds it taken."""
+    from django.db import connections, transaction
+
+    from accounts.webhooks import _claim
+
+    delivery = _one_delivery("http://127.0.0.1:9/")
+    now = timezone.now()
+    claimed_first, release = threading.Event(), threading.Event()
+    results: dict[str, bool] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                results["first"] = _claim(delivery.pk, now)
+                claimed_first.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            results["second"] = _claim(delivery.pk, now)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert claimed_first.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    time.sleep(0.5)  # the second UPDATE is now waiting for the first's row lock
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert results == {"first": True, "second": False}

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from decimal import Decimal
 
 import psycopg
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -366,3 +369,60 @@ def test_rows_carry_the_run_that_computed_their_period(revenue, api_client_for, 
     assert row["run"] == third.pk and row["computed_at"]
     june = client.get("/api/v1/metrics/portfolio/", {"period": "2025-06"}).json()
     assert june["run"] == first.pk and june["computed_at"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_racing_the_first_request_gets_409_then_the_first_answer(
+    integration_user, api_client_for
+):
+    db = settings.DATABASES["default"]
+    holder = psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        dbname=db["NAME"],
+        autocommit=True,
+    )
+    first: dict = {}
+
+    def send_first() -> None:
+        try:
+            first["response"] = post(
+                api_client_for(integration_user),
+                "erp-categories",
+                categories("A"),
+                **{"Idempotency-Key": "race"},
+            )
+        finally:
+            connections.close_all()
+
+    # Another categories import holds the lock: the first request logs itself as running,
+    # then waits inside its import.
+    holder.execute("SELECT pg_advisory_lock(hashtext('kam.erp.categories'))")
+    thread = threading.Thread(target=send_first)
+    try:
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not ImportBatch.objects.filter(status="running").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        retry = post(
+            api_client_for(integration_user),
+            "erp-categories",
+            categories("A"),
+            **{"Idempotency-Key": "race"},
+        )
+        assert retry.status_code == 409
+    finally:
+        holder.close()
+        thread.join(30)
+    assert first["response"].json() == {"created": 1, "updated": 0, "unchanged": 0}
+    replay = post(
+        api_client_for(integration_user),
+        "erp-categories",
+        categories("A"),
+        **{"Idempotency-Key": "race"},
+    )
+    assert replay.json() == first["response"].json() and replay["Idempotent-Replayed"] == "true"
+    assert ImportBatch.objects.count() == 1 and ProductCategory.objects.count() == 1
