@@ -381,3 +381,33 @@ def test_two_senders_racing_for_one_delivery_only_one_claims_it():
     a.join(10)
     b.join(10)
     assert results == {"first": True, "second": False}
+
+
+def test_the_admin_shows_why_an_endpoint_was_switched_off_and_creates_with_a_secret_once(
+    client, admin_user_, head_user
+):
+    hook = endpoint(active=False, disabled_reason="Switched off after 50 failed attempts")
+    outbox_emit(event_type="import.applied", payload={"batch": 1})
+    WebhookDelivery.objects.create(
+        event=WebhookEvent.objects.get(), endpoint=hook, last_error="HTTP 502", attempts=3
+    )
+    client.force_login(admin_user_)
+    page = client.get(reverse("admin:accounts_webhookendpoint_change", args=[hook.pk]))
+    html = page.content.decode()
+    assert "Switched off after 50 failed attempts" in html and "HTTP 502" in html
+    assert "s3cret-s3cret-s3cret" not in html  # the secret is never shown again
+
+    created = client.post(
+        reverse("admin:accounts_webhookendpoint_add"),
+        {"url": "https://erp.example.com/k", "event_types": ["import.applied"], "active": "on"},
+        follow=True,
+    )
+    new = WebhookEndpoint.objects.get(url="https://erp.example.com/k")
+    assert new.secret.startswith("whsec_") and new.secret in created.content.decode()
+    assert new.created_by == admin_user_
+
+    head_user.is_staff = True
+    head_user.save()
+    client.force_login(head_user)
+    listing = client.get(reverse("admin:accounts_webhookendpoint_changelist"))
+    assert listing.status_code == 403
