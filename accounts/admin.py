@@ -8,11 +8,15 @@ user); assignments stay with heads and admins.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -29,8 +33,14 @@ from .models import (
     Region,
     Survey,
     User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
 )
 from .services import account_key_status
+from .webhooks import webhook_endpoint_switched_on, webhook_secret_new
 
 
 def _contacts_in_scope(user: User) -> QuerySet[Contact]:
@@ -295,4 +305,196 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Webhooks (admins only) ---------------------------------------------------------------
+class _AdminRoleOnly(admin.ModelAdmin):
+    """Webhook pages exist for the admin role only (staff KAMs and heads never see them)."""
+
+    def has_module_permission(self, request) -> bool:
+        return access.can_manage_webhooks(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return access.can_manage_webhooks(request.user) and super().has_view_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, *args) -> bool:
+        return access.can_manage_webhooks(request.user) and super().has_add_permission(
+            request, *args
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return access.can_manage_webhooks(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return access.can_manage_webhooks(request.user) and super().has_delete_permission(
+            request, obj
+        )
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        label=_("event types"),
+        choices=WebhookEventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_secret = forms.CharField(
+        label=_("new secret"),
+        required=False,
+        min_length=16,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "Leave empty to keep the current secret. A new endpoint without one gets a "
+            "generated secret, shown once after saving."
+        ),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "event_types", "active"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(_AdminRoleOnly):
+    form = WebhookEndpointForm
+    list_display = ["url", "active", "failure_count", "disabled_at", "disabled_reason"]
+    list_filter = ["active"]
+    search_fields = ["url", "description"]
+    readonly_fields = [
+        "failure_count",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "created_by",
+        "recent_deliveries",
+    ]
+    fields = [
+        "url",
+        "description",
+        "event_types",
+        "active",
+        "new_secret",
+        *readonly_fields,
+    ]
+
+    def save_model(self, request, obj: WebhookEndpoint, form, change: bool) -> None:
+        new_secret = form.cleaned_data.get("new_secret")
+        if change and "active" in form.changed_data and obj.active:
+            webhook_endpoint_switched_on(obj)
+        if new_secret:
+            obj.secret = new_secret
+        elif not change:
+            obj.secret = webhook_secret_new()
+            messages.warning(
+                request,
+                _("The endpoint's secret, shown this once: %(secret)s") % {"secret": obj.secret},
+            )
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("recent deliveries"))
+    def recent_deliveries(self, obj: WebhookEndpoint) -> str:
+        rows = obj.deliveries.select_related("event").order_by("-created_at")[:20] if obj.pk else []
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            _("event"),
+            _("status"),
+            _("attempts"),
+            _("last HTTP status"),
+            _("last error"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        d.event.event_type,
+                        d.get_status_display(),
+                        d.attempts,
+                        d.last_status or "",
+                        d.last_error,
+                    )
+                    for d in rows
+                ),
+            ),
+        )
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "attempted_at", "http_status", "error", "response_excerpt", "duration_ms"]
+    readonly_fields = ["number", "attempted_at", "http_status", "error", "response_excerpt"]
+    readonly_fields += ["duration_ms"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_AdminRoleOnly):
+    """Every delivery and its attempts: why an endpoint was switched off."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status",
+        "last_error",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "endpoint"]
+    list_select_related = ["event", "endpoint"]
+    search_fields = ["event__event_type", "endpoint__url", "last_error"]
+    inlines = [WebhookAttemptInline]
+    readonly_fields = [
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status",
+        "last_error",
+        "delivered_at",
+        "created_at",
+    ]
+    exclude = ["locked_until"]
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(_AdminRoleOnly):
+    """The outbox: what happened, as it was sent."""
+
+    list_display = ["created_at", "event_type"]
+    list_filter = ["event_type"]
+    search_fields = ["event_type"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["id", "event_type", "created_at", "payload_pretty"]
+    exclude = ["payload"]
+
+    @admin.display(description=_("payload"))
+    def payload_pretty(self, obj: WebhookEvent) -> str:
+        return format_html(
+            "<pre>{}</pre>",
+            json.dumps(obj.payload, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder),
+        )
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -617,3 +619,163 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+# --- Webhooks out: endpoints, the outbox, deliveries (accounts/webhooks.py sends them) ---
+# In the lowest app so plans and reports can write events in their own transactions.
+class WebhookEventType(models.TextChoices):
+    IMPORT_APPLIED = "import.applied", _("ERP import applied")
+    IMPORT_REJECTED = "import.rejected", _("ERP import rejected")
+    METRICS_RECOMPUTED = "metrics.recomputed", _("Metrics recomputed")
+    ACCOUNT_TIER_CHANGED = "account.tier_changed", _("Account tier changed")
+    ACCOUNT_KEY_CHANGED = "account.key_changed", _("Account became key or stopped being key")
+    TENDER_STAGE_CHANGED = "tender.stage_changed", _("Tender stage changed")
+
+
+class WebhookEndpoint(TimeStamped):
+    """A URL that receives the events it subscribes to, signed with its secret.
+
+    `active` is off when an admin pauses it or when deliveries kept failing (then
+    `disabled_at` and `disabled_reason` say when and why); switching it on again resets
+    the failure streak.
+    """
+
+    url = models.URLField(
+        _("URL"), max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    # HMAC-SHA256 key of X-KAM-Signature. Stored as is (we must sign with it), never shown
+    # again after it is created.
+    secret = models.CharField(_("secret"), max_length=200)
+    event_types = models.JSONField(_("event types"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    # Failed attempts in a row (any delivery); a success resets it.
+    failure_count = models.PositiveIntegerField(_("failures in a row"), default=0)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    disabled_at = models.DateTimeField(_("disabled"), null=True, blank=True)
+    disabled_reason = models.TextField(_("why disabled"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        super().clean()
+        types = self.event_types
+        if not isinstance(types, list) or not types:
+            raise ValidationError({"event_types": _("Choose at least one event type.")})
+        unknown = [t for t in types if t not in WebhookEventType.values]
+        if unknown:
+            raise ValidationError(
+                {
+                    "event_types": _("Unknown event type(s): %(types)s. Known: %(known)s.")
+                    % {
+                        "types": ", ".join(map(str, unknown)),
+                        "known": ", ".join(WebhookEventType.values),
+                    }
+                }
+            )
+
+
+class WebhookEvent(models.Model):
+    """The outbox: one row per event, written in the transaction of the change it reports."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event_type = models.CharField(_("event type"), max_length=64, choices=WebhookEventType.choices)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: retried with back-off until delivered or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Given up")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(
+        WebhookEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("endpoint"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # A sender holds the delivery until then; a crashed sender's claim simply expires.
+    locked_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "endpoint"], name="webhookdelivery_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="webhookdelivery_due",
+            ),
+            models.Index(fields=["endpoint", "-created_at"], name="webhookdelivery_endpoint"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.endpoint_id} {self.status}"
+
+
+class WebhookAttempt(models.Model):
+    """Each POST of a delivery: what the receiver answered, or why it could not."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        verbose_name=_("delivery"),
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+    )
+    number = models.PositiveIntegerField(_("attempt"))
+    attempted_at = models.DateTimeField(_("attempted"), default=timezone.now)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    response_excerpt = models.TextField(_("response (start)"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.http_status or self.error[:40]}"

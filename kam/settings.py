@@ -165,6 +165,12 @@ TIER_A_THRESHOLD = env.float("TIER_A_THRESHOLD", default=0.80)
 TIER_B_THRESHOLD = env.float("TIER_B_THRESHOLD", default=0.95)
 KEY_SHARE_THRESHOLD = env.float("KEY_SHARE_THRESHOLD", default=0.10)
 ERP_MAX_BATCH = 10_000
+# An Idempotency-Key on an ERP POST is remembered this long (a retry answers the first
+# result); then the key may be used again.
+ERP_IDEMPOTENCY_TTL_S = env.int("ERP_IDEMPOTENCY_TTL_S", default=24 * 3600)
+# An import-log row still "running" after this long belongs to a killed request: the
+# sweeper marks it failed. Far above any real import (10 000 lines take seconds).
+ERP_BATCH_STALE_S = env.int("ERP_BATCH_STALE_S", default=15 * 60)
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -271,6 +277,28 @@ METRICS_NIGHTLY_AT = env.str("METRICS_NIGHTLY_AT", default="02:30")
 METRICS_LOCK_WAIT_S = env.float("METRICS_LOCK_WAIT_S", default=600.0)
 # work_mem for the recompute's transaction only (PostgreSQL): its aggregates stay in memory.
 METRICS_WORK_MEM = env.str("METRICS_WORK_MEM", default="256MB")
+# A run queued, or running without holding the metrics lock, for longer than this is
+# dead (its worker was lost): the sweeper marks it failed and a new request may start.
+METRICS_RUN_STALE_S = env.int("METRICS_RUN_STALE_S", default=3 * 3600)
+
+# --- Webhooks out (accounts/webhooks.py) ----------------------------------------------
+# Retry after a failure: WEBHOOK_RETRY_BASE_S, doubling, at most WEBHOOK_RETRY_MAX_S apart,
+# for WEBHOOK_RETRY_FOR_S after the event; then the delivery is given up.
+WEBHOOK_RETRY_BASE_S = env.float("WEBHOOK_RETRY_BASE_S", default=30.0)
+WEBHOOK_RETRY_MAX_S = env.float("WEBHOOK_RETRY_MAX_S", default=3600.0)
+WEBHOOK_RETRY_FOR_S = env.float("WEBHOOK_RETRY_FOR_S", default=24 * 3600.0)
+# An endpoint is switched off after this many failed attempts in a row, or after failing
+# this long without one success; admins see why on the endpoint.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=50)
+WEBHOOK_DISABLE_AFTER_S = env.float("WEBHOOK_DISABLE_AFTER_S", default=24 * 3600.0)
+WEBHOOK_CONNECT_TIMEOUT_S = env.float("WEBHOOK_CONNECT_TIMEOUT_S", default=5.0)
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=10.0)
+# Outgoing proxy for webhook POSTs (environment proxy variables are ignored on purpose).
+WEBHOOK_PROXY_URL = env.str("WEBHOOK_PROXY_URL", default="")
+# How often beat looks for due retries.
+WEBHOOK_SWEEP_S = env.float("WEBHOOK_SWEEP_S", default=30.0)
+WEBHOOK_EVENT_RETENTION_DAYS = env.int("WEBHOOK_EVENT_RETENTION_DAYS", default=30)
+
 _hour, _minute = METRICS_NIGHTLY_AT.split(":")
 # Deleted interactions, surveys, events and distributor links stay restorable this long.
 SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)
@@ -291,6 +319,22 @@ CELERY_BEAT_SCHEDULE = {
     "retention-purge-nightly": {
         "task": "accounts.tasks.retention_purge",
         "schedule": crontab(hour=int(_purge_hour), minute=int(_purge_minute)),
+    },
+    "webhooks-deliver-due": {
+        "task": "accounts.tasks.webhooks_deliver_due",
+        "schedule": WEBHOOK_SWEEP_S,
+    },
+    "webhook-events-prune": {
+        "task": "accounts.tasks.webhook_events_prune",
+        "schedule": crontab(hour=4, minute=10),
+    },
+    "erp-import-batches-sweep": {
+        "task": "reports.tasks.import_batches_sweep",
+        "schedule": 300.0,
+    },
+    "metric-runs-sweep": {
+        "task": "reports.tasks.metric_runs_sweep",
+        "schedule": 300.0,
     },
 }
 

@@ -16,8 +16,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import ensure_can_change_account
-from accounts.models import Account, User
+from accounts.models import Account, User, WebhookEventType
 from accounts.services import validated_save
+from accounts.webhooks import outbox_emit
 from kam.unset import UNSET, Unset, given
 
 from .models import AccountPlan, Action, Objective, Tender
@@ -269,7 +270,39 @@ def tender_update(
     ensure_can_change_account(user=user, account=tender.account)
     if "account" in fields and fields["account"] != tender.account:
         ensure_can_change_account(user=user, account=fields["account"])
-    return validated_save(tender, fields)
+    # The stored stage, not the instance's: a bound ModelForm has already set the new one.
+    # Locked, so concurrent moves report a consistent from → to chain.
+    previous = (
+        Tender.objects.select_for_update().filter(pk=tender.pk).values_list("stage", flat=True)
+    ).first()
+    tender = validated_save(tender, fields)
+    if tender.stage != previous:
+        outbox_emit(
+            event_type=WebhookEventType.TENDER_STAGE_CHANGED,
+            payload=tender_stage_event(tender=tender, previous=previous, user=user),
+        )
+    return tender
+
+
+def tender_stage_event(*, tender: Tender, previous: str | None, user: User) -> dict[str, Any]:
+    """The `tender.stage_changed` payload (written in the transaction of the change)."""
+    account = tender.account
+    return {
+        "tender": {
+            "id": tender.pk,
+            "title": tender.title,
+            "reference": tender.reference,
+            "estimated_value": tender.estimated_value,
+            "currency": tender.currency,
+            "decision_date": tender.decision_date,
+        },
+        "account": {"id": account.pk, "external_id": account.external_id, "name": account.name},
+        "previous_stage": previous,
+        "stage": tender.stage,
+        "outcome_reason": tender.outcome_reason,
+        "changed_by": user.username,
+        "changed_at": timezone.now(),
+    }
 
 
 def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "") -> Tender:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Distributor, TimeStamped
@@ -148,6 +149,18 @@ class AccountMetric(models.Model):
     growth = models.FloatField(_("growth"), null=True)
     margin_pct = models.FloatField(_("margin"), null=True)
     margin_change = models.FloatField(_("margin change"), null=True)
+    # The recompute that last computed this row's period, and when. No index: nothing
+    # filters on it, and every index costs the nightly upsert.
+    run = models.ForeignKey(
+        "MetricRun",
+        verbose_name=_("metric run"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
 
     class Meta:
         ordering = ["period", "rank", "account_id"]
@@ -178,6 +191,16 @@ class PortfolioMetric(models.Model):
     # Digest of the period's inputs at the last recompute: the nightly run skips a period
     # whose digest is unchanged (see reports/metrics/fingerprint.py).
     fingerprint = models.CharField(_("inputs fingerprint"), max_length=64, blank=True)
+    run = models.ForeignKey(
+        "MetricRun",
+        verbose_name=_("metric run"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
 
     class Meta:
         ordering = ["period"]
@@ -208,12 +231,16 @@ class RevenueLineChange(models.Model):
 
 class MetricRun(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCESS = "success", _("Success")
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Failed")
 
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    # A queued run's started_at is when it was asked for; the worker resets it on start.
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     as_of = models.DateField(_("as of"))
     full = models.BooleanField(_("full recompute"), default=False)
@@ -228,6 +255,17 @@ class MetricRun(models.Model):
     note = models.TextField(_("note"), blank=True)
     # Per period kind: periods, rows and seconds (what the admin and the bench show).
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # Set when someone asked for the run through the API (POST /api/v1/metrics/runs/);
+    # the nightly run has neither.
+    requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -239,11 +277,19 @@ class MetricRun(models.Model):
 
 
 class ImportBatch(models.Model):
-    """One ERP request: what it sent, what it changed, or why it was rejected."""
+    """One ERP request: what it sent, what it changed, or why it was rejected.
+
+    Written as "running" in its own transaction before the import starts, then finished:
+    "applied" in the import's own transaction (so the log and the data commit together),
+    "rejected" or "failed" after a rollback. A row left "running" by a killed process is
+    marked "failed" by the sweeper (reports.tasks.import_batches_sweep).
+    """
 
     class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
         APPLIED = "applied", _("Applied")
         REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
 
     received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -254,8 +300,11 @@ class ImportBatch(models.Model):
         related_name="import_batches",
     )
     endpoint = models.CharField(_("endpoint"), max_length=64)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    http_status = models.PositiveSmallIntegerField(_("HTTP status"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
+    # None while running, and for a request that never answered (killed).
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     items = models.PositiveIntegerField(_("items"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
@@ -264,9 +313,32 @@ class ImportBatch(models.Model):
     not_found = models.PositiveIntegerField(_("not found"), default=0)
     duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # X-Request-ID of the request (set by the request-id middleware), for support.
+    request_id = models.CharField(_("request id"), max_length=200, blank=True)
+    # Idempotency-Key header: a retry with the same key and body within
+    # ERP_IDEMPOTENCY_TTL_S answers `response` again instead of importing twice.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True)
+    request_sha256 = models.CharField(_("request digest"), max_length=64, blank=True)
+    # The full answer (the log keeps at most 1000 errors); only kept for keyed requests,
+    # and cleared by the sweeper when the key expires.
+    response = models.JSONField(_("response"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            models.Index(
+                fields=["user", "idempotency_key", "received_at"],
+                condition=~Q(idempotency_key=""),
+                name="importbatch_idempotency",
+            ),
+            # The sweeper's "running for too long" scan.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(status="running"),
+                name="importbatch_running",
+            ),
+        ]
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")
 

@@ -15,7 +15,14 @@ from accounts import access
 from accounts.models import Account, User
 from accounts.selectors import account_get
 from reports.metrics.periods import Period
-from reports.models import AccountMetric, MetricRun, PortfolioMetric, ProductCategory, RevenueLine
+from reports.models import (
+    AccountMetric,
+    ImportBatch,
+    MetricRun,
+    PortfolioMetric,
+    ProductCategory,
+    RevenueLine,
+)
 
 
 def account_metric_list(*, user: User, period: Period) -> QuerySet[AccountMetric]:
@@ -42,9 +49,17 @@ def portfolio_metric_get(*, user: User, period: Period) -> PortfolioMetric:
 
 
 def metric_run_list(*, user: User) -> QuerySet[MetricRun]:
-    if not access.can_read_logs(user):
+    """The recompute log, newest first: for the integration role, heads and admins."""
+    if not access.can_run_metrics(user):
         raise PermissionDenied
-    return MetricRun.objects.order_by("-started_at", "-pk")
+    return MetricRun.objects.select_related("requested_by").order_by("-started_at", "-pk")
+
+
+def import_batch_list(*, user: User) -> QuerySet[ImportBatch]:
+    """The ERP import log, newest first: heads and admins read every request, the
+    integration role its own."""
+    rows = ImportBatch.objects.select_related("user").order_by("-received_at", "-id")
+    return access.import_batch_scope(user=user, queryset=rows)
 
 
 def account_whitespace(*, user: User, account_pk: int, period: Period) -> dict:

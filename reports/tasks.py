@@ -8,6 +8,9 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from reports.erp.batches import import_batches_sweep as batches_sweep
+from reports.metrics.run import metric_run_claim
+from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.portfolio.cache import heavy_panels_warm
 
@@ -21,11 +24,20 @@ from reports.portfolio.cache import heavy_panels_warm
     retry_backoff_max=600,
     max_retries=3,
 )
-def recompute_metrics(as_of: str | None = None, full: bool = False) -> dict:
-    """Nightly recompute (beat: METRICS_NIGHTLY_AT). `as_of` is an ISO date, default today.
-    Then the head's heavy panels are computed for the new run, so mornings start warm."""
+def recompute_metrics(
+    as_of: str | None = None, full: bool = False, run_id: int | None = None
+) -> dict:
+    """Nightly recompute (beat: METRICS_NIGHTLY_AT), or the requested run `run_id` (POST
+    /api/v1/metrics/runs/). `as_of` is an ISO date, default today. Then the head's heavy
+    panels are computed for the new run, so mornings start warm."""
+    run = None
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
-    run = metrics_recompute(as_of=day, full=full)
+    if run_id is not None:
+        run = metric_run_claim(run_id=run_id)
+        if run is None:  # redelivered after another worker took it, or already finished
+            return {"run": run_id, "status": "not-claimed"}
+        day, full = run.as_of, run.full
+    run = metrics_recompute(as_of=day, full=full, run=run)
     warmed = heavy_panels_warm()
     return {
         "run": run.pk,
@@ -37,3 +49,16 @@ def recompute_metrics(as_of: str | None = None, full: bool = False) -> dict:
         "note": run.note,
         "panels_warmed": warmed,
     }
+
+
+@shared_task(name="reports.tasks.metric_runs_sweep")
+def metric_runs_sweep() -> int:
+    """Beat (every 5 min): runs whose worker is gone are marked failed."""
+    return runs_sweep()
+
+
+@shared_task(name="reports.tasks.import_batches_sweep")
+def import_batches_sweep() -> dict[str, int]:
+    """Beat (every 5 min): import-log rows of killed requests are marked failed, and
+    Idempotency-Key answers older than ERP_IDEMPOTENCY_TTL_S are forgotten."""
+    return batches_sweep()

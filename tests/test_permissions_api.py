@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db.models import Model
 
-from accounts.models import SoftDeletable
+from accounts.models import SoftDeletable, WebhookEndpoint
 from tests.factories import (
     AccountFactory,
     AccountPlanFactory,
@@ -210,6 +210,24 @@ ENDPOINTS = {
             ("kam", "other"): (HIDDEN, 404, 405, 405, 405),
             ("integration", "own"): (403, 403, 403, 403, 403),
             ("integration", "other"): (403, 403, 403, 403, 403),
+        },
+    ),
+    "webhooks": Endpoint(
+        "/api/v1/webhooks/",
+        make=lambda owner: WebhookEndpoint.objects.create(
+            url="https://erp.example.com/hook", secret="s" * 20, event_types=["import.applied"]
+        ),
+        create=lambda owner: {
+            "url": "https://erp.example.com/other",
+            "event_types": ["tender.stage_changed"],
+        },
+        update={"description": "ERP"},
+        # Company-wide integration settings: the admin role only.
+        matrix={
+            **{
+                (r, s): (403,) * 5 for r in ("kam", "head", "integration") for s in ("own", "other")
+            },
+            **{("admin", s): ALL for s in ("own", "other")},
         },
     ),
 }

@@ -43,10 +43,12 @@ from .rules import (
     can_create_event,
     can_delete_account,
     can_import_erp,
+    can_manage_webhooks,
     can_own_accounts,
     can_read_logs,
     can_read_numbers,
     can_read_records,
+    can_run_metrics,
     can_use_admin,
     can_use_pages,
     can_write_erp_keys,
@@ -69,6 +71,7 @@ from .scopes import (
     ensure_can_change_account,
     event_scope,
     event_visible_prefetches,
+    import_batch_scope,
     interaction_scope,
     objective_scope,
     plan_scope,
@@ -82,6 +85,9 @@ from .scopes import (
 )
 
 __all__ = [
+    "can_run_metrics",
+    "import_batch_scope",
+    "can_manage_webhooks",
     "can_restore",
     "restorable_records",
     "soft_delete_cutoff",

@@ -99,3 +99,13 @@ def can_write_erp_keys(user: User) -> bool:
     """The ERP's keys (external ids) are written by the ERP endpoints and by admins: a KAM's
     or a head's change would make the ERP's next push duplicate the row."""
     return is_signed_in(user) and user.is_admin_role
+
+
+def can_manage_webhooks(user: User) -> bool:
+    """Webhook endpoints (URLs, secrets, deliveries): the admin role only."""
+    return is_signed_in(user) and user.is_admin_role
+
+
+def can_run_metrics(user: User) -> bool:
+    """The recompute log and asking for a recompute: the ERP, heads and admins."""
+    return is_signed_in(user) and (user.is_integration or user.is_head_or_admin)

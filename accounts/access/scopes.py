@@ -263,3 +263,13 @@ def can_restore(*, user: User, record: SoftDeletable) -> bool:
     if isinstance(record, Event):
         return can_change_event(user=user, event=record)
     return True
+
+
+def import_batch_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """The ERP import log (reports' ImportBatch rows, handed in): heads and admins read
+    every request, the integration role its own; anyone else is refused."""
+    if is_signed_in(user) and user.is_head_or_admin:
+        return queryset
+    if is_signed_in(user) and user.is_integration:
+        return queryset.filter(user=user)
+    raise PermissionDenied

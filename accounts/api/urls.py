@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import deleted, views
+from . import deleted, views, webhooks
 
 urlpatterns: list = [
     path("deleted/", deleted.DeletedList.as_view(), name="deleted-list"),
@@ -26,3 +26,4 @@ def register(router) -> None:
     router.register("regions", views.RegionViewSet, basename="region")
     router.register("industries", views.IndustryViewSet, basename="industry")
     router.register("users", views.UserViewSet, basename="user")
+    router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")

@@ -6,26 +6,30 @@ parse input, call a selector and serialize.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import IsHeadOrAdmin
-from accounts.models import Account
+from accounts.access import IsErpClient, IsHeadOrAdmin
+from accounts.models import Account, User
 from kam.api.filters import StableOrderingFilter
 from kam.http import AuthenticatedRequest
 from reports import selectors
 from reports.metrics.periods import KINDS, parse_period
+from reports.metrics.run import metric_run_request
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 
 PERIOD_HELP = "2025-07 (month), 2025-Q3 (quarter), 2025 (year) or ttm (last 12 months)"
@@ -72,6 +76,8 @@ class AccountMetricSerializer(serializers.ModelSerializer):
             "growth",
             "margin_pct",
             "margin_change",
+            "computed_at",
+            "run",
         ]
         read_only_fields = fields
 
@@ -93,15 +99,23 @@ class PortfolioMetricSerializer(serializers.ModelSerializer):
             "top10_share",
             "hhi",
             "concentration_risk",
+            "computed_at",
+            "run",
         ]
         read_only_fields = fields
 
 
 class MetricRunSerializer(serializers.ModelSerializer):
+    requested_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
     class Meta:
         model = MetricRun
         fields = [
             "id",
+            "requested_at",
+            "requested_by",
             "started_at",
             "finished_at",
             "as_of",
@@ -116,6 +130,15 @@ class MetricRunSerializer(serializers.ModelSerializer):
             "details",
         ]
         read_only_fields = fields
+
+
+class MetricRunRequestSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="the date ttm is computed as of; default today"
+    )
+    full = serializers.BooleanField(
+        required=False, default=False, help_text="recompute every period, changed or not"
+    )
 
 
 class WhitespaceCategorySerializer(serializers.Serializer):
@@ -208,21 +231,62 @@ class PortfolioMetricView(APIView):
         return Response(PortfolioMetricSerializer(portfolio).data)
 
 
+def _runs_for(request: Request) -> QuerySet[MetricRun]:
+    try:
+        return selectors.metric_run_list(user=cast(User, request.user))
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(
+            "Only the integration role, sales heads and admins see metric runs."
+        ) from exc
+
+
 class MetricRunList(generics.ListAPIView):
-    """The recompute log, newest first (sales heads and admins)."""
+    """The recompute log, newest first (the integration role, sales heads and admins);
+    POST asks for a recompute."""
 
     request: AuthenticatedRequest  # IsAuthenticated (the default) admits signed-in users only
     serializer_class = MetricRunSerializer
-    permission_classes = [IsHeadOrAdmin]
+    permission_classes = [IsErpClient | IsHeadOrAdmin]
     filter_backends: list = []
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return MetricRun.objects.none()
-        try:
-            return selectors.metric_run_list(user=self.request.user)
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied("Only sales heads and admins see metric runs.") from exc
+        return _runs_for(self.request)
+
+    @extend_schema(
+        request=MetricRunRequestSerializer,
+        responses={202: MetricRunSerializer},
+        summary="Ask for a recompute (single flight)",
+        description="Queues a recompute and answers 202 with the run and a `Location` header "
+        "to poll (`GET /api/v1/metrics/runs/{id}/`) until `status` is `success`, `skipped` "
+        "or `failed`. While a run (nightly or requested) is queued or running, no other "
+        "starts: the answer is 202 with that run. A `metrics.recomputed` webhook is sent "
+        "when a run succeeds.",
+    )
+    def post(self, request: Request) -> Response:
+        params = MetricRunRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        run, _created = metric_run_request(user=cast(User, request.user), **params.validated_data)
+        run.refresh_from_db()  # the task may have run already (eager mode) or failed to queue
+        location = request.build_absolute_uri(reverse("api:metrics-run-detail", args=[run.pk]))
+        return Response(
+            MetricRunSerializer(run).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )
+
+
+class MetricRunDetail(generics.RetrieveAPIView):
+    """One recompute: poll it after POST /api/v1/metrics/runs/."""
+
+    serializer_class = MetricRunSerializer
+    permission_classes = [IsErpClient | IsHeadOrAdmin]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MetricRun.objects.none()
+        return _runs_for(self.request)
 
 
 class AccountMetricHistory(generics.ListAPIView):

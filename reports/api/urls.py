@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("metrics/accounts/", metrics.AccountMetricList.as_view(), name="metrics-accounts"),
     path("metrics/portfolio/", metrics.PortfolioMetricView.as_view(), name="metrics-portfolio"),
     path("metrics/runs/", metrics.MetricRunList.as_view(), name="metrics-runs"),
+    path("metrics/runs/<int:pk>/", metrics.MetricRunDetail.as_view(), name="metrics-run-detail"),
     path(
         "accounts/<int:pk>/metrics/",
         metrics.AccountMetricHistory.as_view(),

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from .batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
+from .batches import (
+    MAX_BODY_BYTES,
+    erp_batch_import,
+    erp_request_handle,
+    import_batch_record,
+    import_batches_sweep,
+)
 from .errors import BatchRejected
 
-__all__ = ["MAX_BODY_BYTES", "BatchRejected", "erp_batch_import", "import_batch_record"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BatchRejected",
+    "erp_batch_import",
+    "erp_request_handle",
+    "import_batch_record",
+    "import_batches_sweep",
+]

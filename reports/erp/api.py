@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import NoReturn
+from typing import NoReturn, cast
 
+import django_filters as df
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -28,15 +31,23 @@ from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
 from accounts.access import IsErpClient, IsHeadOrAdmin
-from accounts.models import Account
+from accounts.models import Account, User
+from kam.api.base import DateTimeRangeFilter, KamFilterSet
+from kam.api.filters import StableOrderingFilter
 from kam.api.problems import problem_response
 from kam.http import AuthenticatedRequest
-from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
-from reports.erp.errors import BatchRejected
+from reports import selectors
+from reports.erp.batches import (
+    MAX_BODY_BYTES,
+    erp_request_handle,
+    error_body,
+    import_batch_record,
+)
 from reports.erp.link import LinkRefused, account_link_external_id
 from reports.erp.schema import (
     COUNTS_EXAMPLE,
     ERROR_EXAMPLE,
+    IDEMPOTENCY_KEY_PARAM,
     TOO_LARGE_EXAMPLE,
     ErpAccountsSerializer,
     ErpCategoriesSerializer,
@@ -52,9 +63,7 @@ from reports.erp.schema import (
 from reports.erp.validation import NOT_BLANK_PATTERN
 from reports.models import ImportBatch
 
-
-def _error(field: str | None, message: str) -> dict:
-    return {"errors": [{"index": None, "external_id": None, "field": field, "message": message}]}
+_error = error_body
 
 
 class ErpImportView(APIView):
@@ -69,7 +78,8 @@ class ErpImportView(APIView):
     def post(self, request: AuthenticatedRequest) -> Response:
         started = time.monotonic()
         media_type = (request.content_type or "").split(";")[0].strip().lower()
-        problem: tuple[int, dict]
+        problem: tuple[int, dict] | None = None
+        body: bytes | None = None
         if media_type != "application/json":
             problem = (
                 415,
@@ -79,24 +89,39 @@ class ErpImportView(APIView):
             )
         else:
             body = self._read_body(request)
-            if body is not None:
-                try:
-                    counts = erp_batch_import(endpoint=self.endpoint, body=body, user=request.user)
-                except BatchRejected as exc:
-                    return problem_response(
-                        exc.status, request=request, data={"errors": exc.errors}
-                    )
-                return Response(counts, status=200)
-            problem = 413, _error(None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-        import_batch_record(
+            if body is None:
+                problem = 413, _error(None, f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        key = request.headers.get("Idempotency-Key", "")
+        request_id = str(getattr(request, "request_id", "") or "")  # kam.middleware
+        if problem:
+            import_batch_record(
+                endpoint=self.endpoint,
+                user=request.user,
+                status=problem[0],
+                items=0,
+                started=started,
+                errors=problem[1]["errors"],
+                idempotency_key=key,
+                request_id=request_id,
+            )
+            return problem_response(problem[0], request=request, data=problem[1])
+        assert body is not None
+        answer = erp_request_handle(
             endpoint=self.endpoint,
+            body=body,
             user=request.user,
-            status=problem[0],
-            items=0,
-            started=started,
-            errors=problem[1]["errors"],
+            idempotency_key=key,
+            request_id=request_id,
         )
-        return problem_response(problem[0], request=request, data=problem[1])
+        if answer.status >= 400:
+            response = problem_response(answer.status, request=request, data=answer.body)
+        else:
+            response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        if answer.status == 409:
+            response["Retry-After"] = "5"
+        return response
 
     @staticmethod
     def _read_body(request: Request) -> bytes | None:
@@ -123,6 +148,8 @@ class ErpImportView(APIView):
                 items=0,
                 started=time.monotonic(),
                 errors=[{"message": str(message or IsErpClient.message)}],
+                idempotency_key=request.headers.get("Idempotency-Key", ""),
+                request_id=str(getattr(request, "request_id", "") or ""),
             )
         super().permission_denied(request, message=message, code=code)
 
@@ -147,6 +174,7 @@ def _bulk_schema(
         post=extend_schema(
             operation_id=f"erp_{name}",
             tags=["erp"],
+            parameters=[IDEMPOTENCY_KEY_PARAM],
             request=request,
             responses=responses(ok),
             summary=summary,
@@ -307,6 +335,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "received_at",
+            "finished_at",
             "user",
             "endpoint",
             "status",
@@ -319,6 +348,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "not_found",
             "duration_ms",
             "errors",
+            "request_id",
+            "idempotency_key",
         ]
         read_only_fields = fields
 
@@ -379,16 +410,47 @@ class ErpAccountLinkView(APIView):
         return Response({"id": account.pk, "external_id": account.external_id, "changed": changed})
 
 
+class ImportBatchFilter(KamFilterSet):
+    endpoint = df.ChoiceFilter(
+        choices=[
+            (e, e)
+            for e in (
+                "accounts",
+                "categories",
+                "exchange-rates",
+                "distributors",
+                "revenue-lines",
+                "revenue-lines/delete",
+            )
+        ],
+        help_text="the kind of import",
+    )
+    status = df.ChoiceFilter(choices=ImportBatch.Status.choices)
+    received = DateTimeRangeFilter(
+        field_name="received_at",
+        help_text="`received_after` / `received_before`: ISO 8601 date or date-time",
+    )
+
+    class Meta:
+        model = ImportBatch
+        fields = ["endpoint", "status", "http_status", "idempotency_key", "request_id"]
+
+
 @extend_schema(tags=["erp"])
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """What the ERP sent: one row per ERP request, newest first (sales heads and admins)."""
+    """What the ERP sent: one row per ERP request, newest first. The integration role reads
+    its own requests; sales heads and admins read all."""
 
     serializer_class = ImportBatchSerializer
-    permission_classes = [IsHeadOrAdmin]
-    queryset = ImportBatch.objects.select_related("user").order_by("-received_at", "-id")
-    filterset_fields = ["endpoint", "status", "http_status"]
-    search_fields: list[str] = []
+    permission_classes = [IsErpClient | IsHeadOrAdmin]
+    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filterset_class = ImportBatchFilter
     ordering_fields = ["received_at", "duration_ms", "items"]
+
+    def get_queryset(self) -> QuerySet[ImportBatch]:
+        if getattr(self, "swagger_fake_view", False):
+            return ImportBatch.objects.none()
+        return selectors.import_batch_list(user=cast(User, self.request.user))
 
 
 erp_urlpatterns = [

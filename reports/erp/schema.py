@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from .validation import CURRENCY_PATTERN, MONEY, NOT_BLANK_PATTERN, QUANTITY, RATE
@@ -237,6 +237,26 @@ def responses(ok: type[serializers.Serializer] = ErpCountsSerializer) -> dict[in
         400: OpenApiResponse(ErpErrorsSerializer, "Every bad item; nothing was written."),
         401: OpenApiResponse(OpenApiTypes.OBJECT, "No or invalid token."),
         403: OpenApiResponse(OpenApiTypes.OBJECT, "Not the integration role or an admin."),
+        409: OpenApiResponse(
+            ErpErrorsSerializer,
+            "The first request with this Idempotency-Key is still running; retry shortly.",
+        ),
         413: OpenApiResponse(ErpErrorsSerializer, "More than 10 000 items; nothing written."),
         415: OpenApiResponse(ErpErrorsSerializer, "Content type is not application/json."),
+        422: OpenApiResponse(
+            ErpErrorsSerializer,
+            "This Idempotency-Key was used with a different request in the last 24 h.",
+        ),
     }
+
+
+IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID) per batch. A retry with the same key and the "
+    "same body within 24 h answers the first result (same status and body, header "
+    "`Idempotent-Replayed: true`) without importing again; the same key with another body "
+    "is 422; while the first request still runs, 409. See docs/erp.md.",
+)

@@ -79,8 +79,11 @@ def compute_periods(
     tier_a: Decimal,
     tier_b: Decimal,
     risk_share: Decimal,
+    run_id: int | None = None,
+    computed_at: dt.datetime | None = None,
 ) -> int:
-    """Insert the account and portfolio rows of `periods`; return the account row count."""
+    """Insert the account and portfolio rows of `periods`, stamped with `run_id` and
+    `computed_at`; return the account row count."""
     if not periods:
         return 0
     active = set(active_category_ids)
@@ -110,6 +113,8 @@ def compute_periods(
                 revenue=rev,
                 rank=r.rank,
                 tier=r.tier,
+                run_id=run_id,
+                computed_at=computed_at,
             )
             if r.cumulative is not None and total > 0:
                 m.cumulative_share = float(r.cumulative) / float(total)
@@ -151,5 +156,7 @@ def compute_periods(
                 if total > 0 and m.revenue >= risk_share * total
             ],
             fingerprint=fingerprints.get(period.key, ""),
+            run_id=run_id,
+            computed_at=computed_at,
         )
     return rows

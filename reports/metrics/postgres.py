@@ -2,8 +2,8 @@
 
 The statement aggregates the revenue lines of the chosen periods (and of their previous
 periods, for growth and margin change), ranks with window functions, writes the account
-rows (a plain INSERT into empty periods, else an upsert that skips unchanged rows and a
-delete of rows whose account has no line left) and the portfolio rows. Nothing about lines
+rows (a plain INSERT into empty periods, else an upsert in place and a delete of rows
+whose account has no line left) and the portfolio rows. Nothing about lines
 is loaded into Python. Callers run it in a transaction, so a period changes atomically.
 
 Exactness (DESIGN.md "Metric definitions"): money stays `numeric`; a ratio is one float8
@@ -96,9 +96,9 @@ up AS (
     INSERT INTO reports_accountmetric AS m (
         account_id, period, period_kind, period_start, period_end, revenue, revenue_share,
         cumulative_share, rank, tier, penetration, category_penetration, growth,
-        margin_pct, margin_change)
+        margin_pct, margin_change, run_id, computed_at)
     SELECT account_id, label, %(kind)s, pstart, pend, rev, share, cum_share, rank, tier, pen,
-           cat_pen, growth, margin, margin_change
+           cat_pen, growth, margin, margin_change, %(run_id)s, %(computed_at)s
     FROM final
     {on_conflict}
     RETURNING 1
@@ -121,7 +121,7 @@ risk AS (
 port AS (
     INSERT INTO reports_portfoliometric AS pm (
         period, period_kind, period_start, period_end, total_revenue, accounts_with_revenue,
-        tier_counts, top10_share, hhi, concentration_risk, fingerprint)
+        tier_counts, top10_share, hhi, concentration_risk, fingerprint, run_id, computed_at)
     SELECT tg.label, %(kind)s, tg.pstart, tg.pend,
            coalesce(sum(f.rev), 0),
            count(*) FILTER (WHERE f.rev > 0),
@@ -131,7 +131,7 @@ port AS (
            sum(f.share) FILTER (WHERE f.rn <= 10),
            sum(f.share * f.share) FILTER (WHERE f.rev > 0),
            coalesce(max(r.ids::text)::jsonb, '[]'::jsonb),
-           tg.fp
+           tg.fp, %(run_id)s, %(computed_at)s
     FROM target tg
     LEFT JOIN final f ON f.label = tg.label
     LEFT JOIN risk r ON r.label = tg.label
@@ -142,7 +142,8 @@ port AS (
         accounts_with_revenue = EXCLUDED.accounts_with_revenue,
         tier_counts = EXCLUDED.tier_counts, top10_share = EXCLUDED.top10_share,
         hhi = EXCLUDED.hhi, concentration_risk = EXCLUDED.concentration_risk,
-        fingerprint = EXCLUDED.fingerprint
+        fingerprint = EXCLUDED.fingerprint, run_id = EXCLUDED.run_id,
+        computed_at = EXCLUDED.computed_at
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM final), (SELECT count(*) FROM up), (SELECT count(*) FROM gone),
@@ -150,9 +151,11 @@ SELECT (SELECT count(*) FROM final), (SELECT count(*) FROM up), (SELECT count(*)
 """
 
 
-# When the periods already have rows: upsert, touching only rows whose numbers changed — an
-# unchanged rerun writes nothing, and a changed row is updated in place (no indexed column
-# changes, so HOT updates apply). Into empty periods a plain INSERT is cheaper.
+# When the periods already have rows: upsert in place. Every row of a recomputed period is
+# stamped with the run (`run_id`, `computed_at`), so a period's rows always name one run;
+# in practice a changed input changes the period's total and with it every share anyway.
+# No indexed column changes, so these are HOT updates. Into empty periods a plain INSERT
+# is cheaper.
 _ON_CONFLICT = """
     ON CONFLICT (period, account_id) DO UPDATE SET
         period_kind = EXCLUDED.period_kind, period_start = EXCLUDED.period_start,
@@ -160,15 +163,8 @@ _ON_CONFLICT = """
         revenue_share = EXCLUDED.revenue_share, cumulative_share = EXCLUDED.cumulative_share,
         rank = EXCLUDED.rank, tier = EXCLUDED.tier, penetration = EXCLUDED.penetration,
         category_penetration = EXCLUDED.category_penetration, growth = EXCLUDED.growth,
-        margin_pct = EXCLUDED.margin_pct, margin_change = EXCLUDED.margin_change
-    WHERE (m.period_kind, m.period_start, m.period_end, m.revenue, m.revenue_share,
-           m.cumulative_share, m.rank, m.tier, m.penetration, m.category_penetration,
-           m.growth, m.margin_pct, m.margin_change)
-          IS DISTINCT FROM
-          (EXCLUDED.period_kind, EXCLUDED.period_start, EXCLUDED.period_end, EXCLUDED.revenue,
-           EXCLUDED.revenue_share, EXCLUDED.cumulative_share, EXCLUDED.rank, EXCLUDED.tier,
-           EXCLUDED.penetration, EXCLUDED.category_penetration, EXCLUDED.growth,
-           EXCLUDED.margin_pct, EXCLUDED.margin_change)
+        margin_pct = EXCLUDED.margin_pct, margin_change = EXCLUDED.margin_change,
+        run_id = EXCLUDED.run_id, computed_at = EXCLUDED.computed_at
 """
 
 
@@ -181,8 +177,11 @@ def compute_kind(
     tier_a: Decimal,
     tier_b: Decimal,
     risk_share: Decimal,
+    run_id: int | None = None,
+    computed_at: dt.datetime | None = None,
 ) -> int:
-    """Write the account and portfolio rows of `periods` (all of `kind`); return row count."""
+    """Write the account and portfolio rows of `periods` (all of `kind`), stamped with
+    `run_id` and `computed_at`; return the account row count."""
     if not periods:
         return 0
     needed = sorted({p.start for p in periods} | {p.prev().start for p in periods})
@@ -201,6 +200,8 @@ def compute_kind(
         "tier_a": tier_a,
         "tier_b": tier_b,
         "risk_share": risk_share,
+        "run_id": run_id,
+        "computed_at": computed_at,
     }
     if kind == TTM:
         (ttm,) = periods

@@ -6,6 +6,9 @@ services apply the moment a person marks an account strategic), with total(ttm) 
 of the ttm rows — which is what `accounts_ttm_total()` reads back from the accounts once
 they are written. Only rows whose values differ are touched, each once, as queryset-level
 updates: derived numbers are not history.
+
+A changed tier or key status is also an event for the ERP's webhooks
+(`account.tier_changed`, `account.key_changed`), written in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
-from accounts.models import Account
+from accounts.models import Account, WebhookEventType
 from accounts.services import account_is_key
+from accounts.webhooks import outbox_emit_many
 from reports.models import AccountMetric
 
 _FIELDS = ("tier", "is_key", "ttm_revenue", "ttm_share", "ttm_penetration", "ttm_growth")
 
 _UPDATE = """
 WITH want AS (
-    SELECT a.id, coalesce(m.tier, '') AS tier, k.id IS NOT NULL AS is_key,
+    SELECT a.id, a.external_id, a.name, a.tier AS old_tier, a.is_key AS old_is_key,
+           coalesce(m.tier, '') AS tier, k.id IS NOT NULL AS is_key,
            m.revenue, m.revenue_share, m.penetration, m.growth
     FROM accounts_account a
     LEFT JOIN reports_accountmetric m ON m.account_id = a.id AND m.period = 'ttm'
@@ -37,11 +42,16 @@ FROM want w
 WHERE w.id = a.id
   AND (a.tier, a.is_key, a.ttm_revenue, a.ttm_share, a.ttm_penetration, a.ttm_growth)
       IS DISTINCT FROM (w.tier, w.is_key, w.revenue, w.revenue_share, w.penetration, w.growth)
+RETURNING a.id, w.external_id, w.name, w.old_tier, w.tier, w.old_is_key, w.is_key
 """
 
+# (id, external_id, name, old tier, new tier, was key, is key) of a changed account
+Change = tuple[int, str | None, str, str, str, bool, bool]
 
-def accounts_write_down() -> int:
-    """Set tier, is_key and ttm_* on every account from the ttm rows; return rows changed."""
+
+def accounts_write_down(*, run_id: int | None = None) -> int:
+    """Set tier, is_key and ttm_* on every account from the ttm rows, and write an event
+    for each tier or key change (naming `run_id`); return the number of accounts changed."""
     # What the key rule reads: tier and revenue per account in the ttm rows.
     facts = {
         pk: (tier, revenue)
@@ -57,16 +67,48 @@ def accounts_write_down() -> int:
             strategic=strategic, tier=tier, ttm_revenue=revenue, ttm_total=lambda: total
         )
 
-    if connection.vendor == "postgresql":
-        accounts = Account.objects.order_by().values_list("pk", "strategic")
-        keys = [pk for pk, strategic in accounts.iterator(chunk_size=5000) if is_key(pk, strategic)]
-        with connection.cursor() as cursor:
-            cursor.execute(_UPDATE, {"keys": keys})
-            return cursor.rowcount
-    return _write_down_portable(is_key)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            accounts = Account.objects.order_by().values_list("pk", "strategic")
+            keys = [
+                pk for pk, strategic in accounts.iterator(chunk_size=5000) if is_key(pk, strategic)
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(_UPDATE, {"keys": keys})
+                changes: list[Change] = cursor.fetchall()
+        else:
+            changes = _write_down_portable(is_key)
+        _emit(changes, run_id)
+    return len(changes)
 
 
-def _write_down_portable(is_key: Callable[[int, bool], bool]) -> int:
+def _emit(changes: list[Change], run_id: int | None) -> None:
+    events = []
+    for pk, external_id, name, old_tier, tier, was_key, is_key in changes:
+        account = {"id": pk, "external_id": external_id, "name": name}
+        if old_tier != tier:
+            events.append(
+                (
+                    WebhookEventType.ACCOUNT_TIER_CHANGED,
+                    {
+                        "account": account,
+                        "previous_tier": old_tier or None,
+                        "tier": tier or None,
+                        "run": run_id,
+                    },
+                )
+            )
+        if was_key != is_key:
+            events.append(
+                (
+                    WebhookEventType.ACCOUNT_KEY_CHANGED,
+                    {"account": account, "was_key": was_key, "is_key": is_key, "run": run_id},
+                )
+            )
+    outbox_emit_many(events=events)
+
+
+def _write_down_portable(is_key: Callable[[int, bool], bool]) -> list[Change]:
     ttm = {
         row["account_id"]: row
         for row in AccountMetric.objects.filter(period="ttm")
@@ -74,8 +116,9 @@ def _write_down_portable(is_key: Callable[[int, bool], bool]) -> int:
         .iterator(chunk_size=5000)
     }
     changed = []
-    current = Account.objects.only("pk", "strategic", *_FIELDS).order_by("pk")
-    for account in current.iterator(chunk_size=5000):
+    changes: list[Change] = []
+    current = Account.objects.only("pk", "external_id", "name", "strategic", *_FIELDS)
+    for account in current.order_by("pk").iterator(chunk_size=5000):
         row = ttm.get(account.pk)
         want = {
             "tier": row["tier"] if row else "",
@@ -86,8 +129,20 @@ def _write_down_portable(is_key: Callable[[int, bool], bool]) -> int:
             "ttm_growth": row["growth"] if row else None,
         }
         if any(getattr(account, f) != v for f, v in want.items()):
+            old_tier, was_key = account.tier, account.is_key
             for f, v in want.items():
                 setattr(account, f, v)
             changed.append(account)
+            changes.append(
+                (
+                    account.pk,
+                    account.external_id,
+                    account.name,
+                    old_tier,
+                    account.tier,
+                    was_key,
+                    account.is_key,
+                )
+            )
     Account.objects.bulk_update(changed, _FIELDS, batch_size=500)
-    return len(changed)
+    return changes

@@ -17,6 +17,8 @@ from tests.factories import (
 
 AS_OF = dt.date(2025, 11, 26)
 ROW_FIELDS = {
+    "computed_at",
+    "run",
     "account",
     "period",
     "period_start",
@@ -33,6 +35,8 @@ ROW_FIELDS = {
     "margin_change",
 }
 PORTFOLIO_FIELDS = {
+    "computed_at",
+    "run",
     "period",
     "period_start",
     "period_end",

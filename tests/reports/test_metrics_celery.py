@@ -125,11 +125,14 @@ def test_two_concurrent_runs_do_not_duplicate_or_corrupt(portfolio, celery_worke
     a, b = sorted(MetricRun.objects.order_by("started_at")[1:], key=lambda r: r.finished_at)
     assert b.started_at < a.finished_at  # they overlapped in time …
     assert AccountMetric.objects.count() == len(alone[0])  # … and wrote no duplicates
-    # Row ids differ, and so may fingerprints (a full run compacts the change log).
+    # Row ids differ, and so may fingerprints (a full run compacts the change log); the
+    # rows name the run that wrote them last.
     ids = lambda rows: [  # noqa: E731
-        {k: v for k, v in r.items() if k not in ("id", "fingerprint")} for r in rows
+        {k: v for k, v in r.items() if k not in ("id", "fingerprint", "run_id", "computed_at")}
+        for r in rows
     ]
     metrics, portfolio_rows = snapshot()
+    assert {r["run_id"] for r in metrics + portfolio_rows} == {b.pk}
     assert ids(metrics) == ids(alone[0])
     assert ids(portfolio_rows) == ids(alone[1])
 
