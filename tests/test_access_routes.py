@@ -74,6 +74,7 @@ API_READABLE = (401, 200, 200, 200, 200, 200)  # what the ERP may read too (list
 API_READABLE_ONE = (401, 200, 404, 200, 200, 200)
 API_SHARED_ONE = API_READABLE  # master data: the same row for everyone
 API_HEAD_LOG = (401, 403, 403, 200, 403, 200)
+API_RUNS = (401, 403, 403, 200, 200, 200)  # the logs the ERP reads too
 ERP_WRITE = (401, 403, 403, 403, 405, 405)  # POST-only: a GET from a permitted caller is 405
 
 
@@ -175,11 +176,26 @@ ROUTES: dict[str, Row] = {
     # the API
     **api("account", readable=True, history=True),
     **api("contact", history=True),
-    **api("interaction"),
+    **api("interaction", history=True),
     **api("distributor", readable=True, shared_write=403),  # heads and admins edit
-    **api("distributor-link", "link"),
-    **api("event"),
-    **api("survey"),
+    **api("distributor-link", "link", history=True),
+    **api("event", history=True),
+    **api("survey", history=True),
+    # What was deleted and may be restored (the list is scoped; restore is POST only).
+    "accounts:recently-deleted": page(),
+    "accounts:restore": Row(POST_ONLY, params={"kind": "interaction", "pk": "interaction"}),
+    "api:deleted-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:deleted-restore": row(
+        401, 405, 405, 405, 403, 405, params={"kind": "interaction", "pk": "interaction"}
+    ),
+    # Webhooks: the admin role only.
+    "api:webhook-list": row(401, 403, 403, 403, 403, 200, params={"format": "json"}),
+    "api:webhook-detail": row(
+        401, 403, 403, 403, 403, 200, params={"pk": "webhook", "format": "json"}
+    ),
+    "api:webhook-deliveries": row(
+        401, 403, 403, 403, 403, 200, params={"pk": "webhook", "format": "json"}
+    ),
     **api("region", readable=True, shared_write=405),  # read-only in the API
     **api("industry", readable=True, shared_write=405),
     **api("plan", history=True),
@@ -190,12 +206,16 @@ ROUTES: dict[str, Row] = {
     # sees only itself and not through this endpoint.
     "api:user-list": row(401, 200, 200, 200, 403, 200, params={"format": "json"}),
     "api:user-detail": row(401, 200, 404, 200, 403, 200, params={"pk": "user", "format": "json"}),
-    "api:erp-import-batch-list": Row(API_HEAD_LOG, params={"format": "json"}),
-    "api:erp-import-batch-detail": Row(API_HEAD_LOG, params={"pk": "batch", "format": "json"}),
+    # The ERP reads its own import batches (this one is nobody's: a 404 for it).
+    "api:erp-import-batch-list": Row(API_RUNS, params={"format": "json"}),
+    "api:erp-import-batch-detail": row(
+        401, 403, 403, 200, 404, 200, params={"pk": "batch", "format": "json"}
+    ),
     "api:api-root": row(401, 200, 200, 200, 403, 200, params={"format": "json"}),
     "api:metrics-accounts": Row(API_READABLE, query={"period": "2025"}),
     "api:metrics-portfolio": Row(API_READABLE, query={"period": "2025"}),
-    "api:metrics-runs": Row(API_HEAD_LOG),
+    "api:metrics-runs": Row(API_RUNS),
+    "api:metrics-run-detail": Row(API_RUNS, params={"pk": "run"}),
     "api:account-metrics": Row(API_READABLE_ONE, params={"pk": "account"}),
     "api:account-whitespace": Row(API_READABLE_ONE, params={"pk": "account"}),
     "api:erp-accounts": Row(ERP_WRITE),
@@ -247,6 +267,10 @@ ADMIN_MODELS = {
     "reports_portfoliometric": ("portfolio", False),
     "reports_metricrun": ("run", False),
     "reports_importbatch": ("batch", False),
+    "accounts_auditevent": ("audit", False),  # append-only, admins read
+    "accounts_webhookendpoint": ("webhook", True),
+    "accounts_webhookdelivery": ("delivery", False),
+    "accounts_webhookevent": ("outbox_event", False),
 }
 # Models whose admin keeps django-simple-history (a page per past version).
 ADMIN_HISTORIES = (
@@ -256,6 +280,10 @@ ADMIN_HISTORIES = (
     "plans_objective",
     "plans_action",
     "plans_tender",
+    "accounts_interaction",
+    "accounts_survey",
+    "accounts_event",
+    "accounts_distributorlink",
 )
 STAFF = (ADMIN_LOGIN,) * 5  # everyone but the admin: not staff
 
@@ -298,6 +326,13 @@ def _admin_routes() -> dict[str, Row]:
 
 
 ROUTES |= _admin_routes()
+# The webhook log cannot be written by hand, but an admin may clear old rows.
+ROUTES["admin:accounts_webhookdelivery_delete"] = Row(
+    (*STAFF, 200), params={"object_id": "delivery"}
+)
+ROUTES["admin:accounts_webhookevent_delete"] = Row(
+    (*STAFF, 200), params={"object_id": "outbox_event"}
+)
 
 
 # --- walking the resolver ---------------------------------------------------------------
@@ -388,7 +423,13 @@ def _portfolio(owner) -> dict[str, Any]:
 def _build() -> World:
     from django.contrib.contenttypes.models import ContentType
 
-    from accounts.models import Account
+    from accounts.models import (
+        Account,
+        AuditEvent,
+        WebhookDelivery,
+        WebhookEndpoint,
+        WebhookEvent,
+    )
 
     users = {
         "kam": f.UserFactory(username="kam1", role="kam"),
@@ -411,6 +452,16 @@ def _build() -> World:
         # The admin addresses a token by its user's id (TokenProxy.pk).
         "token": TokenProxy.objects.get(key=Token.objects.create(user=users["kam"]).key),
         "account_type": ContentType.objects.get_for_model(Account),
+        "audit": AuditEvent.objects.create(user=users["kam"], username="kam1", action="export"),
+        "webhook": (
+            hook := WebhookEndpoint.objects.create(
+                url="http://127.0.0.1:9/hook", secret="s" * 32, event_types=["import.applied"]
+            )
+        ),
+        "outbox_event": (
+            event := WebhookEvent.objects.create(event_type="import.applied", payload={})
+        ),
+        "delivery": WebhookDelivery.objects.create(event=event, endpoint=hook),
     }
     objects = {kind: {"own": obj, "other": other[kind]} for kind, obj in own.items()}
     objects |= {kind: {"own": obj, "other": obj} for kind, obj in shared.items()}

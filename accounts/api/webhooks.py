@@ -154,7 +154,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         summary="Deliveries to this endpoint, newest first, with every attempt",
     )
     @action(detail=True, methods=["get"])
-    def deliveries(self, request: Request, pk=None) -> Response:
+    def deliveries(
+        self, request: Request, pk: str | None = None, **kwargs: Any
+    ) -> Response:  # kwargs: `format` (deliveries.json)
         endpoint = self.get_object()
         rows = (
             WebhookDelivery.objects.filter(endpoint=endpoint)
