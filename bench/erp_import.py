@@ -268,11 +268,8 @@ def main() -> None:
                 [
                     PYTHON,
                     "manage.py",
-                    "shell",
-                    "-c",
-                    "from accounts.models import User; from rest_framework.authtoken.models import "
-                    "Token; u = User.objects.create(username='bench-erp', role='integration'); "
-                    "print(Token.objects.create(user=u).key)",
+                    "issue_api_token",
+                    "bench-erp",
                 ],
                 cwd=ROOT,
                 env=env,
