@@ -250,3 +250,33 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Exports with more rows than this are built by a Celery task with a progress page.
 REPORTS_EXPORT_SYNC_MAX_ROWS = env.int("REPORTS_EXPORT_SYNC_MAX_ROWS", default=2000)
+
+# --- Abuse resistance and graceful degradation (issue 12) ------------------------------
+# Kept in one block: the limits a client meets, and how KAM behaves when Redis or the
+# database is away. Each variable is in .env.example and the README's Configuration table.
+
+# Redis as the cache: give up on a dead or unreachable server within a second and compute
+# instead (kam.cache); the default would wait for the kernel's TCP timeout.
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
+# Celery: a `.delay()` that cannot reach the broker fails in about two seconds instead of
+# hanging (the Redis result backend's own retry policy alone was 20 x 1 s).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2.0}
+_FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2.0
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
+# A nightly run lost to a beat or broker outage is made up: beat queues this check when it
+# starts and every hour (reports.metrics.nightly).
+CELERY_BEAT_SCHEDULE["metrics-nightly-catch-up"] = {
+    "task": "reports.tasks.metrics_nightly_catch_up",
+    "schedule": 3600.0,
+}
+
+# /healthz answers "degraded" (200) when the last successful metrics run is older than
+# this; the nightly run is at METRICS_NIGHTLY_AT, so 26 h is one missed night plus slack.
+HEALTH_METRICS_MAX_AGE_HOURS = env.float("HEALTH_METRICS_MAX_AGE_HOURS", default=26.0)
+# /livez (the container's liveness probe) is plain HTTP inside the network, as /healthz.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^livez$"]

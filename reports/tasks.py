@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from reports.metrics.nightly import nightly_run_missed
 from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.portfolio.cache import heavy_panels_warm
 
@@ -37,3 +38,14 @@ def recompute_metrics(as_of: str | None = None, full: bool = False) -> dict:
         "note": run.note,
         "panels_warmed": warmed,
     }
+
+
+@shared_task(name="reports.tasks.metrics_nightly_catch_up")
+def metrics_nightly_catch_up() -> bool:
+    """Queue the nightly recompute if its scheduled time passed without a run (beat or the
+    broker was down then); returns whether it queued one. Beat sends this when it starts
+    (kam.celery) and every hour, so a night is made up for once either is back."""
+    if not nightly_run_missed(now=timezone.now()):
+        return False
+    recompute_metrics.delay()
+    return True

@@ -5,7 +5,8 @@ period, metrics run and scope. The key holds the period's PortfolioMetric id, wh
 recompute replaces: a new run shows at once, and a value can live until the next run (the
 dashboard's figures are as of the last run anyway). The nightly task fills the company-wide
 ones for the default period right after recomputing, so the first head to open the
-dashboard in the morning does not wait.
+dashboard in the morning does not wait. Without a cache (Redis down) a panel is computed
+on each view: slower, never an error (kam.cache).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from django.core.cache import cache
 
 from accounts.models import User
+from kam.cache import cache_call
 from reports.models import PortfolioMetric
 
 from .dashboard import portfolio_dashboard
@@ -52,10 +54,10 @@ def _scope(user: User) -> str:
 def heavy_panel(*, user: User, name: str, period: Period) -> Any:
     """The panel `name` for the user and period, from the cache when this run has it."""
     key = _key(name, period, _scope(user))
-    value = cache.get(key)
+    value = cache_call(lambda: cache.get(key), fallback=None, what=f"{name} panel")
     if value is None:
         value = HEAVY_PANELS[name](user, period)
-        cache.set(key, value, PANEL_CACHE_SECONDS)
+        cache_call(lambda: cache.set(key, value, PANEL_CACHE_SECONDS), fallback=None, what="panel")
     return value
 
 
