@@ -10,7 +10,8 @@ maximum); each batch is all-or-nothing and idempotent, so re-running the whole f
 failure is safe: lines already imported come back as "unchanged".
 
 Retries: connection errors, timeouts, 429 and 5xx are retried with exponential backoff and
-jitter. A 4xx (bad data, bad token) is not retried: the errors are printed and the script
+jitter; a 429 (KAM's rate limit) waits at least the Retry-After it names. Another 4xx (bad
+data, bad token) is not retried: the errors are printed and the script
 stops with exit status 1 (batches before it stay imported). Exit status 0 when every batch
 was applied. The last line printed is the total counts as JSON.
 """
@@ -68,6 +69,13 @@ def read_batches(path: str, size: int):
             yield batch
 
 
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:  # an HTTP date: not sent by KAM; fall back to the backoff
+        return 0.0
+
+
 def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) -> dict:
     body = json.dumps(payload).encode()
     for attempt in range(1, attempts + 1):
@@ -88,11 +96,14 @@ def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) 
                     detail = {}
                 raise Rejected(exc.code, detail) from None
             reason = f"HTTP {exc.code}"
+            retry_after = _seconds(exc.headers.get("Retry-After"))
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             reason = str(getattr(exc, "reason", exc))
+            retry_after = 0.0
         if attempt == attempts:
             raise SystemExit(f"giving up after {attempts} attempts: {reason}")
-        delay = min(60.0, 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+        # A 429 says when to come back (KAM's rate limits: Retry-After in seconds).
+        delay = max(retry_after, min(60.0, 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
         print(f"  {reason}; retrying in {delay:.1f} s", file=sys.stderr)
         time.sleep(delay)
     raise AssertionError("unreachable")

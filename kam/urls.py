@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.auth_views import PasswordResetView
+
 from .views import healthz, livez
 
 urlpatterns = [
@@ -15,6 +17,8 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before Django's own: mails are rate-limited (accounts.auth_views).
+    path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("", include("plans.urls")),

@@ -7,7 +7,9 @@ SQL statement written once and read through `User.objects.raw()` (which still ap
 Django's type converters): the ORM's query building cost about five times the database's
 own time on every API request. Contract: the active user who owns a live token, or 401
 ("Invalid token." for an unknown or revoked key, "Token expired." past its expiry).
-`last_used_at` is written at most once a minute per token, not on every request.
+`last_used_at` is written at most once a minute per token, not on every request. Bad keys
+are counted by client IP (kam.api.throttling.FailedTokenThrottle): past the limit a client
+is answered 429 before its key is even looked up.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
+from kam.api.throttling import FailedTokenThrottle
 
 # A key is 40 characters; anything much longer is refused before it is hashed.
 MAX_KEY_LENGTH = 128
@@ -51,6 +54,20 @@ def _token_user_sql() -> str:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None  # not ours: session, or no credentials
+        # A client that sent too many bad tokens is refused before any lookup (429).
+        failures = FailedTokenThrottle()
+        if failures.over_limit(request):
+            raise exceptions.Throttled(failures.wait())
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            failures.count_failure(request)
+            raise
+
     def authenticate_credentials(self, key: str):
         if len(key) > MAX_KEY_LENGTH:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

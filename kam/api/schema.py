@@ -1,7 +1,8 @@
 """OpenAPI: the error answers of every operation, described once.
 
 drf-spectacular documents the success of an operation only. Ours answer a refused input
-with DRF's `{"<field>": ["message", …]}` (`non_field_errors` for the whole object) and every
+with DRF's `{"<field>": ["message", …]}` (`non_field_errors` for the whole object), a rate
+limit with 429 (`Retry-After` and a problem-details body that has `detail` too), and every
 other refusal with `{"detail": "message"}`. This hook adds those answers where an operation
 can give them, and keeps what a view declares itself (the ERP endpoints' batch errors).
 tests/test_api_fuzz.py checks that every status an operation answers is documented.
@@ -20,6 +21,18 @@ FIELD_ERRORS = {
     "fields nest the same way. Nothing was written.",
     "additionalProperties": {},
 }
+THROTTLED = {
+    "type": "object",
+    "description": "Too many requests (problem details). Wait `retry_after` seconds (the "
+    "`Retry-After` header says the same).",
+    "properties": {
+        "title": {"type": "string"},
+        "status": {"type": "integer", "enum": [429]},
+        "detail": {"type": "string"},
+        "retry_after": {"type": "integer"},
+    },
+    "required": ["detail", "status", "retry_after"],
+}
 WRITES = ("post", "put", "patch")
 
 
@@ -34,6 +47,7 @@ def add_error_responses(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("Detail", DETAIL)
     schemas.setdefault("FieldErrors", FIELD_ERRORS)
+    schemas.setdefault("Throttled", THROTTLED)
     for path, item in result.get("paths", {}).items():
         one_object = "{" in path
         for method, operation in item.items():
@@ -42,6 +56,15 @@ def add_error_responses(result, generator, request, public):
             errors = {
                 "401": _response("Detail", "No credentials, or a wrong token."),
                 "403": _response("Detail", "The user's role may not do this."),
+                "429": {
+                    **_response("Throttled", "Too many requests (settings: THROTTLE_*_RATE)."),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait before the next request.",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
             }
             if method in WRITES or method == "delete":
                 errors["400"] = _response("FieldErrors", "Refused; the fields are named.")

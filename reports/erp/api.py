@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kam.api.throttling import ErpThrottle
 from reports.erp.batches import MAX_BODY_BYTES, erp_batch_import, import_batch_record
 from reports.models import ImportBatch
 
@@ -233,6 +234,11 @@ class ErpImportView(APIView):
 
     permission_classes = [IsErpClient]
     endpoint = ""
+
+    def get_throttles(self):
+        # Each batch is up to 10 000 items and a second of work: a stricter rate of its own
+        # (THROTTLE_ERP_RATE) on top of the token's.
+        return [*super().get_throttles(), ErpThrottle()]
 
     def post(self, request: Request) -> Response:
         started = time.monotonic()
