@@ -57,12 +57,3 @@ def rate_hit(key: str, *, rate: str, now: float | None = None) -> Verdict:
         lambda: _incr(f"rl:{key}:{window}", duration + 1), fallback=0, what=f"rate limit {key}"
     )
     return Verdict(count <= limit, count, math.ceil(remaining))
-
-
-def rate_peek(key: str, *, rate: str, now: float | None = None) -> Verdict:
-    """Whether one more hit on `key` would be within `rate`, counting nothing."""
-    limit, _duration, window, remaining = _window(rate, now)
-    count = cache_call(
-        lambda: cache.get(f"rl:{key}:{window}", 0), fallback=0, what=f"rate limit {key}"
-    )
-    return Verdict(count < limit, count, math.ceil(remaining))

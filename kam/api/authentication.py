@@ -9,7 +9,8 @@ own time on every API request. Contract: the active user who owns a live token, 
 ("Invalid token." for an unknown or revoked key, "Token expired." past its expiry).
 `last_used_at` is written at most once a minute per token, not on every request. Bad keys
 are counted by client IP (kam.api.throttling.FailedTokenThrottle): past the limit a client
-is answered 429 before its key is even looked up.
+is answered 429, then refused before its key is even looked up; a valid key costs nothing
+there.
 """
 
 from __future__ import annotations
@@ -60,12 +61,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
             return None  # not ours: session, or no credentials
         # A client that sent too many bad tokens is refused before any lookup (429).
         failures = FailedTokenThrottle()
-        if failures.over_limit(request):
+        if failures.refused(request):
             raise exceptions.Throttled(failures.wait())
         try:
             return super().authenticate(request)
         except exceptions.AuthenticationFailed:
-            failures.count_failure(request)
+            if failures.count_failure(request):
+                raise exceptions.Throttled(failures.wait()) from None
             raise
 
     def authenticate_credentials(self, key: str):

@@ -9,14 +9,17 @@ production, shared by every process) by kam.ratelimit; not enforced while the ca
 
 from __future__ import annotations
 
+import math
 import time
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from accounts.models import ApiToken
 from kam.client_ip import client_ip
-from kam.ratelimit import Verdict, rate_hit, rate_peek
+from kam.ratelimit import Verdict, rate_hit
 
 
 class FixedWindowThrottle(throttling.BaseThrottle):
@@ -86,11 +89,27 @@ class ErpThrottle(FixedWindowThrottle):
         return request.user.pk
 
 
+# Client addresses refused before any token lookup, until when (this process's memory of
+# what the shared counter said; forgotten with the cache's configuration).
+_refused_until: dict[str, float] = {}
+_REFUSED_MAX = 10_000
+
+
+@receiver(setting_changed)
+def _forget_refused(*, setting: str, **kwargs) -> None:
+    if setting == "CACHES":
+        _refused_until.clear()
+
+
 class FailedTokenThrottle(FixedWindowThrottle):
     """Unknown, revoked or expired tokens, by client IP (kam.api.authentication).
 
     Not a view throttle: authentication runs before throttles and refuses a bad token with
-    401 on its own, so a client guessing tokens would never meet the others.
+    401 on its own, so a client guessing tokens would never meet the others. A valid token
+    costs nothing here: only failures are counted (in the shared cache). A failure past the
+    rate is answered 429, and this process then refuses that address before any lookup
+    until the window ends, from memory, so a guessing client costs neither the database nor
+    the cache a round trip.
     """
 
     scope = "failed_auth"
@@ -98,13 +117,27 @@ class FailedTokenThrottle(FixedWindowThrottle):
     def ident(self, request):
         return client_ip(request)
 
-    def over_limit(self, request) -> bool:
-        """True when this client already spent its failures for the window."""
-        rate = self.rate()
-        if rate is None:
+    def refused(self, request) -> bool:
+        """True while this client's address is over its failures for the window."""
+        ip = self.ident(request)
+        until = _refused_until.get(ip)
+        if until is None:
             return False
-        self.verdict = rate_peek(f"{self.scope}:{self.ident(request)}", rate=rate, now=self.timer())
-        return not self.verdict.allowed
+        now = self.timer()
+        if now >= until:
+            _refused_until.pop(ip, None)
+            return False
+        self.verdict = Verdict(False, 0, math.ceil(until - now))
+        return True
 
-    def count_failure(self, request) -> None:
-        self.allow_request(request, None)
+    def count_failure(self, request) -> bool:
+        """Count a failure; True when it is one too many (answer 429)."""
+        if self.allow_request(request, None):
+            return False
+        if len(_refused_until) >= _REFUSED_MAX:
+            now = self.timer()
+            for ip in [ip for ip, until in _refused_until.items() if until <= now]:
+                del _refused_until[ip]
+        if len(_refused_until) < _REFUSED_MAX:
+            _refused_until[self.ident(request)] = self.timer() + self.verdict.retry_after
+        return True
