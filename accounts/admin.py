@@ -23,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import access, services
 from .models import (
     Account,
+    ApiToken,
     AuditEvent,
     Contact,
     Distributor,
@@ -39,7 +40,7 @@ from .models import (
     WebhookEvent,
     WebhookEventType,
 )
-from .services import account_key_status
+from .services import account_key_status, api_token_revoke
 from .webhooks import webhook_endpoint_switched_on, webhook_secret_new
 
 
@@ -497,4 +498,46 @@ class WebhookEventAdmin(_AdminRoleOnly):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- API tokens (admins only) --------------------------------------------------------------
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by `manage.py issue_api_token` (the key is shown once, there);
+    here an admin sees them and revokes them. The hash is never shown."""
+
+    list_display = ["prefix", "user", "created_at", "expires_at", "last_used_at", "revoked"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "user__role"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "user__username"]
+    fields = ["prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "user", "created_at", "expires_at", "last_used_at"]
+    readonly_fields += ["revoked_at"]
+    actions = ["revoke"]
+    list_per_page = 50
+
+    @admin.display(boolean=True, description=_("revoked"), ordering="revoked_at")
+    def revoked(self, token: ApiToken) -> bool:
+        return token.is_revoked
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset) -> None:
+        count = api_token_revoke(token_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": count})
+
+    # Superusers only: a token is a credential, whatever model permissions staff were given.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return access.can_manage_tokens(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return access.can_manage_tokens(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return access.can_manage_tokens(request.user)  # the revoke action; every field is read-only
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

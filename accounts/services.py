@@ -14,6 +14,7 @@ value on update; None clears it where the field allows that.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ from . import access
 from .access import ensure_can_change_account, soft_delete_cutoff
 from .models import (
     Account,
+    ApiToken,
     AuditEvent,
     Contact,
     Distributor,
@@ -693,3 +695,35 @@ def distributor_delete(*, user: User, distributor: Distributor) -> None:
     if not access.can_change_distributors(user):
         raise PermissionDenied(_("Only a sales head can change distributors."))
     _delete(distributor, refused=_("The distributor has revenue lines; it cannot be deleted."))
+
+
+# --- API tokens ---------------------------------------------------------------------------
+def api_token_issue(*, user: User, expires_at: dt.datetime | None = None) -> str:
+    """Issue a new API token for `user` and return its key: the only time it is known.
+
+    Only the key's hash and first characters are stored (ApiToken). Other tokens of the
+    user stay valid; `api_token_revoke` ends them (the management command rotates so).
+    """
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("The expiry must be in the future.")})
+    key = secrets.token_hex(20)  # 160 random bits, 40 characters as DRF's were
+    ApiToken.objects.create(
+        user=user,
+        prefix=key[: ApiToken.PREFIX_LENGTH],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=expires_at,
+    )
+    return key
+
+
+def api_token_revoke(*, user: User | None = None, token_ids: Iterable[int] | None = None) -> int:
+    """Revoke the live tokens of `user`, or those of `token_ids` (the admin's action), or
+    both filters at once; returns how many were revoked. Revoked tokens stay listed."""
+    if user is None and token_ids is None:
+        raise ValueError("api_token_revoke needs a user or token ids")
+    tokens = ApiToken.objects.filter(revoked_at__isnull=True)
+    if user is not None:
+        tokens = tokens.filter(user=user)
+    if token_ids is not None:
+        tokens = tokens.filter(pk__in=list(token_ids))
+    return tokens.update(revoked_at=timezone.now())

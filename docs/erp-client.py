@@ -77,6 +77,13 @@ def read_batches(path: str, size: int):
             yield batch
 
 
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:  # an HTTP date: not sent by KAM; fall back to the backoff
+        return 0.0
+
+
 def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) -> dict:
     body = json.dumps(payload).encode()
     # The same batch always has the same key: a retry answers the first result.
@@ -92,7 +99,7 @@ def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) 
                 "Idempotency-Key": key,
             },
         )
-        retry_after = None
+        retry_after = 0.0
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
@@ -104,14 +111,14 @@ def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) 
                     detail = {}
                 raise Rejected(exc.code, detail) from None
             reason = f"HTTP {exc.code}"
-            retry_after = exc.headers.get("Retry-After")
+            retry_after = _seconds(exc.headers.get("Retry-After"))
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             reason = str(getattr(exc, "reason", exc))
+            retry_after = 0.0
         if attempt == attempts:
             raise GaveUp(f"giving up after {attempts} attempts: {reason}")
-        delay = min(60.0, 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-        if retry_after and retry_after.isdigit():
-            delay = max(delay, float(retry_after))
+        # A 429 says when to come back (KAM's rate limits: Retry-After in seconds).
+        delay = max(retry_after, min(60.0, 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
         print(f"  {reason}; retrying in {delay:.1f} s", file=sys.stderr)
         time.sleep(delay)
     raise AssertionError("unreachable")

@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -360,3 +359,77 @@ REPORTS_EXPORT_SYNC_MAX_ROWS = env.int("REPORTS_EXPORT_SYNC_MAX_ROWS", default=2
 EXPORT_STALE_AFTER_S = env.int("EXPORT_STALE_AFTER_S", default=1800)
 # Export jobs and their files are deleted this many days after they were queued.
 EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+
+# --- Abuse resistance and graceful degradation (issue 12) ------------------------------
+# Kept in one block: the limits a client meets, and how KAM behaves when Redis or the
+# database is away. Each variable is in .env.example and the README's Configuration table.
+
+# Redis as the cache: give up on a dead or unreachable server within a second and compute
+# instead (kam.cache); the default would wait for the kernel's TCP timeout.
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
+# Celery: a `.delay()` that cannot reach the broker fails in under a second (refused) or a
+# few (no answer) instead of 19 s (the Redis result backend's own retry policy: 20 x 1 s).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2.0}
+_FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2.0
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST}
+# A nightly run lost to a beat or broker outage is made up: beat queues this check when it
+# starts and every hour (reports.metrics.nightly).
+CELERY_BEAT_SCHEDULE["metrics-nightly-catch-up"] = {
+    "task": "reports.tasks.metrics_nightly_catch_up",
+    "schedule": 3600.0,
+}
+
+# /healthz answers "degraded" (200) when the last successful metrics run is older than
+# this; the nightly run is at METRICS_NIGHTLY_AT, so 26 h is one missed night plus slack.
+HEALTH_METRICS_MAX_AGE_HOURS = env.float("HEALTH_METRICS_MAX_AGE_HOURS", default=26.0)
+# /livez (the container's liveness probe) is plain HTTP inside the network, as /healthz.
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^livez$"]
+
+# API rate limits (kam.api.throttling), counted in the default cache: requests per client
+# and minute (DRF's syntax: N/s, N/min, N/hour, N/day). The ERP's bulk writes count in
+# their own scope as well. Past a limit: 429 with Retry-After.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "kam.api.throttling.AnonThrottle",
+    "kam.api.throttling.UserThrottle",
+    "kam.api.throttling.TokenThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("THROTTLE_ANON_RATE", default="60/min"),
+    "user": env.str("THROTTLE_USER_RATE", default="600/min"),
+    "token": env.str("THROTTLE_TOKEN_RATE", default="600/min"),
+    "erp": env.str("THROTTLE_ERP_RATE", default="60/min"),
+    "failed_auth": env.str("THROTTLE_FAILED_AUTH_RATE", default="20/min"),
+}
+# Reverse proxies in front of KAM that append to X-Forwarded-For (kam.client_ip); 0 trusts
+# no header and counts by REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair (not the user everywhere: nobody can lock a colleague out from
+# elsewhere) for LOGIN_LOCKOUT_MINUTES; a failure while locked starts the wait again; a
+# success resets the count. `manage.py axes_reset` unlocks everyone. The lockout page is the
+# sign-in form saying so (accounts.auth_views.login_locked_out), status 429.
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]  # last, as axes asks
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before hashing
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+# axes reads a float as hours.
+AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.auth_views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "kam.client_ip.client_ip"
+AXES_VERBOSE = False
+
+# Password-reset mails (accounts.auth_views.PasswordResetView): at most this many per
+# address and per client IP; past it the page answers the same and sends nothing.
+PASSWORD_RESET_RATE_PER_EMAIL = env.str("PASSWORD_RESET_RATE_PER_EMAIL", default="3/hour")
+PASSWORD_RESET_RATE_PER_IP = env.str("PASSWORD_RESET_RATE_PER_IP", default="10/hour")

@@ -5,9 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.access import page_view
+from accounts.auth_views import PasswordResetView
 from accounts.forms import SignInForm
 
-from .views import healthz
+from .views import healthz, livez
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -23,6 +24,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Pages of a signed-in person: through accounts.access like every page (the rest of
@@ -37,6 +39,8 @@ urlpatterns = [
         page_view(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
+    # Before Django's own: mails are rate-limited (accounts.auth_views).
+    path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("", include("plans.urls")),

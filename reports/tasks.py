@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from reports.erp.batches import import_batches_sweep as batches_sweep
+from reports.metrics.nightly import nightly_run_missed
 from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
@@ -62,3 +63,14 @@ def import_batches_sweep() -> dict[str, int]:
     """Beat (every 5 min): import-log rows of killed requests are marked failed, and
     Idempotency-Key answers older than ERP_IDEMPOTENCY_TTL_S are forgotten."""
     return batches_sweep()
+
+
+@shared_task(name="reports.tasks.metrics_nightly_catch_up")
+def metrics_nightly_catch_up() -> bool:
+    """Queue the nightly recompute if its scheduled time passed without a run (beat or the
+    broker was down then); returns whether it queued one. Beat sends this when it starts
+    (kam.celery) and every hour, so a night is made up for once either is back."""
+    if not nightly_run_missed(now=timezone.now()):
+        return False
+    recompute_metrics.delay()
+    return True

@@ -33,7 +33,6 @@ from django.db import transaction
 from django.http import QueryDict
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token, TokenProxy
 
 from plans.calendar import feed_token
 from reports.exports.jobs import export_job_run, export_job_start
@@ -245,7 +244,7 @@ ROUTES: dict[str, Row] = {
 # (model, the kind of object its change pages open, whether the admin may add/delete).
 ADMIN_MODELS = {
     "auth_group": ("group", True),
-    "authtoken_tokenproxy": ("token", True),
+    "accounts_apitoken": ("token", False),  # issued by issue_api_token, revoked here
     "accounts_user": ("user", True),
     "accounts_region": ("region", True),
     "accounts_industry": ("industry", True),
@@ -420,6 +419,14 @@ def _portfolio(owner) -> dict[str, Any]:
     }
 
 
+def _issued(user):
+    from accounts.models import ApiToken
+    from accounts.services import api_token_issue
+
+    api_token_issue(user=user)
+    return ApiToken.objects.get(user=user)
+
+
 def _build() -> World:
     from django.contrib.contenttypes.models import ContentType
 
@@ -449,8 +456,7 @@ def _build() -> World:
         "run": MetricRun.objects.create(as_of=dt.date(2025, 12, 31), status="success"),
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),
         "group": Group.objects.create(name="Auditors"),
-        # The admin addresses a token by its user's id (TokenProxy.pk).
-        "token": TokenProxy.objects.get(key=Token.objects.create(user=users["kam"]).key),
+        "token": _issued(users["kam"]),
         "account_type": ContentType.objects.get_for_model(Account),
         "audit": AuditEvent.objects.create(user=users["kam"], username="kam1", action="export"),
         "webhook": (

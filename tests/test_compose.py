@@ -148,12 +148,24 @@ def test_every_variable_the_compose_file_uses_is_documented_in_env_example(compo
 def test_web_health_check_passes_against_a_running_server(live_server):
     result = subprocess.run(
         [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
-        env={"HEALTHCHECK_URL": f"{live_server.url}/healthz", "ALLOWED_HOSTS": "localhost"},
+        env={"HEALTHCHECK_URL": f"{live_server.url}/livez", "ALLOWED_HOSTS": "localhost"},
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_web_health_check_probes_liveness_not_the_dependencies(compose):
+    """The container's probe is /livez: a Redis outage must not mark a web process that
+    still serves pages unhealthy (monitoring reads /healthz)."""
+    assert compose["services"]["web"]["healthcheck"]["test"] == [
+        "CMD",
+        "python",
+        "docker/healthcheck.py",
+    ]
+    source = (ROOT / "docker" / "healthcheck.py").read_text()
+    assert '"HEALTHCHECK_URL", "http://127.0.0.1:8000/livez"' in source
 
 
 def test_web_health_check_fails_when_nothing_answers():
@@ -162,7 +174,7 @@ def test_web_health_check_fails_when_nothing_answers():
         unused_tcp_port = sock.getsockname()[1]
     result = subprocess.run(
         [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
-        env={"HEALTHCHECK_URL": f"http://127.0.0.1:{unused_tcp_port}/healthz"},
+        env={"HEALTHCHECK_URL": f"http://127.0.0.1:{unused_tcp_port}/livez"},
         capture_output=True,
         text=True,
         timeout=30,

@@ -65,11 +65,10 @@ def _erp_doc_requests() -> list[tuple[str, dict]]:
 
 
 def test_every_erp_doc_example_is_accepted_in_the_pages_order(live_server):
-    from rest_framework.authtoken.models import Token
-
+    from accounts.services import api_token_issue
     from tests.factories import UserFactory
 
-    token = Token.objects.create(user=UserFactory(role="integration", username="erp")).key
+    token = api_token_issue(user=UserFactory(role="integration", username="erp"))
     requests = _erp_doc_requests()
     assert [path for path, _ in requests] == [
         "/api/v1/erp/categories/",

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_issue
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,8 +29,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
 
+_TOKENS: dict[int, str] = {}
+
+
 def _token(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    """One token a user (issuing another would revoke the first)."""
+    if user.pk not in _TOKENS:
+        _TOKENS[user.pk] = api_token_issue(user=user)
+    return _TOKENS[user.pk]
 
 
 @pytest.fixture
@@ -73,6 +79,7 @@ def kam_client_package(live_server, tmp_path, monkeypatch):
             broken[module.name] = repr(exc)
     assert broken == {}
     yield package
+    _TOKENS.clear()
     for name in [m for m in sys.modules if m == "kam_client" or m.startswith("kam_client.")]:
         del sys.modules[name]
 

@@ -43,6 +43,7 @@ from .rules import (
     can_create_event,
     can_delete_account,
     can_import_erp,
+    can_manage_tokens,
     can_manage_webhooks,
     can_own_accounts,
     can_read_logs,
@@ -85,6 +86,7 @@ from .scopes import (
 )
 
 __all__ = [
+    "can_manage_tokens",
     "can_run_metrics",
     "import_batch_scope",
     "can_manage_webhooks",

@@ -109,3 +109,8 @@ def can_manage_webhooks(user: User) -> bool:
 def can_run_metrics(user: User) -> bool:
     """The recompute log and asking for a recompute: the ERP, heads and admins."""
     return is_signed_in(user) and (user.is_integration or user.is_head_or_admin)
+
+
+def can_manage_tokens(user: User) -> bool:
+    """API tokens are credentials: admins see and revoke them (issued by issue_api_token)."""
+    return is_signed_in(user) and user.is_admin_role

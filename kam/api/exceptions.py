@@ -30,4 +30,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.status_code, request=context.get("request"), data=response.data
     )
     response.content_type = CONTENT_TYPE
+    if isinstance(exc, exceptions.Throttled):
+        # DRF set Retry-After (whole seconds); the body says the same for clients that read
+        # only bodies.
+        response.data["retry_after"] = exc.wait  # type: ignore[attr-defined]  # set by DRF
     return response

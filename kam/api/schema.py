@@ -101,7 +101,15 @@ def add_error_responses(result, generator, request, public):
                 "403": _response("Problem", "The user's role may not do this."),
                 "405": _response("Problem", "The method is not allowed here."),
                 "406": _response("Problem", "The Accept header asks for something but JSON."),
-                "429": _response("Problem", "Too many requests; retry after `Retry-After`."),
+                "429": {
+                    **_response("Problem", "Too many requests (settings: THROTTLE_*_RATE)."),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait before the next request.",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
             }
             if method in WRITES or method == "delete":
                 errors["400"] = _response("ValidationProblem", "Refused; the fields are named.")

@@ -28,6 +28,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.access import IsErpClient, IsHeadOrAdmin
@@ -35,6 +36,7 @@ from accounts.models import Account, User
 from kam.api.base import DateTimeRangeFilter, KamFilterSet
 from kam.api.filters import StableOrderingFilter
 from kam.api.problems import problem_response
+from kam.api.throttling import ErpThrottle
 from kam.http import AuthenticatedRequest
 from reports import selectors
 from reports.erp.batches import (
@@ -74,6 +76,11 @@ class ErpImportView(APIView):
     # Larger than the API's cap: kam.middleware lets these bodies through, and `_read_body`
     # bounds them itself, answering a larger one as a logged, rejected import.
     max_body_bytes = MAX_BODY_BYTES
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Each batch is up to 10 000 items and a second of work: a stricter rate of its own
+        # (THROTTLE_ERP_RATE) on top of the token's.
+        return [*super().get_throttles(), ErpThrottle()]
 
     def post(self, request: AuthenticatedRequest) -> Response:
         started = time.monotonic()

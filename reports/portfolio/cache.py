@@ -10,6 +10,9 @@ dashboard in the morning does not wait.
 Only the numbers may be as old as the run: account names are read afresh on every cache
 hit (one query by primary key), so a renamed account shows its new name at once, as it
 does in the accounts table.
+
+dashboard in the morning does not wait. Without a cache (Redis down) a panel is computed
+on each view: slower, never an error (kam.cache).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.core.cache import cache
 
 from accounts.access import sees_every_account
 from accounts.models import Account, User
+from kam.cache import cache_call
 from reports.metrics.periods import Period, parse_period
 from reports.models import PortfolioMetric
 
@@ -91,10 +95,10 @@ def _scope(user: User) -> str:
 def heavy_panel(*, user: User, name: str, period: Period) -> Any:
     """The panel `name` for the user and period, from the cache when this run has it."""
     key = _key(name, period, _scope(user))
-    value = cache.get(key)
+    value = cache_call(lambda: cache.get(key), fallback=None, what=f"{name} panel")
     if value is None:
         value = HEAVY_PANELS[name](user, period)
-        cache.set(key, value, PANEL_CACHE_SECONDS)
+        cache_call(lambda: cache.set(key, value, PANEL_CACHE_SECONDS), fallback=None, what="panel")
         return value
     return _current_names(name, value)
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Account
+from accounts.services import api_token_issue
 from reports.models import ProductCategory, RevenueLine
 from tests.factories import UserFactory
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_client_pushes_a_csv_in_batches_then_stops_on_bad_data(live_server, tmp_path):
-    token = Token.objects.create(user=UserFactory(role="integration", username="erp-cli")).key
+    token = api_token_issue(user=UserFactory(role="integration", username="erp-cli"))
     Account.objects.create(external_id="C1", name="Alpha")
     ProductCategory.objects.create(code="PIPE", name="Pipes")
     path = tmp_path / "lines.csv"

@@ -9,8 +9,8 @@ import urllib.request
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from accounts.services import api_token_issue
 from reports.models import ExchangeRate, ImportBatch, RevenueLine
 from tests.factories import UserFactory
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 class Erp:
     def __init__(self, base_url: str) -> None:
         user = UserFactory(role="integration", username="erp-live")
-        self.token = Token.objects.create(user=user).key
+        self.token = api_token_issue(user=user)
         self.base_url = base_url
 
     def post(self, path: str, payload: dict) -> tuple[int, dict]:

@@ -13,13 +13,13 @@ import pytest
 from celery.signals import task_postrun
 from django.conf import settings
 from django.db import connections
-from rest_framework.authtoken.models import Token
 
 # Imported here, before any test app exists: the shared tasks then register with every
 # test app the celery fixtures create (one imported during a test would only reach that one).
 import accounts.tasks  # noqa: F401
 import reports.tasks  # noqa: F401
 from accounts.models import WebhookEndpoint
+from accounts.services import api_token_issue
 from reports.metrics.run import METRICS_LOCK_KEY
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
 from tests.doc_snippets import snippet
@@ -138,7 +138,7 @@ def test_the_docs_poller_waits_for_a_requested_run(
     # test app as current only in this thread); celery_app's teardown restores the default.
     celery_app.set_default()
     recompute_and_wait = snippet("recompute_and_wait")["recompute_and_wait"]
-    token = Token.objects.create(user=integration_user).key
+    token = api_token_issue(user=integration_user)
     run = recompute_and_wait(live_server.url, token, timeout_s=60)
     assert run["status"] == "success" and run["rows"] > 0
     assert MetricRun.objects.get().pk == run["id"]

@@ -1,16 +1,22 @@
-"""`manage.py issue_api_token USERNAME [--role integration|kam|head|admin]`.
+"""`manage.py issue_api_token USERNAME [--role integration|kam|head|admin] [--expires-days N]`.
 
 Creates the user if missing (role default: integration) and prints a NEW token on its own
-line; an existing token is deleted first, so this is also how a token is rotated.
+line, the only time it is shown (only its hash is stored). The user's other tokens are
+revoked first, so this is also how a token is rotated.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import api_token_issue, api_token_revoke
+
+MAX_EXPIRES_DAYS = 3650
 
 
 class Command(BaseCommand):
@@ -25,12 +31,23 @@ class Command(BaseCommand):
             help="Role of a new user (default: integration); given for an existing user, "
             "changes their role.",
         )
+        parser.add_argument(
+            "--expires-days",
+            type=int,
+            default=None,
+            metavar="N",
+            help="The token stops working N days from now (default: no expiry).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, username: str, role: str | None, **options) -> None:
+    def handle(
+        self, *args, username: str, role: str | None, expires_days: int | None, **options
+    ) -> None:
         username = username.strip()
         if not username:
             raise CommandError("USERNAME must not be empty.")
+        if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+            raise CommandError(f"--expires-days must be between 1 and {MAX_EXPIRES_DAYS}.")
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, role=role or User.Role.INTEGRATION)
@@ -47,9 +64,13 @@ class Command(BaseCommand):
             self.stderr.write(f"Changed the role of {username!r} to {role}.")
         if not user.is_active:
             raise CommandError(f"User {username!r} is inactive; activate it first.")
-        Token.objects.filter(user=user).delete()
-        token = Token.objects.create(user=user)
-        self.stdout.write(token.key)
+        revoked = api_token_revoke(user=user)
+        if revoked:
+            self.stderr.write(f"Revoked {revoked} earlier token(s) of {username!r}.")
+        expires_at = timezone.now() + dt.timedelta(days=expires_days) if expires_days else None
+        self.stdout.write(api_token_issue(user=user, expires_at=expires_at))
+        if expires_at:
+            self.stderr.write(f"The token expires at {expires_at:%Y-%m-%d %H:%M %Z}.")
 
     @staticmethod
     def _admin_flags(user: User) -> None:
