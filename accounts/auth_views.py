@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from axes.helpers import get_cool_off  # type: ignore[import-untyped]
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
