@@ -10,8 +10,8 @@ maximum); each batch is all-or-nothing and idempotent, so re-running the whole f
 failure is safe: lines already imported come back as "unchanged".
 
 Retries: connection errors, timeouts, 429 and 5xx are retried with exponential backoff and
-jitter (honouring Retry-After), each retry with the same Idempotency-Key, so a batch the
-server applied before the connection dropped is not applied twice. A 4xx (bad data, bad
+jitter (honouring Retry-After), each retry with the batch's own Idempotency-Key, so a batch
+the server applied before the connection dropped is not applied twice. A 4xx (bad data, bad
 token) is not retried: the server's problem details and every bad line (as its line number
 in the CSV file, the header being line 1) are printed and the script stops with exit
 status 1 (batches before it stay imported); giving up after the retries is exit status 2.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import http.client
 import json
 import os
@@ -32,6 +31,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 FIELDS = (
     "external_id",
@@ -86,8 +86,10 @@ def _seconds(value: str | None) -> float:
 
 def post(url: str, token: str, payload: dict, *, attempts: int, timeout: float) -> dict:
     body = json.dumps(payload).encode()
-    # The same batch always has the same key: a retry answers the first result.
-    key = hashlib.sha256(body).hexdigest()
+    # One key for this batch in this run: a retry after a dropped connection answers the
+    # first result instead of importing again; a later run is a new request (its lines then
+    # come back as "unchanged").
+    key = str(uuid.uuid4())
     for attempt in range(1, attempts + 1):
         request = urllib.request.Request(
             url,

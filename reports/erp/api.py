@@ -122,6 +122,9 @@ class ErpImportView(APIView):
         )
         if answer.status >= 400:
             response = problem_response(answer.status, request=request, data=answer.body)
+            if answer.replayed and answer.batch is not None and answer.batch.request_id:
+                # The first answer, as it was: it names the request that produced it.
+                response.data["request_id"] = answer.batch.request_id
         else:
             response = Response(answer.body, status=answer.status)
         if answer.replayed:

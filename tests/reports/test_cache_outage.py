@@ -13,8 +13,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from reports.metrics.periods import parse_period
 from reports.portfolio.cache import _key, _scope
-from reports.portfolio.periods import period_resolve
 from tests.factories import (
     AccountFactory,
     DistributorFactory,
@@ -94,7 +94,7 @@ def test_with_redis_up_a_panel_is_computed_once_then_read_from_redis(
     cache.clear()
     try:
         first = heavy_pages(client, head_user)["tiers"]
-        key = _key("tiers", period_resolve("2025"), _scope(head_user))
+        key = _key("tiers", parse_period("2025"), _scope(head_user))
         assert cache.get(key) is not None  # really stored in Redis
         client.force_login(head_user)
         again = client.get(reverse("reports:dashboard-panel", args=["tiers"]), {"period": "2025"})
