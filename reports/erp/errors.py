@@ -13,8 +13,9 @@ class ItemError(TypedDict):
 
 
 def item_error(index: int | None, external_id: Any, field: str | None, message: str) -> ItemError:
-    # A key that is not a short string (a dict, a 10 kB text) is not echoed back verbatim.
-    if external_id is not None and not isinstance(external_id, str | int):
+    # A key that is not a short string (a number, `false`, a dict, a 10 kB text) is not echoed
+    # back verbatim: the answer's `external_id` is a string or null, as documented.
+    if not isinstance(external_id, str):
         external_id = None
     elif isinstance(external_id, str) and len(external_id) > 100:
         external_id = external_id[:100] + "…"

@@ -91,3 +91,15 @@ def test_batch_objects_are_closed_and_bounded(client, integration_user):
     line = schemas["ErpLineItemRequest"]["properties"]
     assert line["amount"]["pattern"] == MONEY.pattern
     assert schemas["ErpRateItemRequest"]["properties"]["rate"]["pattern"] == RATE.pattern
+
+
+@pytest.mark.django_db
+def test_an_item_error_echoes_only_a_string_key(api_client_for, integration_user):
+    # Found by the schema-conformance fuzz: `"external_id": false` came back as `false`.
+    response = api_client_for(integration_user).post(
+        "/api/v1/erp/accounts/",
+        {"accounts": [{"external_id": False, "name": "x"}, {"external_id": 7, "name": "y"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {e["external_id"] for e in response.json()["errors"]} == {None}
