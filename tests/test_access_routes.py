@@ -228,6 +228,7 @@ ROUTES: dict[str, Row] = {
     "schema": Row(PUBLIC),
     "swagger-ui": Row(PUBLIC),
     "healthz": Row(PUBLIC),
+    "livez": Row(PUBLIC),
     "set_language": Row((302,) * len(ROLES)),  # a GET changes nothing: back to "/"
     "login": Row(PUBLIC),
     "logout": row(405, 405, 405, 405, 405, 405),  # POST only
@@ -266,6 +267,10 @@ ADMIN_MODELS = {
     "reports_portfoliometric": ("portfolio", False),
     "reports_metricrun": ("run", False),
     "reports_importbatch": ("batch", False),
+    # django-axes' records of sign-in attempts: admins read them (and clear a lockout).
+    "axes_accessattempt": ("axes_attempt", False),
+    "axes_accesslog": ("axes_log", False),
+    "axes_accessfailurelog": ("axes_failure", False),
     "accounts_auditevent": ("audit", False),  # append-only, admins read
     "accounts_webhookendpoint": ("webhook", True),
     "accounts_webhookdelivery": ("delivery", False),
@@ -419,6 +424,17 @@ def _portfolio(owner) -> dict[str, Any]:
     }
 
 
+def _sign_in_records() -> dict:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    who = {"username": "kam1", "ip_address": "127.0.0.1", "user_agent": "test"}
+    return {
+        "axes_attempt": AccessAttempt.objects.create(**who, failures_since_start=1),
+        "axes_log": AccessLog.objects.create(**who),
+        "axes_failure": AccessFailureLog.objects.create(**who),
+    }
+
+
 def _issued(user):
     from accounts.models import ApiToken
     from accounts.services import api_token_issue
@@ -457,6 +473,7 @@ def _build() -> World:
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),
         "group": Group.objects.create(name="Auditors"),
         "token": _issued(users["kam"]),
+        **_sign_in_records(),
         "account_type": ContentType.objects.get_for_model(Account),
         "audit": AuditEvent.objects.create(user=users["kam"], username="kam1", action="export"),
         "webhook": (

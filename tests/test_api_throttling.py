@@ -58,7 +58,7 @@ def assert_throttled(response, limit_window_s: int = 60) -> None:
     assert 1 <= retry_after <= limit_window_s
     body = json.loads(response.content)
     assert body["status"] == 429 and body["retry_after"] == retry_after
-    assert body["title"] == "Too many requests"
+    assert body["title"] == "Too Many Requests"  # RFC 9457: the status's own phrase
     assert body["detail"].startswith("Request was throttled.")
 
 
