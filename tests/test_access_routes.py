@@ -331,6 +331,13 @@ def _admin_routes() -> dict[str, Row]:
 
 ROUTES |= _admin_routes()
 # The webhook log cannot be written by hand, but an admin may clear old rows.
+# Deleting an attempt is how an admin lifts a sign-in lockout (django-axes).
+for _model, _kind in [
+    ("axes_accessattempt", "axes_attempt"),
+    ("axes_accesslog", "axes_log"),
+    ("axes_accessfailurelog", "axes_failure"),
+]:
+    ROUTES[f"admin:{_model}_delete"] = Row((*STAFF, 200), params={"object_id": _kind})
 ROUTES["admin:accounts_webhookdelivery_delete"] = Row(
     (*STAFF, 200), params={"object_id": "delivery"}
 )
