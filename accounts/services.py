@@ -134,11 +134,6 @@ def validated_save(
     return instance
 
 
-def can_write_erp_keys(user: User) -> bool:
-    """The ERP's keys (external ids) are written by the ERP endpoints and by admins."""
-    return bool(user.is_authenticated and user.is_admin_role)
-
-
 @transaction.atomic
 def account_create(
     *,

@@ -34,7 +34,14 @@ of those models to its account — is written here, the caller only hands over t
 
 from __future__ import annotations
 
-from .api import CanReadRecords, HeadsWritePermission, IsErpClient, IsHeadOrAdmin, RolePermission
+from .api import (
+    CanManageWebhooks,
+    CanReadRecords,
+    HeadsWritePermission,
+    IsErpClient,
+    IsHeadOrAdmin,
+    RolePermission,
+)
 from .pages import PageAccess, page_view, template_context
 from .rules import (
     can_assign,
@@ -86,6 +93,7 @@ from .scopes import (
 )
 
 __all__ = [
+    "CanManageWebhooks",
     "can_manage_tokens",
     "can_run_metrics",
     "import_batch_scope",

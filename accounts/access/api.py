@@ -8,6 +8,7 @@ from rest_framework import permissions
 from .rules import (
     can_change_distributors,
     can_import_erp,
+    can_manage_webhooks,
     can_read_logs,
     can_read_records,
     is_signed_in,
@@ -68,3 +69,12 @@ class HeadsWritePermission(RolePermission):
         if not super().has_permission(request, view):
             return False
         return request.method in permissions.SAFE_METHODS or can_change_distributors(request.user)
+
+
+class CanManageWebhooks(permissions.BasePermission):
+    """Webhook endpoints and their deliveries: the admin role only."""
+
+    message = "Webhooks are managed by administrators."
+
+    def has_permission(self, request, view) -> bool:
+        return can_manage_webhooks(request.user)

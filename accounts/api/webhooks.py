@@ -9,21 +9,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import access, webhooks
 from accounts.models import User, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEventType
-
-
-class IsAdminRole(permissions.BasePermission):
-    message = "Webhooks are managed by administrators."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return access.can_manage_webhooks(user)
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -123,7 +115,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     """Webhook endpoints (admins). Deliveries are listed under each endpoint."""
 
     serializer_class = WebhookEndpointSerializer
-    permission_classes = [IsAdminRole]
+    permission_classes = [access.CanManageWebhooks]
     queryset = WebhookEndpoint.objects.select_related("created_by").order_by("id")
     filterset_fields = ["active"]
     search_fields = ["url", "description"]
