@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,19 +15,9 @@ from accounts import services
 from accounts.models import Account, Contact, User
 from reports.models import RevenueLine
 from tests import factories as f
+from tests.service_checks import assert_refused_naming, rows
 
 pytestmark = pytest.mark.django_db
-
-
-def _rows() -> dict:
-    """Every row of the accounts and plans apps (history and many-to-many links included),
-    to prove a refused write changed nothing."""
-    snapshot = {}
-    for label in ("accounts", "plans"):
-        for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            rows = model._base_manager.values()
-            snapshot[model._meta.label] = sorted(rows, key=repr)
-    return snapshot
 
 
 def _mine(kam: User) -> Account:
@@ -160,12 +149,7 @@ REFUSALS = [
     ("build", "field"), [c[1:] for c in REFUSALS], ids=[c[0] for c in REFUSALS]
 )
 def test_a_broken_rule_names_the_field_and_writes_nothing(build, field, kam_user):
-    call = build(kam_user)
-    before = _rows()
-    with pytest.raises(ValidationError) as caught:
-        call()
-    assert field in caught.value.message_dict, caught.value.message_dict
-    assert _rows() == before
+    assert_refused_naming(build(kam_user), field)
 
 
 def _reassign_by_kam(kam: User):
@@ -219,19 +203,19 @@ PERMISSION_REFUSALS = [
 )
 def test_a_refused_user_gets_permission_denied_and_nothing_changes(build, kam_user):
     call = build(kam_user)
-    before = _rows()
+    before = rows()
     with pytest.raises(PermissionDenied):
         call()
-    assert _rows() == before
+    assert rows() == before
 
 
 def test_an_account_with_revenue_is_refused_deletion_and_kept(head_user):
     line = f.RevenueLineFactory()
-    before = _rows()
+    before = rows()
     with pytest.raises(ValidationError) as caught:
         services.account_delete(user=head_user, account=line.account)
     assert "revenue" in caught.value.messages[0]
-    assert _rows() == before
+    assert rows() == before
     assert RevenueLine.objects.filter(pk=line.pk).exists()
 
 

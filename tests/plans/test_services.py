@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.models import Account, User
 from plans import services
 from plans.models import AccountPlan, Action, Tender
 from tests import factories as f
-from tests.accounts.test_services import _rows
+from tests.service_checks import assert_refused_naming, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -78,12 +78,7 @@ REFUSALS = [
     ("build", "field"), [c[1:] for c in REFUSALS], ids=[c[0] for c in REFUSALS]
 )
 def test_a_broken_rule_names_the_field_and_writes_nothing(build, field, kam_user):
-    call = build(kam_user)
-    before = _rows()
-    with pytest.raises(ValidationError) as caught:
-        call()
-    assert field in caught.value.message_dict, caught.value.message_dict
-    assert _rows() == before
+    assert_refused_naming(build(kam_user), field)
 
 
 def _plan_on_foreign_account(kam: User):
@@ -119,10 +114,10 @@ PERMISSION_REFUSALS = [
 )
 def test_a_refused_user_gets_permission_denied_and_nothing_changes(build, kam_user):
     call = build(kam_user)
-    before = _rows()
+    before = rows()
     with pytest.raises(PermissionDenied):
         call()
-    assert _rows() == before
+    assert rows() == before
 
 
 def test_a_plan_is_owned_by_its_author_unless_the_owner_is_given(kam_user):
