@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/<int:pk>/log/", views.interaction_log, name="log"),
     path("log/", views.interaction_pick, name="log-pick"),
     path("accounts/<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("accounts/<int:pk>/surveys/new/", views.survey_create, name="survey-create"),
     path("surveys/<int:pk>/edit/", views.survey_edit, name="survey-edit"),

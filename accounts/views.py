@@ -48,7 +48,9 @@ from .selectors import (
     account_timeline,
     assignable_user_list,
     contact_list,
+    contact_neighbours,
     contact_org_chart,
+    contact_timeline,
     deleted_entries,
     deleted_record_ids,
     distributor_link_list,
@@ -176,7 +178,10 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
     inline = request.htmx and request.POST.get("inline") == "1"
-    form = InteractionForm(request.POST or None, account=account)
+    # From a contact's page: that person is ticked already.
+    contact_id = parse_id(request.GET.get("contact", ""))
+    initial = {"contacts": [contact_id]} if contact_id else None
+    form = InteractionForm(request.POST or None, account=account, initial=initial)
     if (
         request.method == "POST"
         and form.is_valid()
@@ -263,6 +268,27 @@ def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         context={"heading": _("New contact")},
         **CONTACT_PAGE,
     )
+
+
+@page_view
+def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One person: how to reach them (tap to call, write), where they sit in the org
+    chart, and what we did together."""
+    contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    services.audit_record(  # their e-mail and phone are on this page
+        user=request.user,
+        action=AuditEvent.Action.VIEW_CONTACTS,
+        account_id=contact.account_id,
+        details={"contact": contact.pk},
+    )
+    context = {
+        "contact": contact,
+        "account": contact.account,
+        "can_change": access.can_change_account(user=request.user, account=contact.account),
+        "neighbours": contact_neighbours(contact=contact),
+        "timeline": contact_timeline(contact=contact),
+    }
+    return render(request, "accounts/contact_detail.html", context)
 
 
 @page_view
