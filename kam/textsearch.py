@@ -24,6 +24,10 @@ MIN_PHONE_DIGITS = 3
 
 _NOT_DIGIT = re.compile(r"\D")
 
+# The SQL of fold() and digits(): the expressions below and the indexes on them share it.
+FOLD_SQL = "lower(translate({}, 'Ёё', 'Ее'))"
+DIGITS_SQL = "regexp_replace({}, '[^0-9]', '', 'g')"
+
 
 def fold(text: str) -> str:
     """The folded form a query is compared in."""
@@ -38,7 +42,7 @@ class Folded(Func):
     """fold() of a column, in SQL."""
 
     output_field = CharField()
-    template = "lower(translate(%(expressions)s, 'Ёё', 'Ее'))"
+    template = FOLD_SQL.format("%(expressions)s")
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(compiler, connection, template="kam_fold(%(expressions)s)", **extra)
@@ -48,7 +52,7 @@ class Digits(Func):
     """digits() of a column, in SQL."""
 
     output_field = CharField()
-    template = "regexp_replace(%(expressions)s, '[^0-9]', '', 'g')"
+    template = DIGITS_SQL.format("%(expressions)s")
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return super().as_sql(compiler, connection, template="kam_digits(%(expressions)s)", **extra)
@@ -76,6 +80,26 @@ def aliases(*, text: tuple[str, ...] = (), phones: tuple[str, ...] = ()) -> dict
 
 def _alias(name: str, kind: str = "folded") -> str:
     return f"_{kind}_{name.replace('__', '_')}"
+
+
+def trigram_indexes_create(schema_editor: Any, table: str, columns: dict[str, str]) -> None:
+    """Migration helper: a trigram GIN index on FOLD_SQL / DIGITS_SQL (the value of
+    `columns`) of each column, named `<table>_<column>_search`. PostgreSQL only."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for column, expression in columns.items():
+        schema_editor.execute(
+            f'CREATE INDEX IF NOT EXISTS "{table}_{column}_search" ON "{table}" '
+            f"USING gin (({expression.format(column)}) gin_trgm_ops)"
+        )
+
+
+def trigram_indexes_drop(schema_editor: Any, table: str, columns: dict[str, str]) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for column in columns:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{table}_{column}_search"')
 
 
 def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:

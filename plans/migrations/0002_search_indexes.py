@@ -1,27 +1,18 @@
-"""Trigram indexes for the search of tenders (see accounts 0008_search_indexes)."""
+"""Trigram indexes for the search of tenders (see kam.textsearch)."""
 
 from django.db import migrations
 
-FOLD = "lower(translate({}, 'Ёё', 'Ее'))"
-COLUMNS = ["title", "reference"]
+from kam.textsearch import FOLD_SQL, trigram_indexes_create, trigram_indexes_drop
+
+COLUMNS = {"title": FOLD_SQL, "reference": FOLD_SQL}
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for column in COLUMNS:
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "plans_tender_{column}_search" ON "plans_tender" '
-            f"USING gin (({FOLD.format(column)}) gin_trgm_ops)"
-        )
+    trigram_indexes_create(schema_editor, "plans_tender", COLUMNS)
 
 
 def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for column in COLUMNS:
-        schema_editor.execute(f'DROP INDEX IF EXISTS "plans_tender_{column}_search"')
+    trigram_indexes_drop(schema_editor, "plans_tender", COLUMNS)
 
 
 class Migration(migrations.Migration):
