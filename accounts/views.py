@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.forms import parse_id, save_with
-from kam.http import AuthenticatedHttpRequest
+from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import access, services
 from .access import ensure_can_change_account, page_view
@@ -59,6 +59,7 @@ from .selectors import (
     event_page_list,
     event_people,
     first_rows_and_count,
+    interaction_list,
     key_accounts_without_contact,
     my_accounts,
     survey_list,
@@ -267,6 +268,38 @@ def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         saved=_("Contact added."),
         context={"heading": _("New contact")},
         **CONTACT_PAGE,
+    )
+
+
+@page_view
+@require_POST
+def next_step_state(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Close a next step (done, cancelled) or reopen it (the undo); htmx swaps its state."""
+    interaction = get_object_or_404(
+        interaction_list(user=request.user).select_related("account"), pk=pk
+    )
+    try:
+        services.next_step_close(
+            user=request.user, interaction=interaction, status=request.POST.get("status", "")
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    if request.htmx:
+        return render(
+            request,
+            "_partials/_work_item.html",
+            {
+                "kind": "next_step",
+                "pk": interaction.pk,
+                "status": interaction.next_step_status,
+                "title": interaction.next_step,
+                "url": reverse("accounts:next-step", args=[interaction.pk]),
+                "changed": True,
+            },
+        )
+    messages.success(request, _("Next step updated."))
+    return redirect_back(
+        request, reverse("accounts:detail", args=[interaction.account_id]) + "#timeline"
     )
 
 
