@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/<int:pk>/edit/", views.account_edit, name="edit"),
     path("accounts/<int:pk>/log/", views.interaction_log, name="log"),
     path("log/", views.interaction_pick, name="log-pick"),
+    path("interactions/<int:pk>/undo/", views.interaction_undo, name="interaction-undo"),
     path("interactions/<int:pk>/next-step/", views.next_step_state, name="next-step"),
     path("accounts/<int:pk>/contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.base import Message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -40,7 +41,7 @@ from .forms import (
     InteractionForm,
     SurveyForm,
 )
-from .models import Account, AuditEvent, Event
+from .models import Account, AuditEvent, Event, Interaction
 from .selectors import (
     SOFT_DELETED_KINDS,
     account_home_list,
@@ -64,6 +65,7 @@ from .selectors import (
     my_accounts,
     survey_list,
 )
+from .templatetags.kam_ui import UNDO_TAG
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
@@ -186,7 +188,9 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and save_with(form, services.interaction_log, user=request.user, account=account)
+        and (
+            logged := save_with(form, services.interaction_log, user=request.user, account=account)
+        )
     ):
         if inline:
             org_chart = contact_org_chart(user=request.user, account=account)
@@ -198,9 +202,11 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "org_chart": org_chart,
                 "has_contacts": bool(org_chart),
                 "timeline": account_timeline(user=request.user, account=account),
+                "toast": logged_message(logged),
             }
             return render(request, "accounts/_log_saved.html", context)
-        messages.success(request, _("Interaction logged."))
+        toast = logged_message(logged)
+        messages.add_message(request, toast.level, toast.message, extra_tags=toast.extra_tags)
         return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
     context = {
         "account": account,
@@ -269,6 +275,27 @@ def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         context={"heading": _("New contact")},
         **CONTACT_PAGE,
     )
+
+
+def logged_message(interaction: Interaction) -> Message:
+    """The confirmation of a logged interaction, with its undo (base.html shows messages
+    as toasts in the viewport, wherever the page has scrolled to)."""
+    undo = reverse("accounts:interaction-undo", args=[interaction.pk])
+    return Message(messages.SUCCESS, _("Interaction logged."), extra_tags=UNDO_TAG + undo)
+
+
+@page_view
+@require_POST
+def interaction_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Take back a logged interaction (marked deleted: "Recently deleted" restores it)."""
+    interaction = get_object_or_404(interaction_list(user=request.user), pk=pk)
+    services.account_record_delete(
+        user=request.user, record=interaction, account=interaction.account
+    )
+    messages.info(
+        request, _("Interaction removed. “Recently deleted” brings it back if you need it.")
+    )
+    return redirect(reverse("accounts:detail", args=[interaction.account_id]) + "#timeline")
 
 
 @page_view

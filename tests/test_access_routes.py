@@ -126,6 +126,7 @@ ROUTES: dict[str, Row] = {
     "accounts:log": page("account", write_other=("post", 404)),
     "accounts:log-pick": page(),
     "accounts:next-step": post_only("interaction"),
+    "accounts:interaction-undo": post_only("interaction"),
     "accounts:contact-create": page("account", write_other=("post", 404)),
     "accounts:contact": page("contact"),
     "accounts:contact-edit": page("contact", write_other=("post", 404)),
