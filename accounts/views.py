@@ -183,8 +183,9 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     inline = request.htmx and request.POST.get("inline") == "1"
     # From a contact's page: that person is ticked already.
     contact_id = parse_id(request.GET.get("contact", ""))
-    initial = {"contacts": [contact_id]} if contact_id else None
-    form = InteractionForm(request.POST or None, account=account, initial=initial)
+    form = InteractionForm(request.POST or None, account=account)
+    if contact_id and not form.is_bound:
+        form.initial["contacts"] = [contact_id]
     if (
         request.method == "POST"
         and form.is_valid()
