@@ -15,21 +15,16 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Interaction
 from plans.calendar import feed_token
-from tests.accounts.workspace_data import build_account
-from tests.factories import ContactFactory, InteractionFactory, UserFactory
-from tests.ui.test_kam_workspace import DESKTOP, PHONE, sign_in
+from tests.factories import ContactFactory, InteractionFactory
+from tests.ui.test_kam_workspace import (  # noqa: F401 - fixtures
+    DESKTOP,
+    PHONE,
+    account,
+    anna,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def anna(transactional_db):
-    return UserFactory(username="anna", first_name="Anna", last_name="Petrova", role="kam")
-
-
-@pytest.fixture
-def account(anna):
-    return build_account(anna, i=1)
 
 
 def in_viewport(page: Page, selector: str) -> bool:
