@@ -15,23 +15,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Contact, DistributorLink, Event, Survey
 from plans.models import Action, Tender
-from tests.accounts.workspace_data import build_account
 from tests.factories import AccountFactory, DistributorFactory, UserFactory
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def anna(transactional_db):
-    return UserFactory(username="anna", first_name="Anna", last_name="Petrova", role="kam")
-
-
-@pytest.fixture
-def account(anna):
-    return build_account(anna, i=1)
 
 
 def sign_in(page: Page, live_server, user) -> None:
