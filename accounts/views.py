@@ -29,6 +29,7 @@ from kam.http import AuthenticatedHttpRequest
 
 from . import access, services
 from .access import ensure_can_change_account, page_view
+from .coverage import AccountCoverage, account_coverage
 from .forms import (
     AccountForm,
     AccountPickForm,
@@ -41,8 +42,10 @@ from .forms import (
     SurveyForm,
 )
 from .models import Account, AuditEvent, Event
+from .relationship_map import relationship_drawing
 from .selectors import (
     SOFT_DELETED_KINDS,
+    OrgNode,
     account_home_list,
     account_list,
     account_timeline,
@@ -117,7 +120,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     can_change = access.can_change_account(user=request.user, account=account)
-    org_chart = contact_org_chart(user=request.user, account=account)
+    org_chart, coverage = _org_chart_with_coverage(request, account)
     services.audit_record(
         user=request.user,
         action=AuditEvent.Action.VIEW_ACCOUNT,
@@ -132,6 +135,7 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         "team": list(account.team.order_by("last_name", "username")),
         "org_chart": org_chart,
+        "coverage": coverage,
         "has_contacts": bool(org_chart),
         "timeline": account_timeline(user=request.user, account=account),
         "distributor_links": list(
@@ -147,6 +151,36 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "log_form": InteractionForm(account=account) if can_change else None,
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+def _org_chart_with_coverage(
+    request: AuthenticatedHttpRequest, account: Account
+) -> tuple[list[OrgNode], AccountCoverage]:
+    """The org chart with, beside each person, who on our side covers them."""
+    org_chart = contact_org_chart(user=request.user, account=account)
+    coverage = account_coverage(user=request.user, account=account)
+    by_contact = coverage.by_contact
+    stack = list(org_chart)
+    while stack:
+        node = stack.pop()
+        node.coverage = by_contact.get(node.contact.pk)
+        stack.extend(node.children)
+    return org_chart, coverage
+
+
+@page_view
+def relationship_map(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The account's people and ours, with every link between them, drawn as SVG on the
+    server (no script) with the same facts as a table beside it."""
+    account = _account_or_404(request, pk)
+    coverage = account_coverage(user=request.user, account=account)
+    context = {
+        "account": account,
+        "coverage": coverage,
+        "drawing": relationship_drawing(coverage),
+        "can_change": access.can_change_account(user=request.user, account=account),
+    }
+    return render(request, "accounts/relationship_map.html", context)
 
 
 def _count_nodes(nodes) -> int:
@@ -183,13 +217,14 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         and save_with(form, services.interaction_log, user=request.user, account=account)
     ):
         if inline:
-            org_chart = contact_org_chart(user=request.user, account=account)
+            org_chart, coverage = _org_chart_with_coverage(request, account)
             context = {
                 "account": account,
                 "log_form": InteractionForm(account=account),
                 "saved": True,
                 "can_change": True,
                 "org_chart": org_chart,
+                "coverage": coverage,
                 "has_contacts": bool(org_chart),
                 "timeline": account_timeline(user=request.user, account=account),
             }

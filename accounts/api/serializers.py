@@ -15,6 +15,7 @@ from accounts.access import account_scope, contact_scope
 from accounts.models import (
     Account,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -378,3 +379,103 @@ class SurveySerializer(KamModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         create_only_fields = ["account"]
+
+
+class ContactLinkSerializer(KamModelSerializer):
+    """A link between two people of one account: `influences` (from → to), `close_to`,
+    `rivals` (both ways). Both people are set when the link is made and never moved."""
+
+    account = serializers.IntegerField(
+        source="from_contact.account_id", read_only=True, help_text="The people's account"
+    )
+    from_contact = _contact_field()
+    to_contact = _contact_field()
+
+    class Meta:
+        model = ContactLink
+        fields = [
+            "id",
+            "account",
+            "from_contact",
+            "to_contact",
+            "kind",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        create_only_fields = ["from_contact", "to_contact"]
+        # The service answers a duplicate with an error naming `to_contact`.
+        validators: list = []
+
+
+# --- Coverage (accounts.coverage): shapes of answers, read-only -------------------------
+class CoverSerializer(serializers.Serializer):
+    user = serializers.CharField(source="username", help_text="Our person's username")
+    full_name = serializers.CharField()
+    last_met = serializers.DateField(help_text="Their last interaction together")
+    days_since = serializers.IntegerField(help_text="Days since then, as of `as_of`")
+    interactions_90d = serializers.IntegerField(
+        help_text="Interactions together in the last 90 days"
+    )
+    strength = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        help_text="round(100 × (0.6·r + 0.4·f)), r = max(0, 1 − days_since / 180), "
+        "f = min(1, interactions_90d / 6)",
+    )
+    band = serializers.ChoiceField(
+        choices=["strong", "medium", "weak"], help_text="strong ≥ 70, medium ≥ 40, else weak"
+    )
+
+
+class ContactCoverageSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(source="contact.pk")
+    name = serializers.CharField(source="contact.name")
+    decision_role = serializers.ChoiceField(
+        source="contact.decision_role", choices=Contact.DecisionRole.choices
+    )
+    last_met = serializers.DateField(
+        allow_null=True, help_text="The last interaction with anyone on our side"
+    )
+    days_since = serializers.IntegerField(allow_null=True)
+    interactions_90d = serializers.IntegerField()
+    covered_by = CoverSerializer(source="covers", many=True, help_text="Strongest first")
+
+
+class ContactCoverageAnswerSerializer(ContactCoverageSerializer):
+    as_of = serializers.DateField()
+
+
+class GapSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["no_champion", "unmet_decider", "single_threaded", "one_person"]
+    )
+    message = serializers.CharField(help_text="A sentence naming the people")
+    contacts = serializers.ListField(child=serializers.IntegerField())
+    users = serializers.ListField(child=serializers.CharField(), help_text="Usernames")
+
+
+class LinkShapeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_contact = serializers.IntegerField(source="from_contact_id")
+    to_contact = serializers.IntegerField(source="to_contact_id")
+    kind = serializers.ChoiceField(choices=ContactLink.Kind.choices)
+    note = serializers.CharField()
+
+
+class AccountCoverageSerializer(serializers.Serializer):
+    account = serializers.IntegerField(source="account.pk")
+    as_of = serializers.DateField()
+    interactions_90d = serializers.IntegerField(
+        help_text="The account's interactions in the last 90 days"
+    )
+    contacts = ContactCoverageSerializer(many=True)
+    gaps = GapSerializer(many=True)
+    links = LinkShapeSerializer(many=True)
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="Coverage as of this date (default: today)"
+    )
