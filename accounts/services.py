@@ -350,8 +350,12 @@ def _check_link(
     if duplicate.exists():
         raise ValidationError(
             {
-                "to_contact": _("%(a)s and %(b)s are already linked so.")
-                % {"a": from_contact.name, "b": to_contact.name}
+                "to_contact": _("%(a)s and %(b)s are already linked: “%(kind)s”.")
+                % {
+                    "a": from_contact.name,
+                    "b": to_contact.name,
+                    "kind": ContactLink.Kind(kind).label,
+                }
             }
         )
 

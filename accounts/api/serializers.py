@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.access import account_scope, contact_scope
+from accounts.coverage import GAP_TITLES
 from accounts.models import (
     Account,
     Contact,
@@ -410,6 +411,11 @@ class ContactLinkSerializer(KamModelSerializer):
 
 
 # --- Coverage (accounts.coverage): shapes of answers, read-only -------------------------
+# Named enums in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+CONTACT_LINK_KINDS = ContactLink.Kind.choices
+GAP_KINDS = list(GAP_TITLES)
+
+
 class CoverSerializer(serializers.Serializer):
     user = serializers.CharField(source="username", help_text="Our person's username")
     full_name = serializers.CharField()
@@ -448,9 +454,7 @@ class ContactCoverageAnswerSerializer(ContactCoverageSerializer):
 
 
 class GapSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(
-        choices=["no_champion", "unmet_decider", "single_threaded", "one_person"]
-    )
+    kind = serializers.ChoiceField(choices=GAP_KINDS)
     message = serializers.CharField(help_text="A sentence naming the people")
     contacts = serializers.ListField(child=serializers.IntegerField())
     users = serializers.ListField(child=serializers.CharField(), help_text="Usernames")
@@ -460,7 +464,7 @@ class LinkShapeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     from_contact = serializers.IntegerField(source="from_contact_id")
     to_contact = serializers.IntegerField(source="to_contact_id")
-    kind = serializers.ChoiceField(choices=ContactLink.Kind.choices)
+    kind = serializers.ChoiceField(choices=CONTACT_LINK_KINDS)
     note = serializers.CharField()
 
 
