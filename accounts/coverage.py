@@ -309,8 +309,8 @@ def account_gaps(coverage: AccountCoverage) -> list[Gap]:
                 Gap(
                     "single_threaded",
                     _(
-                        "Single-threaded: %(name)s was in %(n)d of the %(total)d interactions "
-                        "of the last %(days)d days (%(pct)d %%). Meet other people there."
+                        "%(name)s was in %(n)d of the %(total)d interactions of the last "
+                        "%(days)d days (%(pct)d %%): meet other people there too."
                     )
                     % {
                         "name": top.contact.name,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .coverage import AccountCoverage, ContactCoverage, Cover
@@ -249,7 +250,7 @@ def relationship_drawing(coverage: AccountCoverage) -> Drawing:
                     % {
                         "s": cover.strength,
                         "band": cover.band_label,
-                        "date": cover.last_met.isoformat(),
+                        "date": date_format(cover.last_met, "SHORT_DATE_FORMAT"),
                         "n": cover.interactions_90d,
                     },
                 )
