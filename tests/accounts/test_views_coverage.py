@@ -93,3 +93,16 @@ def test_the_map_costs_the_same_queries_whatever_the_size(kam_client, kam_user, 
     with CaptureQueriesContext(connection) as large:
         kam_client.get(url)
     assert len(large) == len(small)
+
+
+def test_coverage_speaks_russian(kam_client, story, settings):
+    kam_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    page = kam_client.get(reverse("accounts:detail", args=[story["account"].pk])).content.decode()
+    assert "3 пробела в отношениях" in page
+    assert "Одна нить" in page and "Нет чемпиона" in page and "ЛПР без встреч" in page
+    assert "Petr Buyer участвовал(а) в 4 из 4 взаимодействий" in page
+    assert "86 · сильная" in page
+    url = reverse("accounts:relationship-map", args=[story["account"].pk])
+    html = kam_client.get(url).content.decode()
+    assert "Карта отношений: Acme" in html and "Все линии карты" in html
+    assert "соперники" in html and "ведёт" in html
