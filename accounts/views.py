@@ -174,6 +174,12 @@ def relationship_map(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     server (no script) with the same facts as a table beside it."""
     account = _account_or_404(request, pk)
     coverage = account_coverage(user=request.user, account=account)
+    services.audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW_ACCOUNT,
+        account_id=account.pk,
+        details={"page": "relationship-map", "contacts_shown": len(coverage.contacts)},
+    )
     context = {
         "account": account,
         "coverage": coverage,

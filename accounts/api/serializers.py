@@ -481,5 +481,12 @@ class AccountCoverageSerializer(serializers.Serializer):
 
 class AsOfSerializer(serializers.Serializer):
     as_of = serializers.DateField(
-        required=False, help_text="Coverage as of this date (default: today)"
+        required=False,
+        help_text="Coverage as of this date, 1900-01-01 … 9998-12-31 (default: today)",
     )
+
+    def validate_as_of(self, value: dt.date) -> dt.date:
+        # Bounded so the 90- and 180-day windows around it stay real dates.
+        if not dt.date(1900, 1, 1) <= value <= dt.date(9998, 12, 31):
+            raise serializers.ValidationError("Give a date from 1900-01-01 to 9998-12-31.")
+        return value

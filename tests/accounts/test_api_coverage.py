@@ -104,12 +104,16 @@ def test_the_erp_user_reads_accounts_but_not_coverage(integration_user, world, a
     assert client.get(f"/api/v1/accounts/{world['mine'].pk}/coverage/").status_code == 403
 
 
-def test_a_bad_as_of_is_a_400_naming_it(kam_user, world, api_client_for):
-    response = api_client_for(kam_user).get(
-        f"/api/v1/accounts/{world['mine'].pk}/coverage/?as_of=yesterday"
-    )
-    assert response.status_code == 400
-    assert "as_of" in field_errors(response.json())
+@pytest.mark.parametrize("as_of", ["yesterday", "0001-01-01", "9999-12-31"])
+def test_a_bad_as_of_is_a_400_naming_it(kam_user, world, api_client_for, as_of):
+    client = api_client_for(kam_user)
+    for url in (
+        f"/api/v1/accounts/{world['mine'].pk}/coverage/",
+        f"/api/v1/contacts/{world['buyer'].pk}/coverage/",
+    ):
+        response = client.get(url, {"as_of": as_of})
+        assert response.status_code == 400
+        assert "as_of" in field_errors(response.json())
 
 
 def test_link_crud_through_the_api(kam_user, world, api_client_for):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ContactLink
+from accounts.models import AuditEvent, ContactLink
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,9 @@ def test_relationship_map_draws_people_links_and_coverage(kam_client, story):
     ):
         assert row in html, row
     assert "strength 86 (strong)" in html
+    assert AuditEvent.objects.filter(
+        action="view_account", account_id=story["account"].pk, details__page="relationship-map"
+    ).exists()
     assert "<script" not in html.split("<main", 1)[-1].split("</main>")[0]
 
 
