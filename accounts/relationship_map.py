@@ -23,6 +23,9 @@ GAP_X, ROW_H = 26, 118
 MARGIN = 24
 OUR_ROW_GAP = 36
 NAME_CHARS = 24
+# A reporting level wider than this wraps onto more rows: the map stays readable on a
+# laptop instead of shrinking fifteen boxes into one line.
+MAX_PER_ROW = 5
 # How far each kind of line bows, so two links between the same pair stay apart.
 BOW = {"reports_to": 0, "influences": 34, "close_to": -34, "rivals": 56}
 
@@ -152,7 +155,11 @@ def _role_text(cc: ContactCoverage) -> str:
 
 def relationship_drawing(coverage: AccountCoverage) -> Drawing:
     """Boxes, lines and the table of one account's relationship map."""
-    levels = _levels(coverage.contacts)
+    levels = [
+        level[i : i + MAX_PER_ROW]
+        for level in _levels(coverage.contacts)
+        for i in range(0, len(level), MAX_PER_ROW)
+    ]
     people = [p for p in coverage.people if p.strength > 0]
     widest = max([len(row) for row in levels] + [len(people), 1])
     width = int(2 * MARGIN + widest * (BOX_W + GAP_X) - GAP_X)

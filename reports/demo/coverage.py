@@ -41,15 +41,31 @@ def plant_coverage_stories(builder: DemoBuilder) -> None:
     )
     lively = [p for p in plans if recent.get(p.account.pk, 0) >= 3]  # by rank: biggest first
     if len(lively) >= 2:
-        _single_threaded(lively[0], since)
+        _single_threaded(builder, lively[0], since, recent[lively[0].account.pk])
         _deciders_unmet(builder, lively[1], since)
     _links(builder, plans, rng)
 
 
-def _single_threaded(plan: Plan, since: dt.datetime) -> None:
-    """Every recent interaction with one person, but one in five with someone else alone."""
+def _single_threaded(builder: DemoBuilder, plan: Plan, since: dt.datetime, recent: int) -> None:
+    """Every recent interaction with one person, but one in five with someone else alone;
+    calls to that person make at least six, so the pattern is plain to see."""
     main = next((c for c in plan.contacts if c.is_primary), plan.contacts[0])
     others = [c for c in plan.contacts if c.pk != main.pk]
+    assert plan.owner is not None
+    calls = [
+        Interaction(
+            account=plan.account,
+            author=builder.users[plan.owner],
+            kind=Interaction.Kind.CALL,
+            occurred_at=dt.datetime.combine(
+                builder.as_of - dt.timedelta(days=7 + 11 * k), dt.time(10), tzinfo=builder.tz
+            ),
+            subject="Звонок по поставкам" if plan.russian else "Call about deliveries",
+            summary="Сроки поставки и остатки" if plan.russian else "Delivery dates and stock",
+        )
+        for k in range(max(0, 6 - recent))
+    ]
+    builder._bulk(Interaction, calls, "interactions")
     ids = list(
         Interaction.objects.filter(account=plan.account, occurred_at__gte=since)
         .order_by("occurred_at", "pk")

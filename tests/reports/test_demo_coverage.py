@@ -26,7 +26,7 @@ def test_demo_plants_a_single_threaded_key_account_an_unmet_decider_and_links():
     gaps = {pk: {g.kind: g for g in cov.gaps} for pk, cov in found.items()}
     threaded = [pk for pk, g in gaps.items() if "single_threaded" in g]
     assert threaded, "a single-threaded account"
-    assert any(found[pk].interactions_90d >= 3 for pk in threaded)
+    assert any(found[pk].interactions_90d >= 6 for pk in threaded)
     # The planted one: its deciders were met once, about 130 days ago.
     unmet = [
         cc
