@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import ContactLink
 from accounts.services import (
@@ -111,3 +111,12 @@ def test_deleting_a_person_deletes_their_links(kam_user, people):
     contact_link_create(user=kam_user, from_contact=olga, to_contact=petr, kind="close_to")
     petr.delete()
     assert not ContactLink.objects.exists()
+
+
+def test_the_model_itself_refuses_a_link_across_accounts(kam_user, people):
+    """The admin's inline saves through the model: its clean() keeps the rule too."""
+    olga, _ = people
+    stranger = ContactFactory(account=AccountFactory(owner=kam_user))
+    with pytest.raises(ValidationError) as caught:
+        ContactLink(from_contact=olga, to_contact=stranger, kind="rivals").full_clean()
+    assert "to_contact" in caught.value.message_dict
