@@ -19,6 +19,12 @@
   // <a data-history-back href="…">: back to the previous page when there is one, else the
   // link's own address.
   document.addEventListener("click", function (event) {
+    // A toast's close button (templates/_partials/_toast.html).
+    var close = event.target.closest("[data-dismiss-toast]");
+    if (close) {
+      close.closest(".toast").remove();
+      return;
+    }
     var link = event.target.closest("a[data-history-back]");
     if (link && window.history.length > 1) {
       event.preventDefault();
