@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.messages.storage.base import Message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import access, services
 from .access import ensure_can_change_account, page_view
-from .coverage import AccountCoverage, account_coverage
+from .coverage import AccountCoverage, account_coverage, contact_coverage
 from .forms import (
     AccountForm,
     AccountPickForm,
@@ -51,6 +52,7 @@ from .selectors import (
     account_list,
     account_timeline,
     assignable_user_list,
+    contact_link_list,
     contact_list,
     contact_neighbours,
     contact_org_chart,
@@ -388,6 +390,12 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_change": access.can_change_account(user=request.user, account=contact.account),
         "neighbours": contact_neighbours(contact=contact),
         "timeline": contact_timeline(contact=contact),
+        "coverage": contact_coverage(user=request.user, contact=contact),
+        "links": list(
+            contact_link_list(user=request.user)
+            .filter(Q(from_contact=contact) | Q(to_contact=contact))
+            .order_by("kind", "pk")
+        ),
     }
     return render(request, "accounts/contact_detail.html", context)
 

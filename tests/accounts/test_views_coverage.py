@@ -109,3 +109,14 @@ def test_coverage_speaks_russian(kam_client, story, settings):
     html = kam_client.get(url).content.decode()
     assert "Карта отношений: Acme" in html and "Все линии карты" in html
     assert "соперники" in html and "ведёт" in html
+
+
+def test_contact_page_shows_who_covers_them_and_their_links(kam_client, story):
+    html = kam_client.get(reverse("accounts:contact", args=[story["buyer"].pk])).content.decode()
+    coverage = html.split('id="contact-coverage"', 1)[1].split("</div>", 1)[0]
+    assert "Anna Petrova" in coverage and "86 · strong" in coverage
+    links = html.split('id="contact-links"', 1)[1].split("</ul>", 1)[0]
+    assert "Petr Buyer</a> rivals <a" in links and "Budget" in links
+    boss = kam_client.get(reverse("accounts:contact", args=[story["boss"].pk])).content.decode()
+    assert "nobody on our side" in boss
+    assert "Ivan Rival</a> influences <a" in boss
