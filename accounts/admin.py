@@ -26,6 +26,7 @@ from .models import (
     ApiToken,
     AuditEvent,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -61,7 +62,8 @@ def _users_in_scope(user: User) -> QuerySet[User]:
 SCOPED_CHOICES: dict[str, Callable[[User], QuerySet]] = {
     **dict.fromkeys(["account", "parent", "accounts"], _accounts_in_scope),
     **dict.fromkeys(
-        ["contact", "contacts", "reports_to", "invited", "attended"], _contacts_in_scope
+        ["contact", "contacts", "reports_to", "invited", "attended", "from_contact", "to_contact"],
+        _contacts_in_scope,
     ),
     **dict.fromkeys(["owner", "team", "author", "organizer"], _users_in_scope),
 }
@@ -218,6 +220,15 @@ class AccountAdmin(ScopedHistoryAdmin):
         )
 
 
+class ContactLinkInline(ScopedInline):
+    """The person's links to others of the account (the model refuses another account's)."""
+
+    model = ContactLink
+    fk_name = "from_contact"
+    fields = ["kind", "to_contact", "note"]
+    autocomplete_fields = ["to_contact"]
+
+
 @admin.register(Contact)
 class ContactAdmin(ScopedHistoryAdmin):
     list_display = ["name", "account", "position", "decision_role", "influence", "attitude"]
@@ -225,6 +236,7 @@ class ContactAdmin(ScopedHistoryAdmin):
     list_select_related = ["account"]
     search_fields = ["name", "email", "position", "account__name"]
     autocomplete_fields = ["account", "reports_to"]
+    inlines = [ContactLinkInline]
 
 
 @admin.register(Interaction)

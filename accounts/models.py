@@ -318,6 +318,61 @@ class Contact(TimeStamped):
             manager = manager.reports_to
 
 
+class ContactLink(TimeStamped):
+    """A relationship between two people of one account beyond `reports_to`: who influences
+    whom, who is close to whom, who are rivals (the relationship map draws them).
+
+    `influences` has a direction (from → to); `close_to` and `rivals` do not, so the
+    services refuse the reverse of an existing one. Contacts are deleted for good, and
+    their links with them (with a last history row).
+    """
+
+    class Kind(models.TextChoices):
+        INFLUENCES = "influences", _("Influences")
+        CLOSE_TO = "close_to", _("Is close to")
+        RIVALS = "rivals", _("Rivals")
+
+    SYMMETRIC = frozenset({Kind.CLOSE_TO, Kind.RIVALS})
+
+    from_contact = models.ForeignKey(
+        Contact, verbose_name=_("from"), on_delete=models.CASCADE, related_name="links_out"
+    )
+    to_contact = models.ForeignKey(
+        Contact, verbose_name=_("to"), on_delete=models.CASCADE, related_name="links_in"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["from_contact__name", "kind", "to_contact__name"]
+        verbose_name = _("contact link")
+        verbose_name_plural = _("contact links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_contact", "to_contact", "kind"], name="contactlink_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_contact=models.F("to_contact")), name="contactlink_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_contact} {self.get_kind_display().lower()} {self.to_contact}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.from_contact_id and self.to_contact_id):
+            return
+        if self.from_contact_id == self.to_contact_id:
+            raise ValidationError({"to_contact": _("A person cannot be linked to themself.")})
+        if self.from_contact.account_id != self.to_contact.account_id:
+            raise ValidationError(
+                {"to_contact": _("Both people must be contacts of the same account.")}
+            )
+
+
 # A clock a few minutes fast on a phone must not refuse "now".
 FUTURE_TOLERANCE = dt.timedelta(minutes=15)
 

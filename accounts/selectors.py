@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
@@ -38,6 +38,7 @@ from . import access
 from .models import (
     Account,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -358,6 +359,7 @@ def key_accounts_without_contact(
 class OrgNode:
     contact: Contact
     children: list[OrgNode] = field(default_factory=list)
+    coverage: Any = None  # accounts.coverage.ContactCoverage, set by the account page
 
 
 def contact_org_chart(*, user: User, account: Account) -> list[OrgNode]:
@@ -458,3 +460,10 @@ def event_people(*, user: User, event: Event) -> list[tuple[Account, list[Contac
         contact.was_invited, contact.came = contact.pk in invited, contact.pk in attended
         groups.setdefault(contact.account_id, (contact.account, []))[1].append(contact)
     return list(groups.values())
+
+
+def contact_link_list(*, user: User) -> QuerySet[ContactLink]:
+    """Links between people of the accounts the user sees, with both people at hand."""
+    return access.contact_link_scope(user=user).select_related(
+        "from_contact", "to_contact", "from_contact__account"
+    )

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from .models import (
     ApiToken,
     AuditEvent,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -323,7 +324,75 @@ def contact_update(
     ensure_can_change_account(user=user, account=contact.account)
     if "account" in fields and fields["account"] != contact.account:
         ensure_can_change_account(user=user, account=fields["account"])
+        # Links join people of one account: a person who moves leaves theirs behind.
+        for link in ContactLink.objects.filter(
+            Q(from_contact=contact) | Q(to_contact=contact)
+        ).select_related("from_contact", "to_contact"):
+            link.delete()
     return validated_save(contact, fields)
+
+
+def _check_link(
+    *, from_contact: Contact, to_contact: Contact, kind: str, exclude: int | None = None
+) -> None:
+    if from_contact.pk == to_contact.pk:
+        raise ValidationError({"to_contact": _("A person cannot be linked to themself.")})
+    if from_contact.account_id != to_contact.account_id:
+        raise ValidationError(
+            {"to_contact": _("Both people must be contacts of the same account.")}
+        )
+    same = Q(from_contact=from_contact, to_contact=to_contact)
+    if kind in ContactLink.SYMMETRIC:  # "A is close to B" is "B is close to A"
+        same |= Q(from_contact=to_contact, to_contact=from_contact)
+    duplicate = ContactLink.objects.filter(same, kind=kind)
+    if exclude is not None:
+        duplicate = duplicate.exclude(pk=exclude)
+    if duplicate.exists():
+        raise ValidationError(
+            {
+                "to_contact": _("%(a)s and %(b)s are already linked: “%(kind)s”.")
+                % {
+                    "a": from_contact.name,
+                    "b": to_contact.name,
+                    "kind": ContactLink.Kind(kind).label,
+                }
+            }
+        )
+
+
+@transaction.atomic
+def contact_link_create(
+    *,
+    user: User,
+    from_contact: Contact,
+    to_contact: Contact,
+    kind: str,
+    note: str | Unset = UNSET,
+) -> ContactLink:
+    """Link two people of one account the user may change (no self link, no duplicate)."""
+    ensure_can_change_account(user=user, account=from_contact.account)
+    _check_link(from_contact=from_contact, to_contact=to_contact, kind=kind)
+    link = ContactLink(from_contact=from_contact, to_contact=to_contact)
+    return validated_save(link, given(kind=kind, note=note))
+
+
+@transaction.atomic
+def contact_link_update(
+    *, user: User, link: ContactLink, kind: str | Unset = UNSET, note: str | Unset = UNSET
+) -> ContactLink:
+    """Change a link's kind or note; its two people stay (remove it and link again)."""
+    ensure_can_change_account(user=user, account=link.from_contact.account)
+    if kind is not UNSET and kind != link.kind:
+        _check_link(
+            from_contact=link.from_contact, to_contact=link.to_contact, kind=kind, exclude=link.pk
+        )
+    return validated_save(link, given(kind=kind, note=note))
+
+
+@transaction.atomic
+def contact_link_delete(*, user: User, link: ContactLink) -> None:
+    """Remove a link between two people (for good; its history keeps a last row)."""
+    account_record_delete(user=user, record=link, account=link.from_contact.account)
 
 
 def _check_contacts_of(account: Account, contacts: Iterable[Contact], field: str) -> list[Contact]:

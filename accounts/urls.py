@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/<int:pk>/", views.account_detail, name="detail"),
     path("accounts/<int:pk>/edit/", views.account_edit, name="edit"),
     path("accounts/<int:pk>/log/", views.interaction_log, name="log"),
+    path("accounts/<int:pk>/relationships/", views.relationship_map, name="relationship-map"),
     path("log/", views.interaction_pick, name="log-pick"),
     path("interactions/<int:pk>/undo/", views.interaction_undo, name="interaction-undo"),
     path("interactions/<int:pk>/next-step/", views.next_step_state, name="next-step"),

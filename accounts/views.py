@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.messages.storage.base import Message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +31,7 @@ from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import access, services
 from .access import ensure_can_change_account, page_view
+from .coverage import AccountCoverage, account_coverage, contact_coverage
 from .forms import (
     AccountForm,
     AccountPickForm,
@@ -42,12 +44,15 @@ from .forms import (
     SurveyForm,
 )
 from .models import Account, AuditEvent, Event, Interaction
+from .relationship_map import relationship_drawing
 from .selectors import (
     SOFT_DELETED_KINDS,
+    OrgNode,
     account_home_list,
     account_list,
     account_timeline,
     assignable_user_list,
+    contact_link_list,
     contact_list,
     contact_neighbours,
     contact_org_chart,
@@ -122,7 +127,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     can_change = access.can_change_account(user=request.user, account=account)
-    org_chart = contact_org_chart(user=request.user, account=account)
+    org_chart, coverage = _org_chart_with_coverage(request, account)
     services.audit_record(
         user=request.user,
         action=AuditEvent.Action.VIEW_ACCOUNT,
@@ -137,6 +142,7 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         "team": list(account.team.order_by("last_name", "username")),
         "org_chart": org_chart,
+        "coverage": coverage,
         "has_contacts": bool(org_chart),
         "timeline": account_timeline(user=request.user, account=account),
         "distributor_links": list(
@@ -152,6 +158,42 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "log_form": InteractionForm(account=account) if can_change else None,
     }
     return render(request, "accounts/account_detail.html", context)
+
+
+def _org_chart_with_coverage(
+    request: AuthenticatedHttpRequest, account: Account
+) -> tuple[list[OrgNode], AccountCoverage]:
+    """The org chart with, beside each person, who on our side covers them."""
+    org_chart = contact_org_chart(user=request.user, account=account)
+    coverage = account_coverage(user=request.user, account=account)
+    by_contact = coverage.by_contact
+    stack = list(org_chart)
+    while stack:
+        node = stack.pop()
+        node.coverage = by_contact.get(node.contact.pk)
+        stack.extend(node.children)
+    return org_chart, coverage
+
+
+@page_view
+def relationship_map(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The account's people and ours, with every link between them, drawn as SVG on the
+    server (no script) with the same facts as a table beside it."""
+    account = _account_or_404(request, pk)
+    coverage = account_coverage(user=request.user, account=account)
+    services.audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW_ACCOUNT,
+        account_id=account.pk,
+        details={"page": "relationship-map", "contacts_shown": len(coverage.contacts)},
+    )
+    context = {
+        "account": account,
+        "coverage": coverage,
+        "drawing": relationship_drawing(coverage),
+        "can_change": access.can_change_account(user=request.user, account=account),
+    }
+    return render(request, "accounts/relationship_map.html", context)
 
 
 def _count_nodes(nodes) -> int:
@@ -194,13 +236,14 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     ):
         if inline:
-            org_chart = contact_org_chart(user=request.user, account=account)
+            org_chart, coverage = _org_chart_with_coverage(request, account)
             context = {
                 "account": account,
                 "log_form": InteractionForm(account=account),
                 "saved": True,
                 "can_change": True,
                 "org_chart": org_chart,
+                "coverage": coverage,
                 "has_contacts": bool(org_chart),
                 "timeline": account_timeline(user=request.user, account=account),
                 "toast": logged_message(logged),
@@ -348,6 +391,12 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_change": access.can_change_account(user=request.user, account=contact.account),
         "neighbours": contact_neighbours(contact=contact),
         "timeline": contact_timeline(contact=contact),
+        "coverage": contact_coverage(user=request.user, contact=contact),
+        "links": list(
+            contact_link_list(user=request.user)
+            .filter(Q(from_contact=contact) | Q(to_contact=contact))
+            .order_by("kind", "pk")
+        ),
     }
     return render(request, "accounts/contact_detail.html", context)
 

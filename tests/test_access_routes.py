@@ -34,6 +34,7 @@ from django.http import QueryDict
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import ContactLink
 from plans.calendar import feed_token
 from reports.exports.jobs import export_job_run, export_job_start
 from reports.models import ImportBatch, MetricRun
@@ -125,6 +126,7 @@ ROUTES: dict[str, Row] = {
     "accounts:edit": page("account", write_other=("post", 404)),
     "accounts:log": page("account", write_other=("post", 404)),
     "accounts:log-pick": page(),
+    "accounts:relationship-map": page("account"),
     "accounts:next-step": post_only("interaction"),
     "accounts:interaction-undo": post_only("interaction"),
     "accounts:contact-create": page("account", write_other=("post", 404)),
@@ -178,6 +180,9 @@ ROUTES: dict[str, Row] = {
     # the API
     **api("account", readable=True, history=True),
     **api("contact", history=True),
+    "api:contact-coverage": Row(API_RECORD, params={"pk": "contact", "format": "json"}),
+    "api:account-coverage": Row(API_RECORD, params={"pk": "account", "format": "json"}),
+    **api("contact-link", "contact_link", history=True),
     **api("interaction", history=True),
     **api("distributor", readable=True, shared_write=403),  # heads and admins edit
     **api("distributor-link", "link", history=True),
@@ -398,7 +403,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 # Parameters that name something one KAM has and the other has not.
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
-    "action", "tender", "line", "metric", "user", "job", "feed",
+    "action", "tender", "line", "metric", "user", "job", "feed", "contact_link",
 }  # fmt: skip
 
 
@@ -419,9 +424,13 @@ def _portfolio(owner) -> dict[str, Any]:
     event.invited.add(contact)
     plan = f.AccountPlanFactory(account=account)
     category = f.ProductCategoryFactory(code="C1")
+    colleague = f.ContactFactory(account=account)
     return {
         "account": account,
         "contact": contact,
+        "contact_link": ContactLink.objects.create(
+            from_contact=contact, to_contact=colleague, kind="influences"
+        ),
         "interaction": f.InteractionFactory(account=account),
         "survey": f.SurveyFactory(account=account),
         "link": f.DistributorLinkFactory(account=account),

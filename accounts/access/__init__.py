@@ -11,7 +11,7 @@
 Everything else asks here and never looks at a role itself:
 
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
-  KAMs' records — `contact_scope`, `interaction_scope`, `survey_scope`,
+  KAMs' records — `contact_scope`, `contact_link_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
   `tender_scope` (generic: `records_scoped`); the numbers hanging under an account
   (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
@@ -73,6 +73,7 @@ from .scopes import (
     can_change_account,
     can_change_event,
     can_restore,
+    contact_link_scope,
     contact_scope,
     distributor_link_scope,
     distributor_scope,
@@ -126,6 +127,7 @@ __all__ = [
     "can_read_records",
     "can_use_admin",
     "can_use_pages",
+    "contact_link_scope",
     "contact_scope",
     "distributor_link_scope",
     "distributor_scope",

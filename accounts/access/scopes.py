@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import (
     Account,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -82,6 +83,12 @@ def records_scoped(qs: QuerySet, *, user: User, field: str = "account") -> Query
 
 def contact_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[Contact]:
     return records_scoped(Contact.objects.all() if queryset is None else queryset, user=user)
+
+
+def contact_link_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[ContactLink]:
+    """Links between people of the accounts the user sees (both ends share the account)."""
+    base = ContactLink.objects.all() if queryset is None else queryset
+    return records_scoped(base, user=user, field="from_contact__account")
 
 
 def interaction_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[Interaction]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import django_filters as df
+from django.db.models import Q
 
 from accounts.access import account_scope
 from accounts.models import (
     Account,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -51,6 +53,19 @@ class ContactFilter(KamFilterSet):
     class Meta:
         model = Contact
         fields: list[str] = []
+
+
+class ContactLinkFilter(KamFilterSet):
+    account = IntegerFilter(field_name="from_contact__account_id")
+    contact = IntegerFilter(method="filter_contact", help_text="Either end of the link")
+    kind = df.MultipleChoiceFilter(choices=ContactLink.Kind.choices, distinct=False)
+
+    class Meta:
+        model = ContactLink
+        fields: list[str] = []
+
+    def filter_contact(self, queryset, name, value):
+        return queryset.filter(Q(from_contact_id=value) | Q(to_contact_id=value))
 
 
 class InteractionFilter(KamFilterSet):

@@ -12,9 +12,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.access import account_scope, contact_scope
+from accounts.coverage import GAP_TITLES
 from accounts.models import (
     Account,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -378,3 +380,113 @@ class SurveySerializer(KamModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         create_only_fields = ["account"]
+
+
+class ContactLinkSerializer(KamModelSerializer):
+    """A link between two people of one account: `influences` (from → to), `close_to`,
+    `rivals` (both ways). Both people are set when the link is made and never moved."""
+
+    account = serializers.IntegerField(
+        source="from_contact.account_id", read_only=True, help_text="The people's account"
+    )
+    from_contact = _contact_field()
+    to_contact = _contact_field()
+
+    class Meta:
+        model = ContactLink
+        fields = [
+            "id",
+            "account",
+            "from_contact",
+            "to_contact",
+            "kind",
+            "note",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        create_only_fields = ["from_contact", "to_contact"]
+        # The service answers a duplicate with an error naming `to_contact`.
+        validators: list = []
+
+
+# --- Coverage (accounts.coverage): shapes of answers, read-only -------------------------
+# Named enums in the schema (settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+CONTACT_LINK_KINDS = ContactLink.Kind.choices
+GAP_KINDS = list(GAP_TITLES)
+
+
+class CoverSerializer(serializers.Serializer):
+    user = serializers.CharField(source="username", help_text="Our person's username")
+    full_name = serializers.CharField()
+    last_met = serializers.DateField(help_text="Their last interaction together")
+    days_since = serializers.IntegerField(help_text="Days since then, as of `as_of`")
+    interactions_90d = serializers.IntegerField(
+        help_text="Interactions together in the last 90 days"
+    )
+    strength = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        help_text="round(100 × (0.6·r + 0.4·f)), r = max(0, 1 − days_since / 180), "
+        "f = min(1, interactions_90d / 6)",
+    )
+    band = serializers.ChoiceField(
+        choices=["strong", "medium", "weak"], help_text="strong ≥ 70, medium ≥ 40, else weak"
+    )
+
+
+class ContactCoverageSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(source="contact.pk")
+    name = serializers.CharField(source="contact.name")
+    decision_role = serializers.ChoiceField(
+        source="contact.decision_role", choices=Contact.DecisionRole.choices
+    )
+    last_met = serializers.DateField(
+        allow_null=True, help_text="The last interaction with anyone on our side"
+    )
+    days_since = serializers.IntegerField(allow_null=True)
+    interactions_90d = serializers.IntegerField()
+    covered_by = CoverSerializer(source="covers", many=True, help_text="Strongest first")
+
+
+class ContactCoverageAnswerSerializer(ContactCoverageSerializer):
+    as_of = serializers.DateField()
+
+
+class GapSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=GAP_KINDS)
+    message = serializers.CharField(help_text="A sentence naming the people")
+    contacts = serializers.ListField(child=serializers.IntegerField())
+    users = serializers.ListField(child=serializers.CharField(), help_text="Usernames")
+
+
+class LinkShapeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_contact = serializers.IntegerField(source="from_contact_id")
+    to_contact = serializers.IntegerField(source="to_contact_id")
+    kind = serializers.ChoiceField(choices=CONTACT_LINK_KINDS)
+    note = serializers.CharField()
+
+
+class AccountCoverageSerializer(serializers.Serializer):
+    account = serializers.IntegerField(source="account.pk")
+    as_of = serializers.DateField()
+    interactions_90d = serializers.IntegerField(
+        help_text="The account's interactions in the last 90 days"
+    )
+    contacts = ContactCoverageSerializer(many=True)
+    gaps = GapSerializer(many=True)
+    links = LinkShapeSerializer(many=True)
+
+
+class AsOfSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False,
+        help_text="Coverage as of this date, 1900-01-01 … 9998-12-31 (default: today)",
+    )
+
+    def validate_as_of(self, value: dt.date) -> dt.date:
+        # Bounded so the 90- and 180-day windows around it stay real dates.
+        if not dt.date(1900, 1, 1) <= value <= dt.date(9998, 12, 31):
+            raise serializers.ValidationError("Give a date from 1900-01-01 to 9998-12-31.")
+        return value

@@ -18,6 +18,7 @@ def register(router) -> None:
     """Register this app's viewsets on the shared /api/v1/ router."""
     router.register("accounts", views.AccountViewSet, basename="account")
     router.register("contacts", views.ContactViewSet, basename="contact")
+    router.register("contact-links", views.ContactLinkViewSet, basename="contact-link")
     router.register("interactions", views.InteractionViewSet, basename="interaction")
     router.register("distributors", views.DistributorViewSet, basename="distributor")
     router.register("distributor-links", views.DistributorLinkViewSet, basename="distributor-link")

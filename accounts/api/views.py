@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
@@ -9,11 +10,16 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import DateTimeField, Func, OuterRef, QuerySet
 from django.db.models.expressions import BaseExpression
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from accounts import access, selectors, services
-from accounts.access import HeadsWritePermission, RolePermission
-from accounts.models import Account, Contact, Industry, Region
+from accounts import access, coverage, selectors, services
+from accounts.access import CanReadRecords, HeadsWritePermission, RolePermission
+from accounts.models import Account, Contact, ContactLink, Industry, Region
 from kam.api.base import ServiceModelViewSet
 from kam.http import AuthenticatedRequest
 
@@ -48,6 +54,17 @@ def _account_rows() -> QuerySet:
         )
     columns = [column for column in serializers.ACCOUNT_ROW.values() if column not in extra]
     return Account.objects.values(*columns, **extra)
+
+
+AS_OF = OpenApiParameter(
+    "as_of", type=dt.date, description="Coverage as of this date (default: today)"
+)
+
+
+def _as_of(request: Request) -> dt.date | None:
+    params = serializers.AsOfSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data.get("as_of")
 
 
 class AccountViewSet(HistoryMixin, ServiceModelViewSet):
@@ -93,6 +110,24 @@ class AccountViewSet(HistoryMixin, ServiceModelViewSet):
     def delete_object(self, instance: Account) -> None:
         services.account_delete(user=self.request.user, account=instance)
 
+    @extend_schema(
+        responses=serializers.AccountCoverageSerializer, parameters=[AS_OF], filters=False
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        permission_classes=[CanReadRecords],  # who met whom: the KAMs' records, not the ERP's
+    )
+    def coverage(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Who on our side covers each of the account's people, how strongly, the
+        relationship gaps and the links between the people (accounts.coverage)."""
+        account = self.get_object()  # scoped: another KAM's account is a 404
+        found = coverage.account_coverage(
+            user=self.request.user, account=account, as_of=_as_of(request)
+        )
+        return Response(serializers.AccountCoverageSerializer(found).data)
+
 
 class ContactViewSet(HistoryMixin, ServiceModelViewSet):
     """The client's people: the org chart (`reports_to`), decision roles, influence."""
@@ -109,6 +144,41 @@ class ContactViewSet(HistoryMixin, ServiceModelViewSet):
 
     def update_object(self, instance, data):
         return services.contact_update(user=self.request.user, contact=instance, **data)
+
+    @extend_schema(
+        responses=serializers.ContactCoverageAnswerSerializer, parameters=[AS_OF], filters=False
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def coverage(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
+        """Who on our side covers this person: each with their last meeting, interactions
+        together in 90 days and the strength (accounts.coverage)."""
+        contact = self.get_object()
+        as_of = _as_of(request)
+        found = coverage.contact_coverage(user=self.request.user, contact=contact, as_of=as_of)
+        data = serializers.ContactCoverageSerializer(found).data
+        return Response({**data, "as_of": as_of or timezone.localdate()})
+
+
+class ContactLinkViewSet(HistoryMixin, ServiceModelViewSet):
+    """Links between two people of one account beyond `reports_to`: influences (from → to),
+    is close to, rivals. Made and removed by whoever may change the account."""
+
+    selector = staticmethod(selectors.contact_link_list)
+    serializer_class = serializers.ContactLinkSerializer
+    filterset_class = filters.ContactLinkFilter
+    search_fields = ["note", "from_contact__name", "to_contact__name"]
+    ordering_fields = ["created_at", "kind"]
+    ordering = ["from_contact__name", "kind", "to_contact__name"]
+    account_path = "from_contact.account"
+
+    def create_object(self, data):
+        return services.contact_link_create(user=self.request.user, **data)
+
+    def update_object(self, instance: ContactLink, data):
+        return services.contact_link_update(user=self.request.user, link=instance, **data)
+
+    def delete_object(self, instance: ContactLink) -> None:
+        services.contact_link_delete(user=self.request.user, link=instance)
 
 
 class InteractionViewSet(HistoryMixin, ServiceModelViewSet):
