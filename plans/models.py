@@ -267,3 +267,146 @@ class Tender(TimeStamped):
             raise ValidationError(
                 {"objective": _("The objective belongs to another account's plan.")}
             )
+
+
+class Opportunity(TimeStamped):
+    """A deal that is not a public tender: an upsell, a renewal, a new site.
+
+    Its product category lives in `reports` (the ERP's master data), which plans may not
+    import: the category is kept by id (`category_id`, no foreign key) and reports answers
+    for names and which ids exist through `plans.categories`.
+    """
+
+    class Stage(models.TextChoices):
+        IDEA = "idea", _("Idea")
+        QUALIFIED = "qualified", _("Qualified")
+        PROPOSAL = "proposal", _("Proposal")
+        NEGOTIATION = "negotiation", _("Negotiation")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    OPEN_STAGES = (Stage.IDEA, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
+    CLOSED_WITH_REASON = (Stage.WON, Stage.LOST)
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="opportunities",
+    )
+    category_id = models.PositiveBigIntegerField(
+        _("product category"), null=True, blank=True, db_index=True
+    )
+    title = models.CharField(_("title"), max_length=255)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    probability = models.PositiveSmallIntegerField(
+        _("probability, %"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the stage's probability (a setting the sales head keeps)."),
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    outcome_reason = models.TextField(_("outcome reason"), blank=True)
+    objective = models.ForeignKey(
+        Objective,
+        verbose_name=_("plan objective"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = [models.F("expected_close").asc(nulls_last=True), "id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage__in=["won", "lost"]) | ~Q(outcome_reason=""),
+                name="opportunity_won_lost_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0), name="opportunity_value_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__isnull=True) | Q(probability__lte=100),
+                name="opportunity_probability_percent",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "expected_close"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.stage in self.CLOSED_WITH_REASON and not self.outcome_reason.strip():
+            raise ValidationError({"outcome_reason": _("Say why the opportunity was won or lost.")})
+        if self.probability is not None and self.probability > 100:
+            raise ValidationError({"probability": _("A probability is 0 … 100 %.")})
+        if (
+            self.account_id
+            and self.objective is not None
+            and self.objective.plan.account_id != self.account_id
+        ):
+            raise ValidationError(
+                {"objective": _("The objective belongs to another account's plan.")}
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in self.OPEN_STAGES
+
+
+class StageProbability(models.Model):
+    """The head's probability of a pipeline stage (opportunities and tenders); a stage
+    without a row takes DESIGN's default (`plans.probabilities.DEFAULTS`)."""
+
+    class Kind(models.TextChoices):
+        OPPORTUNITY = "opportunity", _("Opportunity")
+        TENDER = "tender", _("Tender")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    stage = models.CharField(_("stage"), max_length=16)
+    percent = models.PositiveSmallIntegerField(_("probability, %"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("stage probability")
+        verbose_name_plural = _("stage probabilities")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "stage"], name="stage_probability_unique"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="stage_probability_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.stage} {self.percent} %"

@@ -13,8 +13,8 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope` (generic: `records_scoped`); the numbers hanging under an account
-  (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
+  `tender_scope`, `opportunity_scope` (generic: `records_scoped`); the numbers hanging
+  under an account (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
 - predicates: `can_use_pages`, `can_read_records`, `can_change_account` (and
   `ensure_can_change_account`), `can_change_event`, `can_assign`, ... ;
 - pages: the `page_view` decorator (every HTML view: pages, htmx partials, exports) and the
@@ -46,6 +46,7 @@ from .pages import PageAccess, page_view, template_context
 from .rules import (
     can_assign,
     can_change_distributors,
+    can_change_stage_probabilities,
     can_create_account,
     can_create_event,
     can_delete_account,
@@ -82,6 +83,7 @@ from .scopes import (
     import_batch_scope,
     interaction_scope,
     objective_scope,
+    opportunity_scope,
     plan_scope,
     records_scoped,
     restorable_records,
@@ -113,6 +115,7 @@ __all__ = [
     "action_scope",
     "assignable_users",
     "can_assign",
+    "can_change_stage_probabilities",
     "can_change_account",
     "can_change_distributors",
     "can_own_accounts",
@@ -135,6 +138,7 @@ __all__ = [
     "interaction_scope",
     "is_signed_in",
     "objective_scope",
+    "opportunity_scope",
     "offers_portfolio_pages",
     "owns_export",
     "page_view",

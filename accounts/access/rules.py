@@ -68,6 +68,11 @@ def can_change_distributors(user: User) -> bool:
     return is_signed_in(user) and user.is_head_or_admin
 
 
+def can_change_stage_probabilities(user: User) -> bool:
+    """The pipeline's stage probabilities (a company setting): sales heads and admins."""
+    return is_signed_in(user) and user.is_head_or_admin
+
+
 def can_read_logs(user: User) -> bool:
     """The ERP import log and the metrics run log: sales heads and admins."""
     return is_signed_in(user) and user.is_head_or_admin

@@ -120,6 +120,11 @@ def tender_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     return records_scoped(queryset, user=user, field="account")
 
 
+def opportunity_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """Opportunities (plans.Opportunity) of the accounts the user sees."""
+    return records_scoped(queryset, user=user, field="account")
+
+
 def event_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[Event]:
     """Events with no account are company events everyone sees; an event with accounts is
     seen by whoever sees one of them, and by its organizer.
