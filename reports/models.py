@@ -348,3 +348,51 @@ class ImportBatch(models.Model):
 
 # Kept in the exports package beside the code that runs it; imported here so Django finds it.
 from reports.exports.models import ExportJob  # noqa: E402, F401
+
+
+class ForecastSnapshot(models.Model):
+    """The forecast of a period as it stood in one ISO week, by KAM, region and company
+    (reports.portfolio.forecast_history). One row per (week, period, level, key); the
+    weekly job replaces its week's rows, so running it twice changes nothing.
+
+    `key` is the user or region id; 0 for the company row and for accounts with no owner
+    or region (a unique constraint needs a value, not NULL, to match)."""
+
+    class Level(models.TextChoices):
+        OWNER = "owner", _("KAM")
+        REGION = "region", _("Region")
+        COMPANY = "company", _("Company")
+
+    week = models.DateField(_("week (its Monday)"))
+    as_of = models.DateField(_("as of"))
+    period = models.CharField(_("period"), max_length=16)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    key = models.BigIntegerField(_("key"), default=0)
+    label = models.CharField(_("label"), max_length=255)
+    actual = models.DecimalField(_("actual to date"), max_digits=18, decimal_places=2)
+    run_rate = models.DecimalField(_("run-rate"), max_digits=18, decimal_places=2)
+    opportunities = models.DecimalField(
+        _("weighted opportunities"), max_digits=18, decimal_places=2
+    )
+    tenders = models.DecimalField(_("weighted tenders"), max_digits=18, decimal_places=2)
+    forecast = models.DecimalField(_("forecast"), max_digits=18, decimal_places=2)
+    target = models.DecimalField(
+        _("target"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["period", "level", "key", "week"]
+        verbose_name = _("forecast snapshot")
+        verbose_name_plural = _("forecast snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "period", "level", "key"], name="forecast_snapshot_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "level", "key", "week"])]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.level}:{self.key} @ {self.week}"

@@ -41,6 +41,7 @@ from .api import (
     IsErpClient,
     IsHeadOrAdmin,
     RolePermission,
+    StageProbabilitiesPermission,
 )
 from .pages import PageAccess, page_view, template_context
 from .rules import (
@@ -108,6 +109,7 @@ __all__ = [
     "CanReadRecords",
     "IsErpClient",
     "IsHeadOrAdmin",
+    "StageProbabilitiesPermission",
     "PageAccess",
     "RolePermission",
     "account_ids_in_scope",
