@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Distributor, TimeStamped
 
@@ -347,6 +352,100 @@ class ImportBatch(models.Model):
 
 
 # Kept in the exports package beside the code that runs it; imported here so Django finds it.
+class WhiteSpaceCell(models.Model):
+    """What the KAM knows of one buying unit (an account of a holding) and one product
+    category that the revenue lines do not say: who supplies it instead, whether it is
+    relevant at all, and how much the unit could buy of it a year (the white-space matrix,
+    reports.portfolio.whitespace).
+
+    It lives in reports, not plans: its category is a foreign key to ProductCategory,
+    which plans may not import (accounts <- plans <- reports), and the matrix that reads it
+    with the revenue lines is a reports page. A cell without a row is simply unassessed.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open: nobody supplies it yet")
+        COMPETITOR = "competitor", _("A competitor supplies it")
+        NOT_RELEVANT = "not_relevant", _("Not relevant")
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="whitespace_cells",
+        db_index=False,  # the unique (account, category) index serves it
+    )
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="whitespace_cells",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    potential = models.DecimalField(
+        _("potential a year"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The KAM's estimate of what the unit could buy of it a year."),
+    )
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["account", "category"]
+        verbose_name = _("white-space cell")
+        verbose_name_plural = _("white-space cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "category"], name="whitespacecell_unique_unit_category"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="competitor") | ~Q(competitor=""),
+                name="whitespacecell_competitor_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(potential__isnull=True) | Q(potential__gte=0),
+                name="whitespacecell_potential_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.category_id}: {self.status}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.status == self.Status.COMPETITOR and not self.competitor.strip():
+            errors["competitor"] = _("Name the competitor who supplies it.")
+        if self.status != self.Status.COMPETITOR and self.competitor.strip():
+            errors["competitor"] = _(
+                "Only a cell a competitor supplies names one: choose that status or clear the name."
+            )
+        if self.status == self.Status.NOT_RELEVANT and self.potential:
+            errors["potential"] = _(
+                "A category that is not relevant has no potential: clear the estimate or "
+                "choose another status."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
 from reports.exports.models import ExportJob  # noqa: E402, F401
 
 

@@ -36,7 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.calendar import feed_token
 from reports.exports.jobs import export_job_run, export_job_start
-from reports.models import ImportBatch, MetricRun
+from reports.models import ImportBatch, MetricRun, WhiteSpaceCell
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,16 @@ ROUTES: dict[str, Row] = {
     "reports:pipeline": page(),
     "reports:distributors": page(),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),
+    # The white-space matrix of a holding (an account page), its cells and the one click.
+    "reports:whitespace": page("account"),
+    "reports:whitespace-cell": page(
+        "account", params={"unit": "account", "category": "category"}, write_other=("post", 404)
+    ),
+    "reports:whitespace-opportunity": Row(
+        POST_ONLY,
+        params={"pk": "account", "unit": "account", "category": "category"},
+        write_other=("post", 404),
+    ),
     # An export job is its owner's: each caller asks for their own, kam_other for
     # the other KAM's.
     "reports:export-job": Row(OBJECT_PAGE, params={"job_id": "job"}),
@@ -217,6 +227,11 @@ ROUTES: dict[str, Row] = {
     "api:metrics-run-detail": Row(API_RUNS, params={"pk": "run"}),
     "api:account-metrics": Row(API_READABLE_ONE, params={"pk": "account"}),
     "api:account-whitespace": Row(API_READABLE_ONE, params={"pk": "account"}),
+    # The KAMs' estimates: not for the ERP.
+    "api:account-whitespace-matrix": Row(API_RECORD, params={"pk": "account"}),
+    "api:account-whitespace-cell": Row(
+        API_RECORD, params={"pk": "account", "category": "category"}, write_other=("put", 404)
+    ),
     "api:erp-accounts": Row(ERP_WRITE),
     "api:erp-accounts-link": Row(ERP_WRITE),
     "api:erp-categories": Row(ERP_WRITE),
@@ -267,6 +282,7 @@ ADMIN_MODELS = {
     "reports_portfoliometric": ("portfolio", False),
     "reports_metricrun": ("run", False),
     "reports_importbatch": ("batch", False),
+    "reports_whitespacecell": ("whitespace", True),
     # django-axes' records of sign-in attempts: admins read them (and clear a lockout).
     "axes_accessattempt": ("axes_attempt", False),
     "axes_accesslog": ("axes_log", False),
@@ -278,6 +294,7 @@ ADMIN_MODELS = {
 }
 # Models whose admin keeps django-simple-history (a page per past version).
 ADMIN_HISTORIES = (
+    "reports_whitespacecell",
     "accounts_account",
     "accounts_contact",
     "plans_accountplan",
@@ -394,7 +411,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 # Parameters that name something one KAM has and the other has not.
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
-    "action", "tender", "line", "metric", "user", "job", "feed",
+    "action", "tender", "line", "metric", "user", "job", "feed", "whitespace",
 }  # fmt: skip
 
 
@@ -428,6 +445,9 @@ def _portfolio(owner) -> dict[str, Any]:
         "tender": f.TenderFactory(account=account),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
+        "whitespace": WhiteSpaceCell.objects.create(
+            account=account, category=category, status="competitor", competitor="Rival"
+        ),
     }
 
 

@@ -40,6 +40,13 @@ def can_create_account(user: User) -> bool:
     return is_signed_in(user) and not user.is_integration
 
 
+def can_change_seen_accounts(user: User) -> bool:
+    """Whoever may change accounts at all changes every account they see (a KAM theirs, a
+    head or an admin any); the ERP user none. For pages that list rows already scoped by
+    `account_scope`, so they need not ask `can_change_account` once per row."""
+    return is_signed_in(user) and not user.is_integration
+
+
 def can_create_event(user: User) -> bool:
     """Anyone but the ERP user may organize an event (its accounts are checked one by one)."""
     return is_signed_in(user) and not user.is_integration
