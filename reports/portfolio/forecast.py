@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from accounts import access
 from accounts.models import Account, Region, User
 from plans import probabilities
-from plans.models import Opportunity, Tender
+from plans.models import Opportunity, Target, Tender
 from reports.erp.currency import RateBook
 from reports.metrics.periods import (
     MONTH,
@@ -286,11 +286,6 @@ def _pipeline(
 
 
 def _targets(accounts: QuerySet | None, *, period: Period, level: str) -> dict[Any, Decimal]:
-    try:
-        from plans.models import Target  # type: ignore[attr-defined]
-    except ImportError:  # until the targets branch is merged
-        return {}
-
     targets = _within(Target.objects.all(), accounts).filter(year=period.start.year)
     if period.kind == QUARTER:
         quarter = (period.start.month - 1) // 3 + 1
