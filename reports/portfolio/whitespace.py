@@ -211,9 +211,7 @@ def whitespace_matrix(*, user: User, account_pk: int, period: Period | None = No
         )
     }
     units = [
-        Unit(
-            pk, visible[pk]["name"], visible[pk]["external_id"] or "", visible[pk]["parent_id"], d
-        )
+        Unit(pk, visible[pk]["name"], visible[pk]["external_id"] or "", visible[pk]["parent_id"], d)
         for pk, d in depths.items()
         if pk in visible
     ]
