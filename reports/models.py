@@ -397,7 +397,7 @@ class WhiteSpaceCell(models.Model):
     note = models.TextField(_("note"), max_length=1000, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
+        verbose_name=_("entered by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -384,3 +384,22 @@ def test_api_cell_put_patch_and_errors(holding, kam_user, api_client_for, integr
     )
     erp = api_client_for(integration_user)
     assert erp.get(f"/api/v1/accounts/{h['root'].pk}/whitespace-matrix/").status_code == 403
+
+
+# --- the demo -------------------------------------------------------------------------------
+def test_demo_has_a_three_level_holding_with_every_kind_of_cell():
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--accounts", "120", stdout=io.StringIO())
+    cells = WhiteSpaceCell.objects.select_related("account")
+    root = Account.objects.get(pk=cells.first().account_id)
+    while root.parent_id is not None:
+        root = root.parent
+    assert max(account_subtree(root_pk=root.pk).values()) == 3
+    kam = root.owner
+    m = whitespace_matrix(user=kam, account_pk=root.pk)
+    assert {"bought", "competitor", "not_relevant", "opportunity"} <= {c.state for c in m.cells}
+    assert max(u.depth for u in m.units) == 3  # the KAM sees every level
+    assert m.totals.white_space > 0
