@@ -47,9 +47,10 @@ def seed_whitespace(builder: DemoBuilder) -> None:
     level3 = _adopt(level2[0], free, 3) if level2 else []
     moved = level2 + level3
     for plan in moved:
-        Account.objects.filter(pk=plan.account.pk).update(parent=plans[plan.parent].account)
+        parent = plans[plan.parent if plan.parent is not None else holding.index]
+        Account.objects.filter(pk=plan.account.pk).update(parent=parent.account)
     # The holding's KAM works the whole group: on the team of the units someone else owns.
-    owner = builder.users[holding.owner]
+    owner = builder.users[holding.owner or ""]
     units = [holding, *level1, *moved]
     team = Account.team.through
     team.objects.bulk_create(
