@@ -204,7 +204,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The kinds of "Recently deleted" (interaction, survey…), beside the models' own `kind`s.
-    "ENUM_NAME_OVERRIDES": {"DeletedKindEnum": "accounts.api.deleted.KINDS"},
+    "ENUM_NAME_OVERRIDES": {
+        "DeletedKindEnum": "accounts.api.deleted.KINDS",
+        "WhiteSpaceCellStatusEnum": "reports.models.WhiteSpaceCell.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kam.api.schema.add_error_responses",
