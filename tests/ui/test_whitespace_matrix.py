@@ -52,7 +52,7 @@ def holding(transactional_db):
     return {"anna": anna, "root": root, "plant": plant, "mill": mill, "depot": depot, "cats": cats}
 
 
-def _fill_and_convert(page: Page, h: dict, *, fill: tuple, convert: tuple) -> None:
+def _fill_and_convert(page: Page, h: dict, *, fill: tuple, convert: tuple, shot) -> None:
     unit, cat = fill
     cell = page.locator(f"#ws-{unit.pk}-{cat.pk}")
     cell.get_by_role("link", name="Edit").click()
@@ -63,6 +63,8 @@ def _fill_and_convert(page: Page, h: dict, *, fill: tuple, convert: tuple) -> No
     form.get_by_label("Potential a year").fill("750000")
     form.get_by_role("button", name="Save").click()
     expect(form).to_contain_text("Name the competitor who supplies it.")
+    form.scroll_into_view_if_needed()
+    page.screenshot(path=shot)
     form.get_by_label("Competitor").fill("SKF")
     form.get_by_role("button", name="Save").click()
     expect(cell).to_contain_text("SKF")
@@ -87,7 +89,13 @@ def test_kam_fills_a_cell_and_makes_an_opportunity_at_1280(
     expect(page.get_by_role("heading", name="White space of Volga Holding")).to_be_visible()
     expect(page.locator(".ws-table tbody tr")).to_have_count(4)
     page.screenshot(path=screenshot_dir / "whitespace-desktop-before.png", full_page=True)
-    _fill_and_convert(page, h, fill=(h["mill"], h["cats"][3]), convert=(h["depot"], h["cats"][0]))
+    _fill_and_convert(
+        page,
+        h,
+        fill=(h["mill"], h["cats"][3]),
+        convert=(h["depot"], h["cats"][0]),
+        shot=screenshot_dir / "whitespace-desktop-error.png",
+    )
     page.screenshot(path=screenshot_dir / "whitespace-desktop-after.png", full_page=True)
     cell = WhiteSpaceCell.objects.get(account=h["mill"], category=h["cats"][3])
     assert (cell.status, cell.competitor, cell.potential) == ("competitor", "SKF", 750000)
@@ -116,7 +124,13 @@ def test_kam_fills_a_cell_and_makes_an_opportunity_on_a_phone(
     unit = page.locator("th.ws-unit", has_text="Volga Steel Plant")
     box = unit.bounding_box()
     assert box is not None and box["x"] < 60
-    _fill_and_convert(page, h, fill=(h["plant"], h["cats"][4]), convert=(h["mill"], h["cats"][1]))
+    _fill_and_convert(
+        page,
+        h,
+        fill=(h["plant"], h["cats"][4]),
+        convert=(h["mill"], h["cats"][1]),
+        shot=screenshot_dir / "whitespace-375-error.png",
+    )
     page.screenshot(path=screenshot_dir / "whitespace-375-after.png", full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert Opportunity.objects.filter(account=h["mill"]).count() == 1
