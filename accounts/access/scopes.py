@@ -132,11 +132,12 @@ def whitespace_cell_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     return records_scoped(queryset, user=user, field="account")
 
 
-def holding_units(*, user: User, root: Account, subtree_ids: Iterable[int]) -> QuerySet[Account]:
+def holding_units(*, user: User, subtree_ids: Iterable[int]) -> QuerySet[Account]:
     """The buying units of a holding a user may see: of the root's subtree
     (`accounts.selectors.account_subtree`), the accounts in the user's scope. A KAM who
     sees the holding but not one of its subsidiaries (another KAM's) gets the holding
-    without it; the root itself is always checked by the caller first (404)."""
+    without it, and the subsidiaries under it that they do see; the caller has checked
+    the root itself first (another KAM's holding is a 404)."""
     return account_scope(user=user).filter(pk__in=list(subtree_ids))
 
 

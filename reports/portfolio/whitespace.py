@@ -206,7 +206,7 @@ def whitespace_matrix(*, user: User, account_pk: int, period: Period | None = No
     depths = account_subtree(root_pk=root.pk)
     visible = {
         row["pk"]: row
-        for row in access.holding_units(user=user, root=root, subtree_ids=depths).values(
+        for row in access.holding_units(user=user, subtree_ids=depths).values(
             "pk", "name", "external_id", "parent_id"
         )
     }

@@ -403,3 +403,12 @@ def test_demo_has_a_three_level_holding_with_every_kind_of_cell():
     assert {"bought", "competitor", "not_relevant", "opportunity"} <= {c.state for c in m.cells}
     assert max(u.depth for u in m.units) == 3  # the KAM sees every level
     assert m.totals.white_space > 0
+
+
+def test_page_speaks_russian(holding, kam_user, settings):
+    client = Client()
+    client.force_login(kam_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    html = client.get(f"/accounts/{holding['root'].pk}/whitespace/").content.decode()
+    for text in ("Белые пятна: Holding", "Итого по холдингу", "Создать сделку", "Изменить"):
+        assert text in html, text
