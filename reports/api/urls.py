@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports.api import metrics
+from reports.api import forecast, metrics
 from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
@@ -20,6 +20,8 @@ urlpatterns: list = [
         metrics.AccountWhitespaceView.as_view(),
         name="account-whitespace",
     ),
+    path("forecast/", forecast.ForecastView.as_view(), name="forecast"),
+    path("forecast/history/", forecast.ForecastHistoryView.as_view(), name="forecast-history"),
     *erp_urlpatterns,
 ]
 
