@@ -212,7 +212,8 @@ ROUTES: dict[str, Row] = {
     **api("action", history=True),
     **api("tender", history=True),
     **api("opportunity", history=True),
-    # Read by whoever reads the KAMs' records; changed by heads (tests/plans/test_opportunity_api.py).
+    # Read by whoever reads the KAMs' records; changed by heads (tests/plans/
+    # test_opportunity_api.py).
     "api:stage-probabilities": Row(API_RECORDS),
     # The forecast holds the KAMs' pipeline: not the ERP's; a KAM's rows are their own.
     "api:forecast": Row(API_RECORDS),
