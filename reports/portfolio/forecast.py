@@ -309,11 +309,13 @@ def _targets(accounts: QuerySet | None, *, period: Period, level: str) -> dict[A
     return {k: money(t) for k, t in rows if t is not None}
 
 
-def _labels(level: str, keys: set, accounts: QuerySet) -> dict[Any, str]:
+def forecast_labels(level: str, keys: set, accounts: QuerySet | None = None) -> dict[Any, str]:
+    """Names of the keys of a level (accounts looked up among `accounts`, default all)."""
     if level == COMPANY:
         return {None: _("Company")}
     if level == ACCOUNT:
-        return dict(accounts.filter(pk__in=keys).values_list("pk", "name"))
+        base = Account.objects.all() if accounts is None else accounts
+        return dict(base.filter(pk__in=keys).values_list("pk", "name"))
     if level == OWNER:
         people = User.objects.filter(pk__in=[k for k in keys if k is not None])
         names = {u.pk: u.get_full_name() or u.username for u in people}
@@ -347,7 +349,7 @@ def forecast(
     keys = set(revenue) | set(opps) | set(tends) | set(targets)
     if level == COMPANY:
         keys.add(None)
-    labels = _labels(level, keys, scope)
+    labels = forecast_labels(level, keys, scope)
     rows = []
     for key in keys:
         actual, recent = revenue.get(key, (ZERO, ZERO))
