@@ -581,6 +581,11 @@ class Opportunity(TimeStamped):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    # Not columns: set on the rows of the pipeline pages (plans.views.opportunities).
+    percent: int
+    weighted: Decimal
+    category_name: str
+
     class Meta:
         ordering = [models.F("expected_close").asc(nulls_last=True), "id"]
         verbose_name = _("opportunity")

@@ -35,6 +35,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.calendar import feed_token
+from plans.models import StageProbability
 from reports.exports.jobs import export_job_run, export_job_start
 from reports.models import ImportBatch, MetricRun, WhiteSpaceCell
 from tests import factories as f
@@ -153,6 +154,13 @@ ROUTES: dict[str, Row] = {
     "plans:tender": page("tender", write_other=("post", 404)),
     "plans:tender-stage": page("tender", write_other=("post", 404)),
     "plans:calendar": page(),
+    "plans:opportunities": page(),
+    "plans:opportunity-create": page(),
+    "plans:opportunity": page("opportunity", write_other=("post", 404)),
+    "plans:opportunity-stage": post_only("opportunity"),
+    # Everyone who uses the pages reads the probabilities (heads change them: see
+    # tests/plans/test_opportunity_pages.py).
+    "plans:stage-probabilities": page(),
     # Authenticated by the secret in its URL, not by a session: anyone holding a valid
     # feed URL reads it (anonymous asks for kam_own's); a KAM's token with another id
     # is a 404; the integration user has no feed.
@@ -166,6 +174,8 @@ ROUTES: dict[str, Row] = {
     "reports:workload": page(),
     "reports:pipeline": page(),
     "reports:distributors": page(),
+    "reports:opportunity-pipeline": page(),
+    "reports:forecast": page(),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),
     # The white-space matrix of a holding (an account page), its cells and the one click.
     "reports:whitespace": page("account"),
@@ -211,6 +221,13 @@ ROUTES: dict[str, Row] = {
     **api("objective", history=True),
     **api("action", history=True),
     **api("tender", history=True),
+    **api("opportunity", history=True),
+    # Read by whoever reads the KAMs' records; changed by heads (tests/plans/
+    # test_opportunity_api.py).
+    "api:stage-probabilities": Row(API_RECORDS),
+    # The forecast holds the KAMs' pipeline: not the ERP's; a KAM's rows are their own.
+    "api:forecast": Row(API_RECORDS),
+    "api:forecast-history": Row(API_RECORDS),
     # People: a KAM sees colleagues on shared accounts (not the other KAM); the ERP
     # sees only itself and not through this endpoint.
     "api:user-list": row(401, 200, 200, 200, 403, 200, params={"format": "json"}),
@@ -275,6 +292,8 @@ ADMIN_MODELS = {
     "plans_objective": ("objective", True),
     "plans_action": ("action", True),
     "plans_tender": ("tender", True),
+    "plans_opportunity": ("opportunity", True),
+    "plans_stageprobability": ("stage_probability", True),
     "reports_productcategory": ("category", True),
     "reports_exchangerate": ("rate", False),  # from the ERP: read-only
     "reports_revenueline": ("line", False),
@@ -301,6 +320,8 @@ ADMIN_HISTORIES = (
     "plans_objective",
     "plans_action",
     "plans_tender",
+    "plans_opportunity",
+    "plans_stageprobability",
     "accounts_interaction",
     "accounts_survey",
     "accounts_event",
@@ -411,7 +432,8 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 # Parameters that name something one KAM has and the other has not.
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
-    "action", "tender", "line", "metric", "user", "job", "feed", "whitespace",
+    "action", "tender", "opportunity", "line", "metric", "user", "job", "feed",
+    "whitespace",
 }  # fmt: skip
 
 
@@ -443,6 +465,7 @@ def _portfolio(owner) -> dict[str, Any]:
         "objective": f.ObjectiveFactory(plan=plan),
         "action": f.ActionFactory(plan=plan),
         "tender": f.TenderFactory(account=account),
+        "opportunity": f.OpportunityFactory(account=account, owner=owner),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
         "whitespace": WhiteSpaceCell.objects.create(
@@ -495,6 +518,9 @@ def _build() -> World:
         "industry": f.IndustryFactory(),
         "category": f.ProductCategoryFactory(code="C1"),
         "rate": f.ExchangeRateFactory(),
+        "stage_probability": StageProbability.objects.create(
+            kind="opportunity", stage="idea", percent=10
+        ),
         "portfolio": f.PortfolioMetricFactory(period="2025"),
         "run": MetricRun.objects.create(as_of=dt.date(2025, 12, 31), status="success"),
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports.api import metrics, whitespace
+from reports.api import forecast, metrics, whitespace
 from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
@@ -30,6 +30,8 @@ urlpatterns: list = [
         whitespace.WhitespaceCellView.as_view(),
         name="account-whitespace-cell",
     ),
+    path("forecast/", forecast.ForecastView.as_view(), name="forecast"),
+    path("forecast/history/", forecast.ForecastHistoryView.as_view(), name="forecast-history"),
     *erp_urlpatterns,
 ]
 

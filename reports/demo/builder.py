@@ -39,6 +39,7 @@ from reports.erp.currency import RateBook, to_base
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
+from .pipeline import seed_pipeline_and_forecast
 from .whitespace import seed_whitespace
 
 FOREIGN = ("USD", "EUR")
@@ -161,6 +162,7 @@ class DemoBuilder:
             started = time.perf_counter()
             step()
             self.timings[step.__name__.lstrip("_")] = time.perf_counter() - started
+        self.timings["pipeline_and_forecast"] = seed_pipeline_and_forecast(self)
         return self.counts
 
     def _whitespace(self) -> None:

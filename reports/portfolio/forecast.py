@@ -35,6 +35,7 @@ from django.db.models import Case, DecimalField, F, IntegerField, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import access
 from accounts.models import Account, Region, User
@@ -55,6 +56,12 @@ from reports.models import RevenueLine
 
 ACCOUNT, OWNER, REGION, COMPANY = "account", "owner", "region", "company"
 LEVELS = (ACCOUNT, OWNER, REGION, COMPANY)
+LEVEL_LABELS = {
+    ACCOUNT: gettext_lazy("Account"),
+    OWNER: gettext_lazy("KAM"),
+    REGION: gettext_lazy("Region"),
+    COMPANY: gettext_lazy("Company"),
+}
 # The account's column each level groups by (None: one row for everything).
 _GROUP = {ACCOUNT: "account_id", OWNER: "account__owner_id", REGION: "account__region_id"}
 RUN_RATE_MONTHS = 3
@@ -196,7 +203,7 @@ def _revenue(
     return result
 
 
-def _percent_case(stages: dict[str, int]) -> Case:
+def percent_case(stages: dict[str, int]) -> Case:
     return Case(
         *[When(stage=stage, then=Value(percent)) for stage, percent in stages.items()],
         default=Value(0),
@@ -204,7 +211,7 @@ def _percent_case(stages: dict[str, int]) -> Case:
     )
 
 
-def _to_base(
+def to_base_currency(
     sums: dict[tuple[Any, str], Decimal], *, as_of: dt.date
 ) -> tuple[dict[Any, Decimal], int]:
     """{(key, currency): amount} → {key: base amount}; amounts with no rate are dropped
@@ -251,7 +258,7 @@ def _pipeline(
             currency_=F("currency"),
             weighted=Sum(
                 F("value")
-                * Coalesce("probability", _percent_case(table[probabilities.OPPORTUNITY])),
+                * Coalesce("probability", percent_case(table[probabilities.OPPORTUNITY])),
                 output_field=DecimalField(max_digits=24, decimal_places=2),
             ),
         )
@@ -271,7 +278,7 @@ def _pipeline(
         .annotate(
             currency_=F("currency"),
             weighted=Sum(
-                F("estimated_value") * _percent_case(table[probabilities.TENDER]),
+                F("estimated_value") * percent_case(table[probabilities.TENDER]),
                 output_field=DecimalField(max_digits=24, decimal_places=2),
             ),
         )
@@ -280,8 +287,8 @@ def _pipeline(
     )
     opp_sums = {(k, c): Decimal(w or 0) / 100 for k, c, w in opportunity_rows}
     tender_sums = {(k, c): Decimal(w or 0) / 100 for k, c, w in tender_rows}
-    opps, dropped_o = _to_base(opp_sums, as_of=as_of)
-    tends, dropped_t = _to_base(tender_sums, as_of=as_of)
+    opps, dropped_o = to_base_currency(opp_sums, as_of=as_of)
+    tends, dropped_t = to_base_currency(tender_sums, as_of=as_of)
     return opps, tends, dropped_o + dropped_t
 
 
@@ -302,11 +309,13 @@ def _targets(accounts: QuerySet | None, *, period: Period, level: str) -> dict[A
     return {k: money(t) for k, t in rows if t is not None}
 
 
-def _labels(level: str, keys: set, accounts: QuerySet) -> dict[Any, str]:
+def forecast_labels(level: str, keys: set, accounts: QuerySet | None = None) -> dict[Any, str]:
+    """Names of the keys of a level (accounts looked up among `accounts`, default all)."""
     if level == COMPANY:
         return {None: _("Company")}
     if level == ACCOUNT:
-        return dict(accounts.filter(pk__in=keys).values_list("pk", "name"))
+        base = Account.objects.all() if accounts is None else accounts
+        return dict(base.filter(pk__in=keys).values_list("pk", "name"))
     if level == OWNER:
         people = User.objects.filter(pk__in=[k for k in keys if k is not None])
         names = {u.pk: u.get_full_name() or u.username for u in people}
@@ -340,7 +349,7 @@ def forecast(
     keys = set(revenue) | set(opps) | set(tends) | set(targets)
     if level == COMPANY:
         keys.add(None)
-    labels = _labels(level, keys, scope)
+    labels = forecast_labels(level, keys, scope)
     rows = []
     for key in keys:
         actual, recent = revenue.get(key, (ZERO, ZERO))
