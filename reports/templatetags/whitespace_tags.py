@@ -32,10 +32,16 @@ from reports.portfolio.whitespace import (
 register = template.Library()
 
 
+def _url_pattern(name: str) -> str:
+    """A page's URL with `{}` for the id: one reverse() for a thousand links."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
+
+
 class _Text:
-    """The page's words in the active language, looked up once."""
+    """The page's words in the active language and its link patterns, looked up once."""
 
     def __init__(self) -> None:
+        self.opportunity_url = _url_pattern("plans:opportunity")
         self.state = {
             BOUGHT: gettext("Bought"),
             OPPORTUNITY: pgettext("white-space cell", "Opportunity"),
@@ -71,7 +77,8 @@ def _cell(cell: Cell, t: _Text, *, url: str, can_change: bool, error: str = "", 
         out.append(f" <strong>{escape(cell.competitor)}</strong>")
     for o in cell.opportunities:
         out.append(
-            f'<div class="ws-opp">{escape(o.title)} · {money(o.value)} {escape(o.currency)} '
+            f'<div class="ws-opp"><a href="{t.opportunity_url.format(o.pk)}">{escape(o.title)}</a>'
+            f" · {money(o.value)} {escape(o.currency)} "
             f'<span class="badge">{escape(o.stage_label)}</span></div>'
         )
     if cell.potential is not None and cell.relevant:
@@ -117,8 +124,7 @@ def ws_body(context: Any, matrix: Matrix, url: str) -> SafeString:
     """The table's rows: per unit its name, its cells and its totals."""
     t, can_change = _Text(), matrix.can_change
     level = gettext("level %(d)s")
-    # One reverse() for every row: the account page's URL with a stand-in id.
-    detail = reverse("accounts:detail", args=[987654321]).replace("987654321", "{}")
+    detail = _url_pattern("accounts:detail")
     rows = []
     for unit in matrix.units:
         hidden = (

@@ -241,6 +241,7 @@ def test_one_click_makes_exactly_one_opportunity_and_the_cell_shows_it(holding, 
     assert (opportunity.stage, opportunity.value, opportunity.owner) == ("idea", D("900"), kam_user)
     assert opportunity.title == "Steel for S level 1"
     assert "Steel for S level 1" in first.content.decode()
+    assert f'href="/opportunities/{opportunity.pk}/"' in first.content.decode()
     assert "already has an open opportunity" in second.content.decode()
     cell = whitespace_matrix(user=kam_user, account_pk=h["root"].pk, period=PERIOD).cell(
         h["s"].pk, h["steel"].pk
