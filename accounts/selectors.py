@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -56,6 +57,48 @@ def account_list(*, user: User) -> QuerySet[Account]:
 def account_get(*, user: User, pk: int) -> Account:
     """One visible account or Account.DoesNotExist (a KAM probing others' ids gets 404)."""
     return account_list(user=user).get(pk=pk)
+
+
+def account_subtree(*, root_pk: int) -> dict[int, int]:
+    """The account `root_pk` and its subsidiaries to any depth: {id: depth}, root 0, in
+    walk order (each parent before its subsidiaries, siblings by name). Not scoped: the
+    structure only; what a user may see of it is `access.holding_units`.
+
+    One recursive query on PostgreSQL and SQLite alike. It selects ids with UNION (not
+    UNION ALL), which drops a row already found, so a cycle of parents written around the
+    model's check (raw SQL, an old import) ends the walk instead of looping; the depths
+    come from a pass over the links in Python that visits each id once.
+    """
+    table = connection.ops.quote_name(Account._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE tree(id) AS (
+            SELECT id FROM {table} WHERE id = %s
+            UNION
+            SELECT child.id FROM {table} child JOIN tree ON child.parent_id = tree.id
+        )
+        SELECT a.id, a.parent_id FROM {table} a WHERE a.id IN (SELECT id FROM tree)
+        ORDER BY a.name, a.id
+    """  # noqa: S608 -- the table name comes from the model, the id is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [root_pk])
+        rows = cursor.fetchall()
+    if not any(pk == root_pk for pk, _parent in rows):
+        return {}
+    children: dict[int, list[int]] = defaultdict(list)
+    for pk, parent_pk in rows:  # by name: siblings come out in that order
+        if pk != root_pk and parent_pk is not None:
+            children[parent_pk].append(pk)
+    # Each account has one parent, so with the root's own parent link left out (a cycle
+    # through the root) what hangs under the root is a tree: depth-first, each id once.
+    depth: dict[int, int] = {}
+    stack = [(root_pk, 0)]
+    while stack:
+        pk, level = stack.pop()
+        if pk in depth:
+            continue
+        depth[pk] = level
+        stack.extend((child, level + 1) for child in reversed(children.get(pk, ())))
+    return depth
 
 
 class LastInteraction(TypedDict):

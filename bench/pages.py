@@ -36,14 +36,22 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Account, Contact, Interaction, Region, User  # noqa: E402
-from plans.models import AccountPlan, Action, Objective, Tender  # noqa: E402
-from reports.models import AccountMetric, PeriodKind, ProductCategory, RevenueLine  # noqa: E402
+from plans.models import AccountPlan, Action, Objective, Opportunity, Tender  # noqa: E402
+from reports.models import (  # noqa: E402
+    AccountMetric,
+    PeriodKind,
+    ProductCategory,
+    RevenueLine,
+    WhiteSpaceCell,
+)
 
 KAMS = 25
 CONTACTS = 6
 INTERACTIONS = 8
 MONTHS = 24
 CATEGORIES = 20
+# The largest holding: a root, 4 subsidiaries, 16 under them, 48 under those (69 units).
+HOLDING_FANOUT = (4, 4, 3)
 
 
 def month_start(today: dt.date, back: int) -> dt.date:
@@ -259,10 +267,53 @@ def seed(n_accounts: int) -> dict:
             )
     AccountMetric.objects.bulk_create(metrics, batch_size=10000)
     RevenueLine.objects.bulk_create(lines, batch_size=10000)
+    seed_holding(rnd, [a for a in accounts if a.owner_id == kams[0].pk], categories)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
     return {"kam": kams[0], "head": head, "account": accounts[0]}
+
+
+def seed_holding(rnd: random.Random, own: list[Account], categories: list) -> None:
+    """The white-space matrix's worst case: the first KAM's first account becomes a holding
+    of three levels (HOLDING_FANOUT) with half its cells filled and a few opportunities."""
+    root, pool = own[0], iter(own[1:])
+    level, units = [root], [root]
+    for fanout in HOLDING_FANOUT:
+        children = []
+        for parent in level:
+            for _ in range(fanout):
+                child = next(pool)
+                child.parent = parent
+                children.append(child)
+        units += children
+        level = children
+    Account.objects.bulk_update(units[1:], ["parent"], batch_size=1000)
+    cells, opportunities = [], []
+    for unit in units:
+        for category in rnd.sample(categories, CATEGORIES // 2):
+            status = rnd.choice(["open", "open", "competitor", "not_relevant"])
+            cells.append(
+                WhiteSpaceCell(
+                    account=unit,
+                    category=category,
+                    status=status,
+                    competitor="Rival" if status == "competitor" else "",
+                    potential=None if status == "not_relevant" else Decimal(500_000),
+                )
+            )
+            if status == "open" and rnd.random() < 0.2:
+                opportunities.append(
+                    Opportunity(
+                        account=unit,
+                        category_id=category.pk,
+                        title=f"{category.name} for {unit.name}",
+                        value=Decimal(400_000),
+                        owner=unit.owner,
+                    )
+                )
+    WhiteSpaceCell.objects.bulk_create(cells, batch_size=5000)
+    Opportunity.objects.bulk_create(opportunities, batch_size=5000)
 
 
 def _p95(values: list[float]) -> float:
@@ -339,6 +390,11 @@ def main() -> None:
             "tenders (head)": (head_client, "/tenders/"),
             "calendar (KAM)": (kam_client, "/calendar/"),
             "plan page": (kam_client, f"/plans/{account.plans.first().pk}/"),
+            # The largest holding (69 units × 20 categories), as its KAM sees it.
+            "white-space matrix (largest holding)": (
+                kam_client,
+                f"/accounts/{account.pk}/whitespace/",
+            ),
             # A head picks among every account: the heaviest form.
             "event form (head)": (head_client, "/events/new/"),
         }

@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "DeletedKindEnum": "accounts.api.deleted.KINDS",
         "ContactLinkKindEnum": "accounts.api.serializers.CONTACT_LINK_KINDS",
         "CoverageGapKindEnum": "accounts.api.serializers.GAP_KINDS",
+        "WhiteSpaceCellStatusEnum": "reports.models.WhiteSpaceCell.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -309,6 +310,10 @@ SOFT_DELETE_RETENTION_DAYS = env.int("SOFT_DELETE_RETENTION_DAYS", default=30)
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 RETENTION_PURGE_AT = env.str("RETENTION_PURGE_AT", default="03:30")
 _purge_hour, _purge_minute = RETENTION_PURGE_AT.split(":")
+# The forecast's weekly snapshot: beat asks daily, the first run of each ISO week writes it
+# (a missed Monday is caught up the next day). After the nightly metrics.
+FORECAST_SNAPSHOT_AT = env.str("FORECAST_SNAPSHOT_AT", default="05:00")
+_forecast_hour, _forecast_minute = FORECAST_SNAPSHOT_AT.split(":")
 CELERY_BEAT_SCHEDULE = {
     "recompute-metrics-nightly": {
         "task": "reports.tasks.recompute_metrics",
@@ -338,6 +343,10 @@ CELERY_BEAT_SCHEDULE = {
     "metric-runs-sweep": {
         "task": "reports.tasks.metric_runs_sweep",
         "schedule": 300.0,
+    },
+    "forecast-snapshot-weekly": {
+        "task": "reports.tasks.forecast_snapshot",
+        "schedule": crontab(hour=int(_forecast_hour), minute=int(_forecast_minute)),
     },
 }
 

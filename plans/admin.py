@@ -7,7 +7,7 @@ from django.contrib import admin
 from accounts.admin import SCOPED_CHOICES, ScopedHistoryAdmin, ScopedInline
 
 from . import selectors
-from .models import AccountPlan, Action, Objective, Tender
+from .models import AccountPlan, Action, Objective, Opportunity, StageProbability, Tender
 
 SCOPED_CHOICES["plan"] = lambda user: selectors.account_plan_list(user=user).order_by()
 SCOPED_CHOICES["objective"] = lambda user: selectors.objective_list(user=user)
@@ -73,3 +73,21 @@ class TenderAdmin(ScopedHistoryAdmin):
     search_fields = ["title", "reference", "platform", "account__name"]
     autocomplete_fields = ["account", "objective"]
     date_hierarchy = "submission_deadline"
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(ScopedHistoryAdmin):
+    list_display = ["title", "account", "stage", "value", "currency", "expected_close", "owner"]
+    list_filter = ["stage", "currency"]
+    list_select_related = ["account", "owner"]
+    search_fields = ["title", "account__name"]
+    autocomplete_fields = ["account", "objective", "owner"]
+    date_hierarchy = "expected_close"
+
+
+@admin.register(StageProbability)
+class StageProbabilityAdmin(ScopedHistoryAdmin):
+    scope_path = None  # a company setting
+    list_display = ["kind", "stage", "percent", "updated_by", "updated_at"]
+    list_filter = ["kind"]
+    readonly_fields = ["updated_by"]

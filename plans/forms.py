@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
 from kam.forms import ISO_DATE, ServiceModelForm
 
-from .models import AccountPlan, Action, Objective, Tender
+from . import categories
+from .models import AccountPlan, Action, Objective, Opportunity, Tender
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -136,3 +138,117 @@ class TenderFilterForm(forms.Form):
         required=False,
         choices=[("", _("Open stages")), ("all", _("All stages")), *Tender.Stage.choices],
     )
+
+
+class OpportunityForm(ServiceModelForm):
+    """Create (with the account) or edit an opportunity; its stage moves with the stage
+    form (won or lost need a reason there)."""
+
+    category_id = forms.TypedChoiceField(
+        label=_("Product category"), required=False, coerce=int, empty_value=None
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "account",
+            "title",
+            "category_id",
+            "value",
+            "currency",
+            "probability",
+            "expected_close",
+            "objective",
+            "owner",
+        ]
+        widgets = {"expected_close": ISO_DATE}
+
+    def __init__(self, *args, accounts, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [("", _("No category")), *categories.choices()]
+        self.fields["probability"].widget.attrs.update(min=0, max=100)
+        self.fields["objective"].empty_label = _("No objective")
+        if self.instance.pk:
+            del self.fields["account"]  # an opportunity stays with its account
+            account = self.instance.account
+            self.fields["objective"].queryset = Objective.objects.filter(
+                plan__account=account
+            ).order_by("due", "id")
+            self.fields["owner"].queryset = team_of(account, plus=user)
+            self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.username
+        else:
+            del self.fields["owner"]  # whoever creates it, until reassigned
+            self.fields["account"].queryset = accounts
+            self.fields["objective"].queryset = (
+                Objective.objects.filter(plan__account__in=accounts)
+                .select_related("plan__account")
+                .order_by("plan__account__name", "due", "id")
+            )
+            self.fields["objective"].label_from_instance = (
+                lambda o: f"{o.plan.account.name}: {o.description}"
+            )
+            if not self.is_bound:
+                self.initial.setdefault("currency", settings.BASE_CURRENCY)
+
+    def clean_currency(self) -> str:
+        value = (self.cleaned_data.get("currency") or "").upper()
+        if len(value) != 3 or not value.isalpha():
+            raise forms.ValidationError(_("Use a three-letter ISO 4217 code, e.g. RUB."))
+        return value
+
+
+class OpportunityStageForm(forms.Form):
+    stage = forms.ChoiceField(label=_("Move to stage"), choices=Opportunity.Stage.choices)
+    reason = forms.CharField(
+        label=_("Reason (won or lost)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("stage") in Opportunity.CLOSED_WITH_REASON and not (
+            data.get("reason", "").strip()
+        ):
+            self.add_error("reason", _("Say why the opportunity was won or lost."))
+        return data
+
+
+class OpportunityFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    stage = forms.ChoiceField(
+        label=_("Stage"),
+        required=False,
+        choices=[("", _("Open stages")), ("all", _("All stages")), *Opportunity.Stage.choices],
+    )
+    mine = forms.BooleanField(label=_("Only mine"), required=False)
+
+
+class StageProbabilitiesForm(forms.Form):
+    """One number field per open stage of both pipelines (`opportunity-idea`, …)."""
+
+    def __init__(self, *args, table: dict[str, dict[str, int]], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "opportunity": dict(Opportunity.Stage.choices),
+            "tender": dict(Tender.Stage.choices),
+        }
+        for kind, stages in table.items():
+            for stage, percent in stages.items():
+                self.fields[f"{kind}-{stage}"] = forms.IntegerField(
+                    label=labels[kind][stage],
+                    min_value=0,
+                    max_value=100,
+                    initial=percent,
+                )
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        result: dict[str, dict[str, int]] = {}
+        for name, value in self.cleaned_data.items():
+            kind, stage = name.split("-", 1)
+            result.setdefault(kind, {})[stage] = value
+        return result
+
+    def fields_of(self, kind: str) -> list:
+        return [self[name] for name in self.fields if name.startswith(f"{kind}-")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -267,3 +268,397 @@ class Tender(TimeStamped):
             raise ValidationError(
                 {"objective": _("The objective belongs to another account's plan.")}
             )
+
+
+def contract_document_path(instance: ContractDocument, filename: str) -> str:
+    # A random name under the contract: the original name is kept in a column, never used
+    # as a path (no traversal, no clash, nothing guessable).
+    import uuid
+    from pathlib import PurePosixPath
+
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"contracts/{instance.contract_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Contract(TimeStamped):
+    """A signed (or negotiated) agreement with a key account; see DESIGN.md "Contracts"."""
+
+    class Kind(models.TextChoices):
+        FRAME = "frame", _("Frame agreement")
+        SUPPLY = "supply", _("Supply")
+        SERVICE = "service", _("Service")
+        DISTRIBUTION = "distribution", _("Distribution")
+        NDA = "nda", _("NDA")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        NEGOTIATION = "negotiation", _("Negotiation")
+        SIGNED = "signed", _("Signed")
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        TERMINATED = "terminated", _("Terminated")
+
+    # Statuses whose renewal still matters (calendar, home card, reminder).
+    LIVE_STATUSES = (Status.SIGNED, Status.ACTIVE)
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contracts"
+    )
+    number = models.CharField(_("number"), max_length=64)
+    title = models.CharField(_("title"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SUPPLY)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    notice_days = models.PositiveIntegerField(_("notice period, days"), default=0)
+    auto_renewal = models.BooleanField(_("auto-renewal"), default=False)
+    annual_value = models.DecimalField(
+        _("annual value"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    payment_terms = models.CharField(_("payment terms"), max_length=255, blank=True)
+    client_signatory = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("their signatory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signed_contracts",
+    )
+    our_signatory = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our signatory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signed_contracts",
+    )
+    tender = models.ForeignKey(
+        Tender,
+        verbose_name=_("won tender"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contracts",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    # The notice date the renewal reminder was sent for (once per notice date: a contract
+    # whose end moves gets a new reminder, a second run of the job none).
+    renewal_reminded_for = models.DateField(
+        _("renewal reminder sent for"), null=True, blank=True, editable=False
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "renewal_reminded_for"])
+
+    class Meta:
+        ordering = ["end_date", "id"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "number"], name="contract_number_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=models.F("start_date")),
+                name="contract_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_value__isnull=True) | Q(annual_value__gte=0),
+                name="contract_value_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def notice_date(self) -> dt.date:
+        """DESIGN.md: end − notice_days."""
+        return self.end_date - dt.timedelta(days=self.notice_days)
+
+    @property
+    def renewing_from(self) -> dt.date:
+        """DESIGN.md: renewing from 60 days before the notice date until the end."""
+        return self.notice_date - dt.timedelta(days=RENEWAL_LEAD_DAYS)
+
+    def is_renewing(self, on: dt.date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return self.status in self.LIVE_STATUSES and self.renewing_from <= day <= self.end_date
+
+
+# DESIGN.md: a contract is renewing from 60 days before its notice date until its end.
+RENEWAL_LEAD_DAYS = 60
+
+
+class ContractDocument(TimeStamped):
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="documents"
+    )
+    file = models.FileField(_("file"), upload_to=contract_document_path, max_length=255)
+    name = models.CharField(_("name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size, bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contract document")
+        verbose_name_plural = _("contract documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(TimeStamped):
+    """A revenue (and margin) target for an account's year or one quarter of it.
+
+    An account's year has either one annual target or quarterly ones (services enforce it),
+    so "the year's target" is always the sum of its rows. No product-category dimension:
+    categories live in `reports`, which plans may not depend on (see the report).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), null=True, blank=True, help_text=_("Empty for the whole year.")
+    )
+    revenue_target = models.DecimalField(
+        _("revenue target"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    margin_target = models.DecimalField(
+        _("margin target"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Gross margin in money (revenue − cost), base currency."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets_set",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="targets_approved",
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    # Set when an approved target's numbers change: it stays approved, the change is in
+    # the history and flagged here until the head approves it again.
+    changed_after_approval = models.BooleanField(_("changed after approval"), default=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-year", "account__name", "quarter"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "year"],
+                condition=Q(quarter__isnull=True),
+                name="target_one_annual_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "year", "quarter"],
+                condition=Q(quarter__isnull=False),
+                name="target_one_per_quarter",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="target_quarter_1_to_4",
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_target__gte=0), name="target_revenue_non_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "account"])]
+
+    def __str__(self) -> str:
+        when = f"{self.year}-Q{self.quarter}" if self.quarter else str(self.year)
+        return f"{self.account} {when}"
+
+    @property
+    def period_key(self) -> str:
+        """The key of reports.metrics.periods (`2026` or `2026-Q3`)."""
+        return f"{self.year}-Q{self.quarter}" if self.quarter else f"{self.year:04d}"
+
+
+class Opportunity(TimeStamped):
+    """A deal that is not a public tender: an upsell, a renewal, a new site.
+
+    Its product category lives in `reports` (the ERP's master data), which plans may not
+    import: the category is kept by id (`category_id`, no foreign key) and reports answers
+    for names and which ids exist through `plans.categories`.
+    """
+
+    class Stage(models.TextChoices):
+        IDEA = "idea", _("Idea")
+        QUALIFIED = "qualified", _("Qualified")
+        PROPOSAL = "proposal", _("Proposal")
+        NEGOTIATION = "negotiation", _("Negotiation")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    OPEN_STAGES = (Stage.IDEA, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
+    CLOSED_WITH_REASON = (Stage.WON, Stage.LOST)
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="opportunities",
+    )
+    category_id = models.PositiveBigIntegerField(
+        _("product category"), null=True, blank=True, db_index=True
+    )
+    title = models.CharField(_("title"), max_length=255)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    probability = models.PositiveSmallIntegerField(
+        _("probability, %"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the stage's probability (a setting the sales head keeps)."),
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.IDEA)
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    outcome_reason = models.TextField(_("outcome reason"), blank=True)
+    objective = models.ForeignKey(
+        Objective,
+        verbose_name=_("plan objective"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    # Not columns: set on the rows of the pipeline pages (plans.views.opportunities).
+    percent: int
+    weighted: Decimal
+    category_name: str
+
+    class Meta:
+        ordering = [models.F("expected_close").asc(nulls_last=True), "id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage__in=["won", "lost"]) | ~Q(outcome_reason=""),
+                name="opportunity_won_lost_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0), name="opportunity_value_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(probability__isnull=True) | Q(probability__lte=100),
+                name="opportunity_probability_percent",
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "expected_close"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.stage in self.CLOSED_WITH_REASON and not self.outcome_reason.strip():
+            raise ValidationError({"outcome_reason": _("Say why the opportunity was won or lost.")})
+        if self.probability is not None and self.probability > 100:
+            raise ValidationError({"probability": _("A probability is 0 … 100 %.")})
+        if (
+            self.account_id
+            and self.objective is not None
+            and self.objective.plan.account_id != self.account_id
+        ):
+            raise ValidationError(
+                {"objective": _("The objective belongs to another account's plan.")}
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in self.OPEN_STAGES
+
+
+class StageProbability(models.Model):
+    """The head's probability of a pipeline stage (opportunities and tenders); a stage
+    without a row takes DESIGN's default (`plans.probabilities.DEFAULTS`)."""
+
+    class Kind(models.TextChoices):
+        OPPORTUNITY = "opportunity", _("Opportunity")
+        TENDER = "tender", _("Tender")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    stage = models.CharField(_("stage"), max_length=16)
+    percent = models.PositiveSmallIntegerField(_("probability, %"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["kind", "id"]
+        verbose_name = _("stage probability")
+        verbose_name_plural = _("stage probabilities")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "stage"], name="stage_probability_unique"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="stage_probability_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.stage} {self.percent} %"

@@ -21,7 +21,7 @@ from accounts import access
 from accounts.models import Account, User
 from kam import textsearch
 
-from .models import AccountPlan, Action, Objective, Tender
+from .models import AccountPlan, Action, Objective, Opportunity, Tender
 
 
 def plan_scope(*, user: User) -> QuerySet[AccountPlan]:
@@ -53,6 +53,43 @@ def tender_search(*, user: User, query: str) -> QuerySet[Tender]:
         .select_related("account")
         .order_by(F("submission_deadline").desc(nulls_last=True), "pk")
     )
+
+
+def opportunity_scope(*, user: User) -> QuerySet[Opportunity]:
+    return access.opportunity_scope(user=user, queryset=Opportunity.objects.all())
+
+
+def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
+    return opportunity_scope(user=user).select_related("account", "owner", "objective")
+
+
+def opportunity_get(*, user: User, pk: int) -> Opportunity:
+    """One visible opportunity (Opportunity.DoesNotExist if not)."""
+    return opportunity_list(user=user).get(pk=pk)
+
+
+def opportunity_page_list(
+    *,
+    user: User,
+    mine: bool = False,
+    stage: str = "",
+    open_only: bool = False,
+    account: Account | None = None,
+    q: str = "",
+) -> QuerySet[Opportunity]:
+    """The pipeline list and board: visible opportunities, optionally the user's own."""
+    qs = opportunity_scope(user=user).select_related("account", "owner")
+    if mine:
+        qs = qs.filter(Q(owner_id=user.pk) | Q(account__owner_id=user.pk))
+    if stage:
+        qs = qs.filter(stage=stage)
+    elif open_only:
+        qs = qs.filter(stage__in=Opportunity.OPEN_STAGES)
+    if account is not None:
+        qs = qs.filter(account=account)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(account__name__icontains=q))
+    return qs.order_by(F("expected_close").asc(nulls_last=True), "id")
 
 
 def account_plan_list(*, user: User) -> QuerySet[AccountPlan]:

@@ -10,19 +10,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts import access
 from accounts.access import ensure_can_change_account
 from accounts.models import Account, User, WebhookEventType
 from accounts.services import validated_save
 from accounts.webhooks import outbox_emit
 from kam.unset import UNSET, Unset, given
 
-from .models import AccountPlan, Action, Objective, Tender
+from . import categories, probabilities
+from .models import AccountPlan, Action, Objective, Opportunity, StageProbability, Tender
 
 # Sections of a plan a KAM is expected to fill; "completeness" counts them.
 PLAN_SECTIONS = ("client_goals", "our_strategy", "mutual_value", "revenue_target")
@@ -342,3 +344,140 @@ def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "
     # Not through tender_update's date check: the stamp is today even when the deadline is
     # still ahead (lost before it, by withdrawing, say).
     return _tender_save(user=user, tender=tender, fields=fields)
+
+
+# --- Opportunities ----------------------------------------------------------------------
+def _check_category(fields: dict[str, Any]) -> None:
+    category_id = fields.get("category_id")
+    if category_id is not None and not categories.exists(category_id):
+        raise ValidationError({"category_id": _("No such product category.")})
+
+
+def _closing_fields(opportunity: Opportunity, fields: dict[str, Any]) -> None:
+    """Won or lost dates the close (today unless given); reopening clears it."""
+    stage = fields.get("stage", opportunity.stage)
+    if stage in Opportunity.CLOSED_WITH_REASON:
+        if not fields.get("closed_on") and not opportunity.closed_on:
+            fields["closed_on"] = timezone.localdate()
+    elif "stage" in fields:
+        fields["closed_on"] = None
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    user: User,
+    account: Account,
+    title: str,
+    value: Decimal,
+    category_id: int | None = None,
+    currency: str | Unset = UNSET,
+    probability: int | None | Unset = UNSET,
+    stage: str | Unset = UNSET,
+    expected_close: dt.date | None | Unset = UNSET,
+    closed_on: dt.date | None | Unset = UNSET,
+    outcome_reason: str | Unset = UNSET,
+    objective: Objective | None | Unset = UNSET,
+    owner: User | None | Unset = UNSET,
+) -> Opportunity:
+    """An opportunity of an account the user may change; owner defaults to the user,
+    currency to the base one; won or lost needs `outcome_reason`."""
+    fields = given(
+        title=title,
+        value=value,
+        category_id=category_id,
+        currency=currency,
+        probability=probability,
+        stage=stage,
+        expected_close=expected_close,
+        closed_on=closed_on,
+        outcome_reason=outcome_reason,
+        objective=objective,
+        owner=owner,
+    )
+    ensure_can_change_account(user=user, account=account)
+    _check_category(fields)
+    fields.setdefault("owner", user)
+    fields.setdefault("currency", settings.BASE_CURRENCY)
+    opportunity = Opportunity(account=account)
+    _closing_fields(opportunity, fields)
+    return validated_save(opportunity, fields)
+
+
+@transaction.atomic
+def opportunity_update(
+    *,
+    user: User,
+    opportunity: Opportunity,
+    account: Account | Unset = UNSET,
+    title: str | Unset = UNSET,
+    value: Decimal | Unset = UNSET,
+    category_id: int | None | Unset = UNSET,
+    currency: str | Unset = UNSET,
+    probability: int | None | Unset = UNSET,
+    stage: str | Unset = UNSET,
+    expected_close: dt.date | None | Unset = UNSET,
+    closed_on: dt.date | None | Unset = UNSET,
+    outcome_reason: str | Unset = UNSET,
+    objective: Objective | None | Unset = UNSET,
+    owner: User | None | Unset = UNSET,
+) -> Opportunity:
+    """Change an opportunity; it stays with its account; won or lost needs the reason."""
+    fields = given(
+        account=account,
+        title=title,
+        value=value,
+        category_id=category_id,
+        currency=currency,
+        probability=probability,
+        stage=stage,
+        expected_close=expected_close,
+        closed_on=closed_on,
+        outcome_reason=outcome_reason,
+        objective=objective,
+        owner=owner,
+    )
+    ensure_can_change_account(user=user, account=opportunity.account)
+    if "account" in fields and fields["account"] != opportunity.account:
+        raise ValidationError({"account": _("An opportunity cannot move to another account.")})
+    _check_category(fields)
+    # The stored row, not the instance: a bound ModelForm has already set the new values.
+    stored = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    _closing_fields(stored, fields)
+    return validated_save(opportunity, fields)
+
+
+def opportunity_move_stage(
+    *, user: User, opportunity: Opportunity, stage: str, reason: str = ""
+) -> Opportunity:
+    """Move an opportunity to `stage` (the board); won or lost needs `reason`."""
+    fields: dict[str, Any] = {"stage": stage}
+    if reason:
+        fields["outcome_reason"] = reason
+    return opportunity_update(user=user, opportunity=opportunity, **fields)
+
+
+@transaction.atomic
+def stage_probabilities_set(*, user: User, kind: str, percents: dict[str, int]) -> None:
+    """The head sets the probability (0 … 100) of open pipeline stages of `kind`."""
+    if not access.can_change_stage_probabilities(user):
+        raise PermissionDenied(_("Only a sales head or an admin changes the probabilities."))
+    stages = probabilities.DEFAULTS.get(kind)
+    if stages is None:
+        raise ValidationError({"kind": _("Unknown kind of pipeline.")})
+    errors = {}
+    for stage, percent in percents.items():
+        if stage not in stages:
+            errors[stage] = _("Not an open stage of this pipeline.")
+        elif not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
+            errors[stage] = _("A probability is 0 … 100 %.")
+    if errors:
+        raise ValidationError(errors)
+    for stage, percent in percents.items():
+        row, created = StageProbability.objects.get_or_create(
+            kind=kind, stage=stage, defaults={"percent": percent, "updated_by": user}
+        )
+        if not created and row.percent != percent:
+            row.percent = percent
+            row.updated_by = user
+            row.save(update_fields=["percent", "updated_by", "updated_at"])

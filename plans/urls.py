@@ -16,6 +16,15 @@ urlpatterns = [
     path("tenders/new/", views.tender_create, name="tender-create"),
     path("tenders/<int:pk>/", views.tender_detail, name="tender"),
     path("tenders/<int:pk>/stage/", views.tender_stage, name="tender-stage"),
+    path("opportunities/", views.opportunities, name="opportunities"),
+    path("opportunities/new/", views.opportunity_create, name="opportunity-create"),
+    path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity"),
+    path("opportunities/<int:pk>/stage/", views.opportunity_stage, name="opportunity-stage"),
+    path(
+        "settings/stage-probabilities/",
+        views.stage_probabilities,
+        name="stage-probabilities",
+    ),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/<int:user_id>/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

@@ -7,6 +7,8 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,18 +22,30 @@ from accounts.selectors import account_list, my_accounts
 from kam.forms import add_service_errors, parse_id, save_with
 from kam.http import AuthenticatedHttpRequest, redirect_back
 
-from . import services
+from . import categories, probabilities, services
 from .calendar import calendar_ics, calendar_items, feed_token, feed_user
 from .forms import (
     ActionForm,
     ObjectiveForm,
+    OpportunityFilterForm,
+    OpportunityForm,
+    OpportunityStageForm,
     PlanForm,
+    StageProbabilitiesForm,
     TenderFilterForm,
     TenderForm,
     TenderStageForm,
 )
-from .models import AccountPlan, Action, Tender
-from .selectors import action_scope, plan_get, tender_get, tender_page_list, tender_stage_counts
+from .models import AccountPlan, Action, Opportunity, Tender
+from .selectors import (
+    action_scope,
+    opportunity_get,
+    opportunity_page_list,
+    plan_get,
+    tender_get,
+    tender_page_list,
+    tender_stage_counts,
+)
 
 PAGE_SIZE = 50
 CALENDAR_WEEKS = 4
@@ -339,3 +353,236 @@ def calendar_feed(request: HttpRequest, user_id: int, token: str) -> HttpRespons
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="kam.ics"'
     return response
+
+
+# --- Opportunities ----------------------------------------------------------------------
+BOARD_CARDS = 50  # per column; the list pages through the rest
+
+
+def _opportunity_filters(request: AuthenticatedHttpRequest) -> tuple[OpportunityFilterForm, dict]:
+    form = OpportunityFilterForm(request.GET or None)
+    filters: dict = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value drops that filter, not all of them
+        filters = form.cleaned_data
+    return form, filters
+
+
+def _board_columns(request: AuthenticatedHttpRequest, *, mine: bool, q: str) -> list[dict]:
+    """The board: a column per stage, the nearest closes first (won and lost: the latest)."""
+    table = probabilities.stage_probabilities()
+    qs = opportunity_page_list(user=request.user, mine=mine, q=q)
+    counts = dict(qs.values_list("stage").annotate(n=Count("pk")).order_by())
+    columns = []
+    for stage, label in Opportunity.Stage.choices:
+        cards = qs.filter(stage=stage)
+        if stage in Opportunity.CLOSED_WITH_REASON:
+            cards = cards.order_by("-closed_on", "-id")
+        rows = list(cards[:BOARD_CARDS])
+        for card in rows:
+            card.percent = probabilities.opportunity_percent(card, table)
+        columns.append(
+            {
+                "stage": stage,
+                "label": label,
+                "cards": rows,
+                "count": counts.get(stage, 0),
+                "percent": table[probabilities.OPPORTUNITY].get(stage),
+            }
+        )
+    return columns
+
+
+@page_view
+def opportunities(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The pipeline: a list (paged) or a board (`?view=board`), mine or everything I see."""
+    form, filters = _opportunity_filters(request)
+    board = request.GET.get("view") == "board"
+    mine = bool(filters.get("mine"))
+    q = filters.get("q", "")
+    context: dict = {
+        "form": form,
+        "board": board,
+        "mine": mine,
+        "stage_choices": Opportunity.Stage.choices,
+    }
+    if board:
+        context["columns"] = _board_columns(request, mine=mine, q=q)
+    else:
+        stage = filters.get("stage", "")
+        qs = opportunity_page_list(
+            user=request.user,
+            mine=mine,
+            stage="" if stage in ("", "all") else stage,
+            open_only=stage == "",
+            q=q,
+        )
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        table = probabilities.stage_probabilities()
+        rows = list(page)
+        for row in rows:
+            row.percent = probabilities.opportunity_percent(row, table)
+            row.weighted = probabilities.weighted(row.value, row.percent)
+        names = categories.names(o.category_id for o in rows)
+        for row in rows:
+            row.category_name = names.get(row.category_id, "") if row.category_id else ""
+        context.update(page=page, opportunities=rows)
+    if request.htmx and board:
+        return render(request, "plans/_opportunity_board.html", context)
+    return render(request, "plans/opportunities.html", context)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    accounts = _tender_accounts(request)
+    form = OpportunityForm(
+        request.POST or None,
+        accounts=accounts,
+        user=request.user,
+        initial={"account": request.GET.get("account")},
+    )
+    if request.method == "POST" and form.is_valid():
+        opportunity = save_with(form, services.opportunity_create, user=request.user)
+        if opportunity is not None:
+            messages.success(request, _("Opportunity created."))
+            return redirect("plans:opportunity", pk=opportunity.pk)
+    return render(request, "plans/opportunity_form.html", {"form": form})
+
+
+def _opportunity_or_404(request: AuthenticatedHttpRequest, pk: int) -> Opportunity:
+    try:
+        return opportunity_get(user=request.user, pk=pk)
+    except Opportunity.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def _opportunity_page(request, opportunity, *, form=None, stage_form=None, status=200):
+    can_change = access.can_change_account(user=request.user, account=opportunity.account)
+    table = probabilities.stage_probabilities()
+    percent = probabilities.opportunity_percent(opportunity, table)
+    context = {
+        "opportunity": opportunity,
+        "can_change": can_change,
+        "percent": percent,
+        "weighted": probabilities.weighted(opportunity.value, percent),
+        "category_name": categories.names([opportunity.category_id]).get(
+            opportunity.category_id or 0, ""
+        ),
+        "form": form or OpportunityForm(instance=opportunity, accounts=None, user=request.user),
+        "stage_form": stage_form or OpportunityStageForm(initial={"stage": opportunity.stage}),
+    }
+    return render(request, "plans/opportunity_detail.html", context, status=status)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def opportunity_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    opportunity = _opportunity_or_404(request, pk)
+    if request.method != "POST":
+        return _opportunity_page(request, opportunity)
+    ensure_can_change_account(user=request.user, account=opportunity.account)
+    form = OpportunityForm(request.POST, instance=opportunity, accounts=None, user=request.user)
+    if form.is_valid() and save_with(
+        form, services.opportunity_update, user=request.user, opportunity=opportunity
+    ):
+        messages.success(request, _("Opportunity saved."))
+        return redirect("plans:opportunity", pk=opportunity.pk)
+    # Undo the unsaved edits on the shown header.
+    return _opportunity_page(request, _opportunity_or_404(request, pk), form=form)
+
+
+@page_view
+@require_POST
+def opportunity_stage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Move an opportunity (the board's per-card form, or the detail page's). htmx gets
+    the board back (or the card with its error); a plain POST is redirected."""
+    opportunity = _opportunity_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=opportunity.account)
+    stage_form = OpportunityStageForm(request.POST)
+    moved = False
+    if stage_form.is_valid():
+        try:
+            services.opportunity_move_stage(
+                user=request.user,
+                opportunity=opportunity,
+                stage=stage_form.cleaned_data["stage"],
+                reason=stage_form.cleaned_data["reason"].strip(),
+            )
+            moved = True
+        except ValidationError as error:
+            add_service_errors(stage_form, error, aliases={"outcome_reason": "reason"})
+    from_board = request.POST.get("from") == "board"
+    if moved:
+        opportunity = _opportunity_or_404(request, pk)
+        if request.htmx and from_board:
+            # The card moves to another column: the whole board comes back in its place.
+            mine = request.POST.get("mine") == "on"
+            response = render(
+                request,
+                "plans/_opportunity_board.html",
+                {
+                    "columns": _board_columns(request, mine=mine, q=""),
+                    "stage_choices": Opportunity.Stage.choices,
+                    "mine": mine,
+                    "moved": opportunity,
+                },
+            )
+            response["HX-Retarget"] = "#board"
+            response["HX-Reswap"] = "outerHTML"
+            return response
+        messages.success(
+            request,
+            _("Opportunity moved to “%(stage)s”.") % {"stage": opportunity.get_stage_display()},
+        )
+        if from_board:
+            return redirect(reverse("plans:opportunities") + "?view=board")
+        return redirect("plans:opportunity", pk=pk)
+    opportunity = _opportunity_or_404(request, pk)
+    if request.htmx and from_board:
+        return render(
+            request,
+            "plans/_opportunity_card.html",
+            {
+                "card": opportunity,
+                "stage_choices": Opportunity.Stage.choices,
+                "card_errors": stage_form.errors,
+                "posted": stage_form.data,
+            },
+        )
+    return _opportunity_page(request, opportunity, stage_form=stage_form, status=400)
+
+
+# --- Stage probabilities (a company setting) --------------------------------------------
+@page_view
+@require_http_methods(["GET", "POST"])
+def stage_probabilities(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Everyone reads the probabilities the weighted pipeline uses; heads change them."""
+    can_change = access.can_change_stage_probabilities(request.user)
+    table = probabilities.stage_probabilities()
+    form = StageProbabilitiesForm(request.POST or None, table=table)
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied(_("Only a sales head or an admin changes the probabilities."))
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    for kind, percents in form.by_kind().items():
+                        services.stage_probabilities_set(
+                            user=request.user, kind=kind, percents=percents
+                        )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Probabilities saved."))
+                return redirect("plans:stage-probabilities")
+    return render(
+        request,
+        "plans/stage_probabilities.html",
+        {
+            "form": form,
+            "can_change": can_change,
+            "opportunity_fields": form.fields_of("opportunity"),
+            "tender_fields": form.fields_of("tender"),
+        },
+    )

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from accounts.admin import ScopedAdmin
+from accounts.admin import ScopedAdmin, ScopedHistoryAdmin
 
 from .models import (
     AccountMetric,
@@ -20,6 +20,7 @@ from .models import (
     PortfolioMetric,
     ProductCategory,
     RevenueLine,
+    WhiteSpaceCell,
 )
 
 
@@ -137,3 +138,15 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     def scope_queryset(self, qs, user):
         # ERP traffic is for heads and admins, not for a KAM on staff.
         return qs if access.can_read_logs(user) else qs.none()
+
+
+@admin.register(WhiteSpaceCell)
+class WhiteSpaceCellAdmin(ScopedHistoryAdmin):
+    """The KAMs' white-space entries (edited on the matrix page; here for admins)."""
+
+    list_display = ["account", "category", "status", "competitor", "potential", "updated_at"]
+    list_filter = ["status", "category"]
+    list_select_related = ["account", "category"]
+    search_fields = ["account__name", "competitor", "note"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["updated_by", "updated_at"]

@@ -8,4 +8,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # autodiscover_tasks() only finds reports/tasks.py: register the export task too.
+        # Opportunities keep their category by id (plans may not import reports).
+        from plans import categories
+
+        from .categories import ProductCategorySource
         from .exports import tasks  # noqa: F401
+
+        categories.register(ProductCategorySource())

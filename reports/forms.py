@@ -14,6 +14,7 @@ from accounts.selectors import assignable_user_list, my_accounts
 from kam.forms import ModelMultipleIdsField
 
 from .metrics.periods import Period, parse_period
+from .models import WhiteSpaceCell
 from .portfolio.accounts import (
     filter_no_interaction_since,
     filter_without_plan,
@@ -163,3 +164,25 @@ class ReassignForm(forms.Form):
         if not any(data.get(n) for n in ("owner", "add_to_team", "remove_from_team")):
             raise forms.ValidationError(_("Choose a new owner or a team change."))
         return data
+
+
+class WhiteSpaceCellForm(forms.Form):
+    """One cell of the white-space matrix, edited in place (reports.services
+    .whitespace_cell_save checks the combination and puts its errors beside the fields)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=WhiteSpaceCell.Status.choices)
+    competitor = forms.CharField(
+        label=_("Competitor"),
+        max_length=200,
+        required=False,
+        help_text=_("Who supplies it instead, when a competitor does."),
+    )
+    potential = forms.DecimalField(
+        label=_("Potential a year"),
+        max_digits=16,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        localize=False,
+    )
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Distributor, TimeStamped
 
@@ -347,4 +352,146 @@ class ImportBatch(models.Model):
 
 
 # Kept in the exports package beside the code that runs it; imported here so Django finds it.
+class WhiteSpaceCell(models.Model):
+    """What the KAM knows of one buying unit (an account of a holding) and one product
+    category that the revenue lines do not say: who supplies it instead, whether it is
+    relevant at all, and how much the unit could buy of it a year (the white-space matrix,
+    reports.portfolio.whitespace).
+
+    It lives in reports, not plans: its category is a foreign key to ProductCategory,
+    which plans may not import (accounts <- plans <- reports), and the matrix that reads it
+    with the revenue lines is a reports page. A cell without a row is simply unassessed.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open: nobody supplies it yet")
+        COMPETITOR = "competitor", _("A competitor supplies it")
+        NOT_RELEVANT = "not_relevant", _("Not relevant")
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="whitespace_cells",
+        db_index=False,  # the unique (account, category) index serves it
+    )
+    category = models.ForeignKey(
+        ProductCategory,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="whitespace_cells",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    potential = models.DecimalField(
+        _("potential a year"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The KAM's estimate of what the unit could buy of it a year."),
+    )
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["account", "category"]
+        verbose_name = _("white-space cell")
+        verbose_name_plural = _("white-space cells")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "category"], name="whitespacecell_unique_unit_category"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="competitor") | ~Q(competitor=""),
+                name="whitespacecell_competitor_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(potential__isnull=True) | Q(potential__gte=0),
+                name="whitespacecell_potential_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.category_id}: {self.status}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.status == self.Status.COMPETITOR and not self.competitor.strip():
+            errors["competitor"] = _("Name the competitor who supplies it.")
+        if self.status != self.Status.COMPETITOR and self.competitor.strip():
+            errors["competitor"] = _(
+                "Only a cell a competitor supplies names one: choose that status or clear the name."
+            )
+        if self.status == self.Status.NOT_RELEVANT and self.potential:
+            errors["potential"] = _(
+                "A category that is not relevant has no potential: clear the estimate or "
+                "choose another status."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
 from reports.exports.models import ExportJob  # noqa: E402, F401
+
+
+class ForecastSnapshot(models.Model):
+    """The forecast of a period as it stood in one ISO week, by KAM, region and company
+    (reports.portfolio.forecast_history). One row per (week, period, level, key); the
+    weekly job replaces its week's rows, so running it twice changes nothing.
+
+    `key` is the user or region id; 0 for the company row and for accounts with no owner
+    or region (a unique constraint needs a value, not NULL, to match)."""
+
+    class Level(models.TextChoices):
+        OWNER = "owner", _("KAM")
+        REGION = "region", _("Region")
+        COMPANY = "company", _("Company")
+
+    week = models.DateField(_("week (its Monday)"))
+    as_of = models.DateField(_("as of"))
+    period = models.CharField(_("period"), max_length=16)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    key = models.BigIntegerField(_("key"), default=0)
+    label = models.CharField(_("label"), max_length=255)
+    actual = models.DecimalField(_("actual to date"), max_digits=18, decimal_places=2)
+    run_rate = models.DecimalField(_("run-rate"), max_digits=18, decimal_places=2)
+    opportunities = models.DecimalField(
+        _("weighted opportunities"), max_digits=18, decimal_places=2
+    )
+    tenders = models.DecimalField(_("weighted tenders"), max_digits=18, decimal_places=2)
+    forecast = models.DecimalField(_("forecast"), max_digits=18, decimal_places=2)
+    target = models.DecimalField(
+        _("target"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["period", "level", "key", "week"]
+        verbose_name = _("forecast snapshot")
+        verbose_name_plural = _("forecast snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "period", "level", "key"], name="forecast_snapshot_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["period", "level", "key", "week"])]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.level}:{self.key} @ {self.week}"

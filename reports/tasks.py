@@ -14,6 +14,7 @@ from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.portfolio.cache import heavy_panels_warm
+from reports.portfolio.forecast_history import forecast_snapshot_take
 
 
 @shared_task(
@@ -74,3 +75,11 @@ def metrics_nightly_catch_up() -> bool:
         return False
     recompute_metrics.delay()
     return True
+
+
+@shared_task(name="reports.tasks.forecast_snapshot")
+def forecast_snapshot(as_of: str | None = None) -> int:
+    """Beat (Mondays, FORECAST_SNAPSHOT_AT): the week's forecast snapshot; a second run in
+    the same week writes nothing. Returns the rows written."""
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    return forecast_snapshot_take(as_of=day)

@@ -2,15 +2,28 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import views, whitespace_views
 
 app_name = "reports"
 urlpatterns: list = [
     path("portfolio/", views.dashboard, name="dashboard"),
+    path("accounts/<int:pk>/whitespace/", whitespace_views.whitespace, name="whitespace"),
+    path(
+        "accounts/<int:pk>/whitespace/<int:unit>/<int:category>/",
+        whitespace_views.whitespace_cell,
+        name="whitespace-cell",
+    ),
+    path(
+        "accounts/<int:pk>/whitespace/<int:unit>/<int:category>/opportunity/",
+        whitespace_views.whitespace_opportunity,
+        name="whitespace-opportunity",
+    ),
     path("portfolio/panels/<slug:panel>/", views.dashboard_panel, name="dashboard-panel"),
     path("portfolio/accounts/", views.accounts, name="accounts"),
     path("portfolio/workload/", views.workload, name="workload"),
     path("portfolio/tenders/", views.pipeline, name="pipeline"),
+    path("portfolio/opportunities/", views.opportunity_pipeline_page, name="opportunity-pipeline"),
+    path("forecast/", views.forecast, name="forecast"),
     path("portfolio/distributors/", views.distributors, name="distributors"),
     path("portfolio/export/<slug:kind>.<slug:fmt>", views.export, name="export"),
     path("portfolio/export/jobs/<uuid:job_id>/", views.export_job, name="export-job"),

@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,9 +41,14 @@ from .exports.jobs import (
 from .exports.models import ExportJob
 from .exports.tables import ExportError
 from .forms import AccountTableFilter, PeriodForm, ReassignForm
+from .metrics.periods import QUARTER, add_months, period_of
+from .portfolio import forecast as fc
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.cache import heavy_panel
 from .portfolio.dashboard import portfolio_dashboard
+from .portfolio.forecast import forecast_periods, parse_forecast_period
+from .portfolio.forecast_history import forecast_history
+from .portfolio.opportunities import opportunity_pipeline
 from .portfolio.periods import DEFAULT_PERIOD, periods_available
 from .portfolio.pipeline import tender_pipeline
 from .portfolio.workload import kam_workload
@@ -340,3 +346,81 @@ def export_download(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> Htt
     return FileResponse(
         content, as_attachment=True, filename=job.filename, content_type=FORMATS[job.format]
     )
+
+
+# --- the forecast and the weighted opportunity pipeline ---------------------------------
+FORECAST_ROWS = 50  # accounts shown at the account level; the API pages through them all
+
+
+def _forecast_period_choices(today) -> list:
+    """This year, this quarter, the next one, then the last four closed quarters."""
+    periods = forecast_periods(today)
+    start = periods[1].start
+    closed = [period_of(QUARTER, add_months(start, -3 * i)) for i in range(1, 5)]
+    return periods + closed
+
+
+@page_view
+@require_GET
+def forecast(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The forecast of a year or a quarter against the target, by KAM / region / account,
+    with how it moved week by week and, once the period closed, its accuracy by KAM."""
+    today = timezone.localdate()
+    choices = _forecast_period_choices(today)
+    try:
+        period = parse_forecast_period(request.GET.get("period", ""), as_of=today)
+    except ValidationError:
+        period = choices[0]
+    head = access.sees_every_account(request.user)
+    levels = [fc.OWNER, fc.REGION, fc.ACCOUNT] if head else [fc.ACCOUNT]
+    level = request.GET.get("level", levels[0])
+    if level not in levels:
+        level = levels[0]
+    company = fc.forecast(user=request.user, period=period, level=fc.COMPANY, as_of=today)
+    table = fc.forecast(user=request.user, period=period, level=level, as_of=today)
+    history_level = fc.COMPANY if head else fc.OWNER
+    history = forecast_history(user=request.user, period=period, level=history_level)
+    weeks = history["series"][0]["weeks"] if history["series"] else []
+    chart = {
+        "labels": [w["week"].isoformat() for w in weeks],
+        "forecast": [float(w["forecast"]) for w in weeks],
+        "actual": [float(w["actual"]) for w in weeks],
+        "target": [float(w["target"]) if w["target"] is not None else None for w in weeks],
+        "names": {
+            "forecast": _("Forecast"),
+            "actual": _("Actual to date"),
+            "target": _("Target"),
+        },
+    }
+    accuracy_rows = []
+    if history["closed"]:
+        by_kam = forecast_history(user=request.user, period=period, level=fc.OWNER)
+        accuracy_rows = by_kam["accuracy"]
+    return render(
+        request,
+        "reports/forecast.html",
+        {
+            "period": period,
+            "choices": choices,
+            "level": level,
+            "levels": [(code, fc.LEVEL_LABELS[code]) for code in levels],
+            "head": head,
+            "company": company.rows[0] if company.rows else None,
+            "result": table,
+            "rows": table.rows[:FORECAST_ROWS],
+            "more_rows": max(0, len(table.rows) - FORECAST_ROWS),
+            "weeks": weeks,
+            "chart": chart,
+            "closed": history["closed"],
+            "accuracy": accuracy_rows,
+            "today": today,
+        },
+    )
+
+
+@page_view
+@require_GET
+def opportunity_pipeline_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    data = opportunity_pipeline(user=request.user)
+    chart = [{"label": str(s["label"]), "weighted": float(s["weighted"])} for s in data["stages"]]
+    return render(request, "reports/opportunity_pipeline.html", {**data, "stage_data": chart})

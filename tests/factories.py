@@ -214,3 +214,14 @@ class PortfolioMetricFactory(factory.django.DjangoModelFactory):
     period_end = dt.date(2025, 12, 31)
     total_revenue = Decimal("0.00")
     accounts_with_revenue = 0
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Opportunity"
+
+    account = factory.SubFactory(AccountFactory)
+    title = factory.Sequence(lambda n: f"Opportunity {n}")
+    value = Decimal("1000.00")
+    currency = "RUB"
+    stage = "idea"

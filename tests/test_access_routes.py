@@ -36,8 +36,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ContactLink
 from plans.calendar import feed_token
+from plans.models import StageProbability
 from reports.exports.jobs import export_job_run, export_job_start
-from reports.models import ImportBatch, MetricRun
+from reports.models import ImportBatch, MetricRun, WhiteSpaceCell
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,13 @@ ROUTES: dict[str, Row] = {
     "plans:tender": page("tender", write_other=("post", 404)),
     "plans:tender-stage": page("tender", write_other=("post", 404)),
     "plans:calendar": page(),
+    "plans:opportunities": page(),
+    "plans:opportunity-create": page(),
+    "plans:opportunity": page("opportunity", write_other=("post", 404)),
+    "plans:opportunity-stage": post_only("opportunity"),
+    # Everyone who uses the pages reads the probabilities (heads change them: see
+    # tests/plans/test_opportunity_pages.py).
+    "plans:stage-probabilities": page(),
     # Authenticated by the secret in its URL, not by a session: anyone holding a valid
     # feed URL reads it (anonymous asks for kam_own's); a KAM's token with another id
     # is a 404; the integration user has no feed.
@@ -171,7 +179,19 @@ ROUTES: dict[str, Row] = {
     "reports:workload": page(),
     "reports:pipeline": page(),
     "reports:distributors": page(),
+    "reports:opportunity-pipeline": page(),
+    "reports:forecast": page(),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),
+    # The white-space matrix of a holding (an account page), its cells and the one click.
+    "reports:whitespace": page("account"),
+    "reports:whitespace-cell": page(
+        "account", params={"unit": "account", "category": "category"}, write_other=("post", 404)
+    ),
+    "reports:whitespace-opportunity": Row(
+        POST_ONLY,
+        params={"pk": "account", "unit": "account", "category": "category"},
+        write_other=("post", 404),
+    ),
     # An export job is its owner's: each caller asks for their own, kam_other for
     # the other KAM's.
     "reports:export-job": Row(OBJECT_PAGE, params={"job_id": "job"}),
@@ -209,6 +229,13 @@ ROUTES: dict[str, Row] = {
     **api("objective", history=True),
     **api("action", history=True),
     **api("tender", history=True),
+    **api("opportunity", history=True),
+    # Read by whoever reads the KAMs' records; changed by heads (tests/plans/
+    # test_opportunity_api.py).
+    "api:stage-probabilities": Row(API_RECORDS),
+    # The forecast holds the KAMs' pipeline: not the ERP's; a KAM's rows are their own.
+    "api:forecast": Row(API_RECORDS),
+    "api:forecast-history": Row(API_RECORDS),
     # People: a KAM sees colleagues on shared accounts (not the other KAM); the ERP
     # sees only itself and not through this endpoint.
     "api:user-list": row(401, 200, 200, 200, 403, 200, params={"format": "json"}),
@@ -225,6 +252,11 @@ ROUTES: dict[str, Row] = {
     "api:metrics-run-detail": Row(API_RUNS, params={"pk": "run"}),
     "api:account-metrics": Row(API_READABLE_ONE, params={"pk": "account"}),
     "api:account-whitespace": Row(API_READABLE_ONE, params={"pk": "account"}),
+    # The KAMs' estimates: not for the ERP.
+    "api:account-whitespace-matrix": Row(API_RECORD, params={"pk": "account"}),
+    "api:account-whitespace-cell": Row(
+        API_RECORD, params={"pk": "account", "category": "category"}, write_other=("put", 404)
+    ),
     "api:erp-accounts": Row(ERP_WRITE),
     "api:erp-accounts-link": Row(ERP_WRITE),
     "api:erp-categories": Row(ERP_WRITE),
@@ -269,6 +301,8 @@ ADMIN_MODELS = {
     "plans_objective": ("objective", True),
     "plans_action": ("action", True),
     "plans_tender": ("tender", True),
+    "plans_opportunity": ("opportunity", True),
+    "plans_stageprobability": ("stage_probability", True),
     "reports_productcategory": ("category", True),
     "reports_exchangerate": ("rate", False),  # from the ERP: read-only
     "reports_revenueline": ("line", False),
@@ -276,6 +310,7 @@ ADMIN_MODELS = {
     "reports_portfoliometric": ("portfolio", False),
     "reports_metricrun": ("run", False),
     "reports_importbatch": ("batch", False),
+    "reports_whitespacecell": ("whitespace", True),
     # django-axes' records of sign-in attempts: admins read them (and clear a lockout).
     "axes_accessattempt": ("axes_attempt", False),
     "axes_accesslog": ("axes_log", False),
@@ -287,12 +322,15 @@ ADMIN_MODELS = {
 }
 # Models whose admin keeps django-simple-history (a page per past version).
 ADMIN_HISTORIES = (
+    "reports_whitespacecell",
     "accounts_account",
     "accounts_contact",
     "plans_accountplan",
     "plans_objective",
     "plans_action",
     "plans_tender",
+    "plans_opportunity",
+    "plans_stageprobability",
     "accounts_interaction",
     "accounts_survey",
     "accounts_event",
@@ -403,7 +441,8 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 # Parameters that name something one KAM has and the other has not.
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
-    "action", "tender", "line", "metric", "user", "job", "feed", "contact_link",
+    "action", "tender", "opportunity", "line", "metric", "user", "job", "feed",
+    "whitespace", "contact_link",
 }  # fmt: skip
 
 
@@ -439,8 +478,12 @@ def _portfolio(owner) -> dict[str, Any]:
         "objective": f.ObjectiveFactory(plan=plan),
         "action": f.ActionFactory(plan=plan),
         "tender": f.TenderFactory(account=account),
+        "opportunity": f.OpportunityFactory(account=account, owner=owner),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
+        "whitespace": WhiteSpaceCell.objects.create(
+            account=account, category=category, status="competitor", competitor="Rival"
+        ),
     }
 
 
@@ -488,6 +531,9 @@ def _build() -> World:
         "industry": f.IndustryFactory(),
         "category": f.ProductCategoryFactory(code="C1"),
         "rate": f.ExchangeRateFactory(),
+        "stage_probability": StageProbability.objects.create(
+            kind="opportunity", stage="idea", percent=10
+        ),
         "portfolio": f.PortfolioMetricFactory(period="2025"),
         "run": MetricRun.objects.create(as_of=dt.date(2025, 12, 31), status="success"),
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),

@@ -13,8 +13,10 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `contact_link_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope` (generic: `records_scoped`); the numbers hanging under an account
-  (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
+  `tender_scope`, `opportunity_scope`, `whitespace_cell_scope` (generic: `records_scoped`);
+  the numbers hanging under an account (revenue lines, metric rows: `scoped`);
+  `distributor_scope`, `user_scope`; `holding_units` (a holding's subsidiaries the user
+  sees);
 - predicates: `can_use_pages`, `can_read_records`, `can_change_account` (and
   `ensure_can_change_account`), `can_change_event`, `can_assign`, ... ;
 - pages: the `page_view` decorator (every HTML view: pages, htmx partials, exports) and the
@@ -41,11 +43,14 @@ from .api import (
     IsErpClient,
     IsHeadOrAdmin,
     RolePermission,
+    StageProbabilitiesPermission,
 )
 from .pages import PageAccess, page_view, template_context
 from .rules import (
     can_assign,
     can_change_distributors,
+    can_change_seen_accounts,
+    can_change_stage_probabilities,
     can_create_account,
     can_create_event,
     can_delete_account,
@@ -80,9 +85,11 @@ from .scopes import (
     ensure_can_change_account,
     event_scope,
     event_visible_prefetches,
+    holding_units,
     import_batch_scope,
     interaction_scope,
     objective_scope,
+    opportunity_scope,
     plan_scope,
     records_scoped,
     restorable_records,
@@ -91,6 +98,7 @@ from .scopes import (
     survey_scope,
     tender_scope,
     user_scope,
+    whitespace_cell_scope,
 )
 
 __all__ = [
@@ -107,6 +115,7 @@ __all__ = [
     "CanReadRecords",
     "IsErpClient",
     "IsHeadOrAdmin",
+    "StageProbabilitiesPermission",
     "PageAccess",
     "RolePermission",
     "account_ids_in_scope",
@@ -114,8 +123,10 @@ __all__ = [
     "action_scope",
     "assignable_users",
     "can_assign",
+    "can_change_stage_probabilities",
     "can_change_account",
     "can_change_distributors",
+    "can_change_seen_accounts",
     "can_own_accounts",
     "can_change_event",
     "can_create_account",
@@ -134,9 +145,11 @@ __all__ = [
     "ensure_can_change_account",
     "event_scope",
     "event_visible_prefetches",
+    "holding_units",
     "interaction_scope",
     "is_signed_in",
     "objective_scope",
+    "opportunity_scope",
     "offers_portfolio_pages",
     "owns_export",
     "page_view",
@@ -148,4 +161,5 @@ __all__ = [
     "template_context",
     "tender_scope",
     "user_scope",
+    "whitespace_cell_scope",
 ]

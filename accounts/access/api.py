@@ -7,6 +7,7 @@ from rest_framework import permissions
 
 from .rules import (
     can_change_distributors,
+    can_change_stage_probabilities,
     can_import_erp,
     can_manage_webhooks,
     can_read_logs,
@@ -78,3 +79,15 @@ class CanManageWebhooks(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_manage_webhooks(request.user)
+
+
+class StageProbabilitiesPermission(permissions.BasePermission):
+    """The pipeline's stage probabilities: read by the KAMs and heads, changed by heads
+    and admins (a KAM's write is refused with 403 before the body is read)."""
+
+    message = gettext_lazy("Only a sales head or an admin can change this.")
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return can_read_records(request.user)
+        return can_change_stage_probabilities(request.user)

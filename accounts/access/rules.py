@@ -40,6 +40,13 @@ def can_create_account(user: User) -> bool:
     return is_signed_in(user) and not user.is_integration
 
 
+def can_change_seen_accounts(user: User) -> bool:
+    """Whoever may change accounts at all changes every account they see (a KAM theirs, a
+    head or an admin any); the ERP user none. For pages that list rows already scoped by
+    `account_scope`, so they need not ask `can_change_account` once per row."""
+    return is_signed_in(user) and not user.is_integration
+
+
 def can_create_event(user: User) -> bool:
     """Anyone but the ERP user may organize an event (its accounts are checked one by one)."""
     return is_signed_in(user) and not user.is_integration
@@ -65,6 +72,11 @@ def can_delete_account(user: User) -> bool:
 
 def can_change_distributors(user: User) -> bool:
     """Distributors are company master data (mostly from the ERP): heads and admins edit."""
+    return is_signed_in(user) and user.is_head_or_admin
+
+
+def can_change_stage_probabilities(user: User) -> bool:
+    """The pipeline's stage probabilities (a company setting): sales heads and admins."""
     return is_signed_in(user) and user.is_head_or_admin
 
 

@@ -6,6 +6,7 @@ See accounts.access for the roles and why the plans models' scopes take a querys
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,7 @@ from accounts.models import (
 
 from .rules import (
     ASSIGNABLE_ROLES,
-    can_create_account,
+    can_change_seen_accounts,
     can_create_event,
     can_read_records,
     is_signed_in,
@@ -127,6 +128,26 @@ def tender_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     return records_scoped(queryset, user=user, field="account")
 
 
+def opportunity_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """Opportunities (plans.Opportunity) of the accounts the user sees."""
+    return records_scoped(queryset, user=user, field="account")
+
+
+def whitespace_cell_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """White-space cells (reports.WhiteSpaceCell: the KAM's estimate of a unit and a
+    category) of the accounts the user sees; none for the ERP user."""
+    return records_scoped(queryset, user=user, field="account")
+
+
+def holding_units(*, user: User, subtree_ids: Iterable[int]) -> QuerySet[Account]:
+    """The buying units of a holding a user may see: of the root's subtree
+    (`accounts.selectors.account_subtree`), the accounts in the user's scope. A KAM who
+    sees the holding but not one of its subsidiaries (another KAM's) gets the holding
+    without it, and the subsidiaries under it that they do see; the caller has checked
+    the root itself first (another KAM's holding is a 404)."""
+    return account_scope(user=user).filter(pk__in=list(subtree_ids))
+
+
 def event_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[Event]:
     """Events with no account are company events everyone sees; an event with accounts is
     seen by whoever sees one of them, and by its organizer.
@@ -205,7 +226,7 @@ def assignable_users() -> QuerySet[User]:
 def can_change_account(*, user: User, account: Account) -> bool:
     """KAMs change the accounts they see (and what hangs under them); heads and admins
     any; the ERP user none."""
-    if not can_create_account(user):  # signed in and not the ERP user
+    if not can_change_seen_accounts(user):  # signed in and not the ERP user
         return False
     if user.is_head_or_admin:
         return True

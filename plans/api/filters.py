@@ -6,7 +6,7 @@ import django_filters as df
 from django.utils import timezone
 
 from kam.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
-from plans.models import AccountPlan, Action, Objective, Tender
+from plans.models import AccountPlan, Action, Objective, Opportunity, Tender
 
 
 class AccountPlanFilter(KamFilterSet):
@@ -65,3 +65,23 @@ class TenderFilter(KamFilterSet):
     class Meta:
         model = Tender
         fields: list[str] = []
+
+
+class OpportunityFilter(KamFilterSet):
+    account = IntegerFilter(field_name="account_id")
+    owner = df.CharFilter(field_name="owner__username", help_text="The opportunity's owner")
+    account_owner = df.CharFilter(field_name="account__owner__username")
+    region = IntegerFilter(field_name="account__region_id")
+    category = IntegerFilter(field_name="category_id")
+    objective = IntegerFilter(field_name="objective_id")
+    stage = df.MultipleChoiceFilter(choices=Opportunity.Stage.choices, distinct=False)
+    open = df.BooleanFilter(method="filter_open", help_text="In an open stage (not won or lost)")
+    expected_close = df.DateFromToRangeFilter()
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []
+
+    def filter_open(self, queryset, name, value):
+        open_stages = {"stage__in": Opportunity.OPEN_STAGES}
+        return queryset.filter(**open_stages) if value else queryset.exclude(**open_stages)

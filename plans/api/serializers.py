@@ -13,8 +13,8 @@ from kam.api.base import (
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
 )
-from plans import selectors
-from plans.models import AccountPlan, Action, Objective, Tender
+from plans import categories, probabilities, selectors
+from plans.models import AccountPlan, Action, Objective, Opportunity, Tender
 from plans.services import account_plan_completeness
 
 TIMESTAMPS = ["created_at", "updated_at"]
@@ -165,3 +165,120 @@ class TenderSerializer(KamModelSerializer):
         if len(value) != 3 or not value.isalpha():
             raise serializers.ValidationError("Use a three-letter ISO 4217 code, e.g. RUB.")
         return value
+
+
+def _currency(value: str) -> str:
+    value = value.upper()
+    if len(value) != 3 or not value.isalpha():
+        raise serializers.ValidationError("Use a three-letter ISO 4217 code, e.g. RUB.")
+    return value
+
+
+class OpportunitySerializer(KamModelSerializer):
+    """An opportunity; `probability` null means its stage's (see `effective_probability`),
+    `weighted_value` = value × effective probability, in the opportunity's currency."""
+
+    account = _account_field()
+    owner = _owner_field()
+    objective = ScopedPrimaryKeyRelatedField(
+        scope=selectors.objective_scope,
+        queryset=Objective.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    category = serializers.IntegerField(
+        source="category_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Id of a product category (GET /api/v1/metrics/… list categories by code)",
+    )
+    category_name = serializers.SerializerMethodField()
+    probability = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=100
+    )
+    effective_probability = serializers.SerializerMethodField()
+    weighted_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "account",
+            "category",
+            "category_name",
+            "title",
+            "value",
+            "currency",
+            "probability",
+            "effective_probability",
+            "weighted_value",
+            "stage",
+            "expected_close",
+            "closed_on",
+            "outcome_reason",
+            "objective",
+            "owner",
+            *TIMESTAMPS,
+        ]
+        read_only_fields = ["closed_on", *TIMESTAMPS]
+        create_only_fields = ["account"]
+
+    def validate_currency(self, value: str) -> str:
+        return _currency(value)
+
+    def _table(self) -> dict:
+        if "_probabilities" not in self.context:
+            self.context["_probabilities"] = probabilities.stage_probabilities()
+        return self.context["_probabilities"]
+
+    def _names(self) -> dict[int, str]:
+        # Names of the whole page's categories in one query (the page is the parent
+        # ListSerializer's instance), not one per row.
+        if "_category_names" not in self.context:
+            parent = getattr(self, "parent", None)
+            rows = getattr(parent, "instance", None) if parent is not None else None
+            rows = list(rows) if rows is not None else [self.instance]
+            self.context["_category_names"] = categories.names(
+                getattr(o, "category_id", None) for o in rows
+            )
+        return self.context["_category_names"]
+
+    def get_category_name(self, opportunity: Opportunity) -> str | None:
+        if opportunity.category_id is None:
+            return None
+        names = self._names()
+        if opportunity.category_id not in names:  # a row outside the prefetched page
+            names.update(categories.names([opportunity.category_id]))
+        return names.get(opportunity.category_id)
+
+    def get_effective_probability(self, opportunity: Opportunity) -> int:
+        return probabilities.opportunity_percent(opportunity, self._table())
+
+    @extend_schema_field(serializers.DecimalField(max_digits=16, decimal_places=2))
+    def get_weighted_value(self, opportunity: Opportunity) -> str:
+        percent = probabilities.opportunity_percent(opportunity, self._table())
+        return str(probabilities.weighted(opportunity.value, percent))
+
+
+class StageProbabilitiesSerializer(serializers.Serializer):
+    """Probability, in percent, of each open stage: the head's settings over the defaults."""
+
+    opportunity = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100),
+        help_text="idea, qualified, proposal, negotiation",
+    )
+    tender = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100),
+        help_text="identified, preparing, submitted",
+    )
+
+
+class StageProbabilitiesUpdateSerializer(serializers.Serializer):
+    opportunity = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100), required=False
+    )
+    tender = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100), required=False
+    )

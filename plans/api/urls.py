@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from django.urls import path
+
 from . import views
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path(
+        "stage-probabilities/",
+        views.StageProbabilitiesView.as_view(),
+        name="stage-probabilities",
+    ),
+]
 
 
 def register(router) -> None:
@@ -11,3 +19,4 @@ def register(router) -> None:
     router.register("objectives", views.ObjectiveViewSet, basename="objective")
     router.register("actions", views.ActionViewSet, basename="action")
     router.register("tenders", views.TenderViewSet, basename="tender")
+    router.register("opportunities", views.OpportunityViewSet, basename="opportunity")

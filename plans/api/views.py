@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import StageProbabilitiesPermission
 from accounts.api.history import HistoryMixin
 from kam.api.base import ServiceModelViewSet
-from plans import selectors, services
+from plans import probabilities, selectors, services
 
 from . import filters, serializers
 
@@ -87,3 +93,45 @@ class TenderViewSet(HistoryMixin, ServiceModelViewSet):
 
     def update_object(self, instance, data):
         return services.tender_update(user=self.request.user, tender=instance, **data)
+
+
+class OpportunityViewSet(HistoryMixin, ServiceModelViewSet):
+    """Opportunities (deals that are not public tenders). Move a stage with PATCH
+    `{"stage": …}`; won or lost needs `outcome_reason`."""
+
+    selector = staticmethod(selectors.opportunity_list)
+    serializer_class = serializers.OpportunitySerializer
+    filterset_class = filters.OpportunityFilter
+    search_fields = ["title", "account__name", "outcome_reason"]
+    ordering_fields = ["expected_close", "value", "stage", "created_at", "updated_at"]
+    ordering = ["expected_close"]
+
+    def create_object(self, data):
+        return services.opportunity_create(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.opportunity_update(user=self.request.user, opportunity=instance, **data)
+
+
+class StageProbabilitiesView(APIView):
+    """Probability (percent) of each open pipeline stage, used by the weighted pipeline and
+    the forecast: DESIGN's defaults until a sales head changes them."""
+
+    permission_classes = [StageProbabilitiesPermission]
+
+    @extend_schema(responses=serializers.StageProbabilitiesSerializer)
+    def get(self, request):
+        return Response(probabilities.stage_probabilities())
+
+    @extend_schema(
+        request=serializers.StageProbabilitiesUpdateSerializer,
+        responses=serializers.StageProbabilitiesSerializer,
+    )
+    def patch(self, request):
+        data = serializers.StageProbabilitiesUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # A refusal is a Django ValidationError naming the stage: kam.api makes it a 400.
+        with transaction.atomic():
+            for kind, percents in data.validated_data.items():
+                services.stage_probabilities_set(user=request.user, kind=kind, percents=percents)
+        return Response(probabilities.stage_probabilities())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.db.models import F
 
 from accounts import access
-from plans.models import Action, Tender
+from plans import probabilities
+from plans.models import Action, Opportunity, Tender
 from plans.selectors import (
     overdue_actions,
     plan_current_for_account,
@@ -16,6 +18,7 @@ from plans.services import account_plan_completeness
 
 register = template.Library()
 ATTENTION_ROWS = 5
+ACCOUNT_OPPORTUNITIES = 10
 
 
 @register.simple_tag
@@ -72,5 +75,26 @@ def account_tenders_panel(context, account):
     return {
         "account": account,
         "tenders": open_ + closed,
+        "can_change": context.get("can_change", False),
+    }
+
+
+@register.inclusion_tag("plans/panels/account_opportunities.html", takes_context=True)
+def account_opportunities_panel(context, account):
+    """The account's open opportunities (nearest close first), then the latest closed."""
+    rows = list(
+        Opportunity.objects.filter(account=account)
+        .select_related("owner")
+        .order_by(F("expected_close").asc(nulls_last=True), "-id")[:ACCOUNT_OPPORTUNITIES]
+    )
+    table = probabilities.stage_probabilities()
+    for row in rows:
+        row.percent = probabilities.opportunity_percent(row, table)
+        row.weighted = probabilities.weighted(row.value, row.percent)
+    open_ = [o for o in rows if o.is_open]
+    closed = [o for o in rows if not o.is_open]
+    return {
+        "account": account,
+        "opportunities": open_ + closed,
         "can_change": context.get("can_change", False),
     }

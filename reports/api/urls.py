@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports.api import metrics
+from reports.api import forecast, metrics, whitespace
 from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
@@ -20,6 +20,18 @@ urlpatterns: list = [
         metrics.AccountWhitespaceView.as_view(),
         name="account-whitespace",
     ),
+    path(
+        "accounts/<int:pk>/whitespace-matrix/",
+        whitespace.AccountWhitespaceMatrixView.as_view(),
+        name="account-whitespace-matrix",
+    ),
+    path(
+        "accounts/<int:pk>/whitespace-cells/<int:category>/",
+        whitespace.WhitespaceCellView.as_view(),
+        name="account-whitespace-cell",
+    ),
+    path("forecast/", forecast.ForecastView.as_view(), name="forecast"),
+    path("forecast/history/", forecast.ForecastHistoryView.as_view(), name="forecast-history"),
     *erp_urlpatterns,
 ]
 

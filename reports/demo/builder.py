@@ -40,6 +40,8 @@ from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
 from .coverage import plant_coverage_stories
+from .pipeline import seed_pipeline_and_forecast
+from .whitespace import seed_whitespace
 
 FOREIGN = ("USD", "EUR")
 # Share of accounts the demo treats as key (contacts, plans, tenders): ~25 of 200.
@@ -155,17 +157,21 @@ class DemoBuilder:
         steps = [
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
-            self._account_plans_and_tenders, self._events, self._surveys,
+            self._account_plans_and_tenders, self._events, self._surveys, self._whitespace,
             self._coverage_stories,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
             step()
             self.timings[step.__name__.lstrip("_")] = time.perf_counter() - started
+        self.timings["pipeline_and_forecast"] = seed_pipeline_and_forecast(self)
         return self.counts
 
     def _coverage_stories(self) -> None:
         plant_coverage_stories(self)  # a single-threaded key account, an unmet decider, links
+
+    def _whitespace(self) -> None:
+        seed_whitespace(self)  # a three-level holding with its white-space cells
 
     def _reference_data(self) -> None:
         self.regions = self._reference(Region, names.REGIONS)

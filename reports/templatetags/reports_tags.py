@@ -79,6 +79,7 @@ def account_whitespace(context, account):
     data = whitespace_of(user=context["request"].user, account_pk=account.pk, period=ttm_latest())
     categories = data["categories"]
     return {
+        "account": account,
         "start": data["period_start"],
         "end": data["period_end"],
         "bought": sorted(

@@ -82,7 +82,32 @@
     });
   }
 
+  // The forecast page: weekly snapshots of the period's forecast, actual to date and target.
+  function forecast() {
+    var d = data("forecast-data"), canvas = document.getElementById("forecast-chart");
+    if (!d || !canvas || !window.Chart) return;
+    var fmt = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 0 });
+    var sets = [
+      { label: d.names.forecast, data: d.forecast, borderColor: "#1f5fbf", backgroundColor: "#1f5fbf", borderWidth: 2, pointRadius: 2, tension: 0 },
+      { label: d.names.actual, data: d.actual, borderColor: "#1d7a3a", backgroundColor: "#1d7a3a", borderWidth: 2, pointRadius: 0, tension: 0 }
+    ];
+    if (d.target.some(function (v) { return v !== null; })) {
+      sets.push({ label: d.names.target, data: d.target, borderColor: "#b3261e", backgroundColor: "#b3261e", borderDash: [6, 4], borderWidth: 1, pointRadius: 0 });
+    }
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: d.labels, datasets: sets },
+      options: { animation: false, maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom" },
+          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt.format(c.parsed.y); } } } },
+        scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return fmt.format(v); } } },
+                  x: { ticks: { maxTicksLimit: 8 } } } }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    forecast();
+    bars("weighted-data", "weighted-chart", "label", "weighted", "#1f5fbf");
     revenue();
     pareto();
     bars("penetration-data", "penetration-chart", "label", "accounts", "#1f5fbf");

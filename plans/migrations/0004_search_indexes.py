@@ -16,5 +16,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("plans", "0001_initial"), ("accounts", "0008_search_indexes")]
+    dependencies = [("plans", "0003_opps_opportunity_stage_probability"), ("accounts", "0008_search_indexes")]
     operations = [migrations.RunPython(forwards, backwards)]
