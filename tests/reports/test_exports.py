@@ -235,6 +235,12 @@ def page(client, user, name, language, **params):
     return response.content.decode()
 
 
+def same_money(shown: str, amount: Decimal) -> bool:
+    """Whether a page's whole-rouble figure is the file's amount rounded half up."""
+    whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
+    return shown.replace(",", "").replace(" ", "") == str(whole)
+
+
 def dashboard_figures(html: str) -> dict[str, str]:
     return {
         key: by_id(html, key)
@@ -303,7 +309,7 @@ def test_portfolio_csv_in_the_languages_format_with_the_pages_figures(
     # Money with two decimals, the language's decimal separator, no grouping.
     assert total == {"en": "113157748.70", "ru": "113157748,70"}[language]
     number = Decimal(total.replace(",", "."))
-    assert web["total-revenue"].replace(",", "").replace(" ", "") == str(number.quantize(Decimal(1), ROUND_HALF_UP))
+    assert same_money(web["total-revenue"], number)
     # A percentage: the page's figure, without the "%".
     assert top10 + " %" == web["top10-share"]
     assert values[5] + " %" == web["growth"].lstrip("+")
@@ -334,7 +340,7 @@ def test_accounts_exports_match_the_accounts_table(client, head_user, board, lan
         assert name.startswith(row[1])
         # Revenue: 2 decimals in the file, the page's rounding of them.
         amount = Decimal(row[7].replace(",", "."))
-        assert revenue.replace(",", "").replace(" ", "") == str(amount.quantize(Decimal(1), ROUND_HALF_UP))
+        assert same_money(revenue, amount)
         # Shares with the page's 2 decimals, growth and penetration with its 1.
         assert row[8] + " %" == share
         assert (row[9] + " %" if row[9] else "—") == growth.lstrip("+")
@@ -365,7 +371,7 @@ def test_xlsx_has_a_filter_a_frozen_header_formats_and_widths(client, head_user,
         assert all(c.font.b for c in ws[1])
     ranking = book["Ranking"]
     assert ranking.max_row == 25
-    first = [c for c in ranking[2]]
+    first = list(ranking[2])
     assert first[4].value == float(BIG) and first[4].number_format == "#,##0.00"
     for cell in first[5:7] + first[8:10]:  # shares, growth, penetration: real percentages
         assert cell.data_type == "n" and cell.number_format == "0.0%", cell.coordinate
