@@ -23,7 +23,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepInFrame, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from accounts.access import scoped
 from accounts.models import User
@@ -61,8 +61,9 @@ AXIS_STEPS = [0, 20, 40, 60, 80, 100]
 TIER_LINES = (80, 95)  # the A/B and B/C cut-offs, labelled beside the plot
 RISK_RED = colors.HexColor("#b3261e")
 # Column widths that hold the Russian headers and 9-digit sums at 8 pt (180 mm in all).
-BAND_COLUMNS = [13 * mm, 16 * mm, 13 * mm, 25 * mm, 22 * mm]
-RISK_COLUMNS = [47 * mm, 26 * mm, 16 * mm]
+BAND_COLUMNS = [12 * mm, 16 * mm, 15 * mm, 29 * mm, 21 * mm]
+RISK_COLUMNS = [42 * mm, 26 * mm, 16 * mm]
+TOP_COLUMNS = [12 * mm, 84 * mm, 26 * mm, 18 * mm, 24 * mm]
 
 
 def pareto_drawing(dash: Dashboard, *, font: str, width: float, height: float) -> Drawing:
@@ -259,7 +260,7 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
     top_rows = [[_("Rank"), _("Account"), _("Revenue"), _("Share"), _("Cumulative")]] + [
         [
             str(r.rank),
-            r.account.name[:40],
+            Paragraph(escape(r.account.name), small),
             money(r.revenue),
             pct(r.revenue_share),
             pct(r.cumulative_share),
@@ -276,7 +277,13 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
             ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
         ]
     )
-    names_left = TableStyle([*grid.getCommands(), ("ALIGN", (1, 0), (1, -1), "LEFT")])
+    names_left = TableStyle(
+        [
+            *grid.getCommands(),
+            ("ALIGN", (1, 0), (1, -1), "LEFT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]
+    )
     risky = small.clone("risky", textColor=RISK_RED)
     risk_rows = [
         [_("Account"), _("Revenue"), _("Share")],
@@ -317,7 +324,8 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
         Spacer(1, 3 * mm),
         side_by_side,
         Paragraph(_("Top accounts"), styles["Heading3"]),
-        Table(top_rows, style=names_left, hAlign="LEFT"),
+        Table(top_rows, style=names_left, colWidths=TOP_COLUMNS, hAlign="LEFT"),
     ]
-    doc.build(story)
+    # One page whatever the names: a page that would overflow is scaled down to fit.
+    doc.build([KeepInFrame(doc.width, doc.height, story, mode="shrink")])
     return buffer.getvalue()
