@@ -55,33 +55,53 @@ def trend(growth) -> str:
 
 # A heat map or a 200-row table formats thousands of numbers: Python's own formatting with
 # the active language's separators, instead of floatformat's per-call locale machinery.
+# `figure` and `ratio_figure` are the rules; the filters and the exports (PDF, CSV) call
+# them, so a number reads the same on a page and in a file.
+PCT_DIGITS = 1  # decimals of a percentage unless a page asks for others
 
 
 def _separators() -> tuple[str, str]:
     return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
 
 
+def _localize(text: str, *, grouping: bool) -> str:
+    """Python's "1,234.5" in the active language's separators (no grouping: "1234.5")."""
+    thousands, decimal = _separators()
+    return (
+        text.replace(",", "\x00")
+        .replace(".", decimal)
+        .replace("\x00", thousands if grouping else "")
+    )
+
+
+def figure(value, digits: int = 0, *, grouping: bool = True) -> str:
+    """A number rounded half up to `digits` decimals, in the active language's format."""
+    exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return _localize(f"{rounded:,f}", grouping=grouping)
+
+
+def ratio_figure(value, digits: int = PCT_DIGITS, *, grouping: bool = True) -> str:
+    """A 0–1 ratio as the figure of a percentage (no "%"), in the active language's format."""
+    return _localize(f"{float(value) * 100:,.{int(digits)}f}", grouping=grouping)
+
+
 @register.filter
 def money(value) -> str:
     if value is None or value == "":
         return "—"
-    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    thousands, _ = _separators()
-    return f"{whole:,}".replace(",", thousands)
+    return figure(value)
 
 
 @register.filter
-def pct(value, digits: int = 1) -> str:
+def pct(value, digits: int = PCT_DIGITS) -> str:
     if value is None or value == "":
         return "—"
-    thousands, decimal = _separators()
-    text = f"{float(value) * 100:,.{int(digits)}f}"
-    text = text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
-    return f"{text} %"
+    return f"{ratio_figure(value, digits)} %"
 
 
 @register.filter
-def signed_pct(value, digits: int = 1) -> str:
+def signed_pct(value, digits: int = PCT_DIGITS) -> str:
     if value is None or value == "":
         return "—"
     text = pct(value, digits)

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from accounts.access import scoped
 from accounts.models import User
+from accounts.templatetags.kam_ui import PCT_DIGITS
 from reports.forms import AccountTableFilter, PeriodForm
 from reports.metrics.periods import Period
 from reports.models import AccountMetric
@@ -50,8 +51,17 @@ class Export:
         return sum(s.count for s in self.sheets)
 
 
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 2)
+@dataclass(frozen=True)
+class Ratio:
+    """A 0–1 ratio that a page shows as a percentage with `digits` decimals: the XLSX
+    writer stores the ratio with a percent format, the CSV writer the page's figure."""
+
+    value: float
+    digits: int = PCT_DIGITS
+
+
+def _pct(value: float | None, digits: int = PCT_DIGITS) -> Ratio | None:
+    return None if value is None else Ratio(float(value), digits)
 
 
 def _local(value):
@@ -85,7 +95,7 @@ def accounts_export(*, user: User, params: QueryDict, progress: Progress | None 
                     a.tier,
                     _("yes") if a.is_key else _("no"),
                     a.ttm_revenue,
-                    _pct(a.ttm_share),
+                    _pct(a.ttm_share, 2),  # the accounts table shows it with 2 decimals
                     _pct(a.ttm_growth),
                     _pct(a.ttm_penetration),
                     _local(x["last_interaction_at"]),
@@ -124,12 +134,12 @@ def period_from_params(params: QueryDict) -> Period:
 
 
 def dependency_risk(dash: Dashboard) -> str:
-    """The accounts with a share of 10 % or more, named only where the user sees them.
+    """The names of the accounts with a share of 10 % or more, where the user sees them.
 
     The dashboard's scoped list (`dash.risks`), never the stored company-wide list of
     external ids: a KAM learns how many other accounts carry that risk, not which.
     """
-    text = ", ".join(r["account__external_id"] for r in dash.risks)
+    text = ", ".join(r["account__name"] for r in dash.risks)
     if dash.hidden_risks:
         more = ngettext(
             "and %(n)s account of other KAMs",
@@ -146,7 +156,7 @@ def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None
     dash = portfolio_dashboard(user=user, period=period)
     m = dash.metric
     summary: list[list[Any]] = [
-        [_("Period"), period.key],
+        [_("Period"), period.title],
         [_("From"), period.start],
         [_("To"), period.end],
         [_("Total revenue"), m.total_revenue if m else None],

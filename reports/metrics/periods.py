@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 MONTH, QUARTER, YEAR, TTM = "month", "quarter", "year", "ttm"
@@ -60,6 +60,22 @@ class Period:
             return self.key
         name = gettext("Last 12 months") if self.key == TTM else gettext("Previous 12 months")
         return f"{name} ({self.start:%Y-%m} … {self.end:%Y-%m})"
+
+    @property
+    def title(self) -> str:
+        """The period in words, for a report's title: "trailing 12 months to Nov. 30, 2026",
+        "November 2026", "Q3 2025", "year 2025" (the active language's date format)."""
+        if self.kind == TTM:
+            end = formats.date_format(self.end, "DATE_FORMAT")
+            if self.key == TTM:
+                return gettext("trailing 12 months to %(end)s") % {"end": end}
+            return gettext("12 months to %(end)s") % {"end": end}
+        if self.kind == MONTH:
+            return formats.date_format(self.start, "YEAR_MONTH_FORMAT")
+        if self.kind == QUARTER:
+            quarter = (self.start.month - 1) // 3 + 1
+            return gettext("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": self.start.year}
+        return gettext("year %(year)s") % {"year": self.start.year}
 
     def __str__(self) -> str:
         return self.key

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -73,22 +75,23 @@ def plant_portfolio(kam, other_kam) -> dict[str, Any]:
     return {"mine": mine, "theirs": theirs, "tenders": tenders, "distributors": [ours, other]}
 
 
-def is_number(text: str) -> bool:
+def is_number(text: str, decimal: str = ".") -> bool:
     try:
-        Decimal(text)
+        Decimal(text.replace(decimal, "."))
     except InvalidOperation:
         return False
     return True
 
 
-def read_csv(content: bytes) -> list[list[str]]:
+def read_csv(content: bytes, *, delimiter: str = ",", decimal: str = ".") -> list[list[str]]:
     """The rows as Excel would read them, after checking that no field can run: every
     field that begins with a formula character is a number (a negative amount)."""
     assert content.startswith("\ufeff".encode()), "UTF-8 BOM, so Excel reads Cyrillic"
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    text = content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     for row in rows:
         for field in row:
-            assert not field.startswith(FORMULA_STARTERS) or is_number(field), field
+            assert not field.startswith(FORMULA_STARTERS) or is_number(field, decimal), field
     return rows
 
 
@@ -121,3 +124,71 @@ def cell_of(book: Workbook, title: str, value: Any):
             if cell.value == value:
                 return cell
     raise AssertionError(f"{value!r} not in sheet {title}")
+
+
+# --- a board's portfolio, and the figures its pages show ------------------------------
+BIG = Decimal("48897775.60")  # the web rounds it to 48 897 776; the PDF used to truncate
+BOARD_TTM = (dt.date(2025, 12, 1), dt.date(2026, 11, 30))
+
+
+def plant_board(kam, other_kam) -> dict[str, Any]:
+    """A ttm portfolio of 24 accounts with kopecks (Dec 2025 – Nov 2026), three of them
+    at 10 % of revenue or more, and a month of the previous 12 for the growth."""
+    named = [
+        ("B-01", "Альфа Холдинг", BIG, kam),
+        ("B-02", "Northwind Trading", Decimal("20000000.35"), kam),
+        ("B-03", "Берёзка", Decimal("12345678.45"), other_kam),
+    ]
+    small = [
+        (f"B-{i:02d}", f"Client {i:02d}", Decimal("1000000.00") + i * Decimal("37123.45"), kam)
+        for i in range(4, 25)
+    ]
+    # Each account at 80 % of its potential: the page shows "80.0 %" ("80,0 %" in Russian).
+    accounts = {
+        AccountFactory(
+            external_id=ext, name=name, owner=owner, potential_annual=revenue * 5 / 4
+        ): revenue
+        for ext, name, revenue, owner in named + small
+    }
+    growth = {a: 0.123456 * (i % 3 - 1) for i, a in enumerate(accounts)}
+    build_period("ttm", "ttm", *BOARD_TTM, accounts, growth=growth, write_accounts=True)
+    first = next(iter(accounts))
+    build_period("2025-06", "month", dt.date(2025, 6, 1), dt.date(2025, 6, 30), {first: 90_000_000})
+    return {"accounts": list(accounts)}
+
+
+def normalise(text: str) -> str:
+    """Text as a reader compares it: entities decoded, any space (a no-break space is the
+    Russian thousands separator) one plain space."""
+    return re.sub(r"\s+", " ", html.unescape(text).replace("\u202f", " ")).strip()
+
+
+def by_id(page: str, element_id: str) -> str:
+    """The text of the element with that id."""
+    found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|span|td|div)>', page, re.S)
+    assert found, element_id
+    return normalise(re.sub(r"<[^>]+>", "", found[1]))
+
+
+def table_rows(page: str, table_id: str) -> list[list[str]]:
+    """The body rows of a table, each cell's text."""
+    table = re.search(rf'id="{table_id}".*?<tbody>(.*?)</tbody>', page, re.S)
+    assert table, table_id
+    return [
+        [
+            normalise(re.sub(r"<[^>]+>", " ", cell))
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table[1], re.S)
+    ]
+
+
+def account_rows(page: str) -> dict[str, list[str]]:
+    """The accounts table's rows by external id, each cell's text."""
+    return {
+        ext: [
+            normalise(re.sub(r"<[^>]+>", " ", c))
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for ext, row in re.findall(r'<tr data-external-id="([^"]+)">(.*?)</tr>', page, re.S)
+    }

@@ -11,7 +11,9 @@ import pytest
 from django.utils.translation import gettext_lazy, override
 from openpyxl import load_workbook
 
-from reports.exports.tables import Export, Sheet
+from accounts.templatetags.kam_ui import money, pct
+from reports.exports.pdf import pareto_drawing
+from reports.exports.tables import Export, Ratio, Sheet
 from reports.exports.writers import cell_value, export_csv, export_xlsx
 
 PAYLOADS = [
@@ -92,3 +94,96 @@ def test_sheet_titles_follow_excels_rule():
     export = Export("t", [Sheet("Risk: A/B [x]? and a very long tail", ["a"], lambda: iter([]))])
     book = load_workbook(io.BytesIO(export_xlsx(export)))
     assert book.sheetnames == ["Risk AB x and a very long tail"]
+
+
+# --- numbers in the language's format -------------------------------------------------
+def _figures() -> Export:
+    headers = ["Account", "Revenue", "Share, %", "Growth, %", "Rank", "HHI"]
+    rows = [
+        ["Альфа", Decimal("48897775.60"), Ratio(0.8), Ratio(-0.12345), 1, 0.2337],
+        ['Beta; Ltd, "B"', Decimal("-40.005"), Ratio(0.123456, 2), None, 2, None],
+    ]
+    return Export("figures", [Sheet("Figures", headers, lambda: iter(rows))])
+
+
+@pytest.mark.parametrize(
+    ("language", "delimiter", "expected"),
+    [
+        (
+            "en",
+            ",",
+            [
+                ["Альфа", "48897775.60", "80.0", "-12.3", "1", "0.2337"],
+                ['Beta; Ltd, "B"', "-40.01", "12.35", "", "2", ""],
+            ],
+        ),
+        (
+            "ru",
+            ";",
+            [
+                ["Альфа", "48897775,60", "80,0", "-12,3", "1", "0,2337"],
+                ['Beta; Ltd, "B"', "-40,01", "12,35", "", "2", ""],
+            ],
+        ),
+    ],
+)
+def test_csv_follows_the_languages_number_format(language, delimiter, expected):
+    """Russian Excel opens `;` with decimal commas; money has 2 decimals rounded half up,
+    a percentage the page's figure."""
+    with override(language):
+        content = export_csv(_figures())
+    assert content.startswith(b"\xef\xbb\xbf")
+    text = content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    assert rows[0] == ["Account", "Revenue", "Share, %", "Growth, %", "Rank", "HHI"]
+    assert rows[1:] == expected
+    # The percentage is the page's figure without its "%".
+    with override(language):
+        assert pct(0.8) == expected[0][2] + " %"
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "48,897,776"), ("ru", "48\xa0897\xa0776")])
+def test_money_rounds_half_up_like_the_web(language, shown):
+    """The PDF truncated 48 897 775.6 to 48 897 775; it calls the web's filter now."""
+    with override(language):
+        assert money(Decimal("48897775.6")) == shown
+        assert money(Decimal("48897775.5")) == shown
+        assert money(Decimal("48897775.49")) != shown
+
+
+def test_xlsx_percentages_are_numbers_with_a_percent_format():
+    ws = load_workbook(io.BytesIO(export_xlsx(_figures())))["Figures"]
+    revenue, share, growth, rank, hhi = ws["B2"], ws["C2"], ws["D2"], ws["E2"], ws["F2"]
+    assert revenue.value == 48897775.6 and revenue.number_format == "#,##0.00"
+    assert share.value == 0.8 and share.data_type == "n" and share.number_format == "0.0%"
+    assert growth.value == -0.12345 and growth.number_format == "0.0%"
+    assert ws["C3"].number_format == "0.00%"
+    assert rank.number_format == "0" and hhi.number_format == "0.0000"
+    assert ws.auto_filter.ref == "A1:F3" and ws.freeze_panes == "A2"
+    widths = {c: ws.column_dimensions[c].width for c in "ABCDEF"}
+    assert min(widths.values()) >= 8 and widths["D"] >= len("Growth, %") + 3
+
+
+def test_an_empty_sheet_still_filters_its_header():
+    export = Export("t", [Sheet("Empty", ["a", "b"], lambda: iter([]))])
+    ws = load_workbook(io.BytesIO(export_xlsx(export)))["Empty"]
+    assert ws.auto_filter.ref == "A1:B1"
+
+
+def test_pareto_axis_labels_do_not_crowd_the_tier_lines():
+    """95 and 100 were both axis labels, 5 % apart: they overlapped. The axis is labelled
+    every 20 %; the 80 % and 95 % lines are labelled right of the plot."""
+    from reportlab.graphics.charts.lineplots import LinePlot
+    from reportlab.graphics.shapes import String
+
+    from reports.portfolio.dashboard import Dashboard
+
+    dash = Dashboard(period=None, previous=None, metric=None)  # type: ignore[arg-type]
+    dash.pareto = [[0, 0.0], [1, 0.6], [2, 0.9], [3, 1.0]]
+    dash.bands = [{"tier": "A", "first": 1, "last": 2}, {"tier": "B", "first": 3, "last": 3}]
+    drawing = pareto_drawing(dash, font="Helvetica", width=500, height=200)
+    plot = next(c for c in drawing.contents if isinstance(c, LinePlot))
+    assert plot.yValueAxis.valueSteps == [0, 20, 40, 60, 80, 100]
+    labels = [c for c in drawing.contents if isinstance(c, String) and c.text[:2] in ("80", "95")]
+    assert [c.text for c in labels] == ["80 %", "95 %"]
+    assert all(c.x > plot.x + plot.width for c in labels)

@@ -12,6 +12,7 @@ from tests.reports.export_fixtures import (
     AT,
     HYPERLINK,
     MINUS,
+    PLUS,
     plant_portfolio,
     read_csv,
     read_xlsx,
@@ -36,7 +37,10 @@ def test_queued_exports_are_built_by_the_worker_for_their_owner_only(
         ("pipeline", "xlsx"),
         ("distributors", "csv"),
     ):
-        response = client.get(reverse("reports:export", args=[kind, fmt]), {"period": "2025"})
+        # The distributors' CSV asked for in Russian: the worker writes it in that format.
+        language = "ru" if kind == "distributors" else "en"
+        url = reverse("reports:export", args=[kind, fmt])
+        response = client.get(url, {"period": "2025"}, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 302, response.content[:300]
         urls[kind] = response["Location"]
 
@@ -60,12 +64,15 @@ def test_queued_exports_are_built_by_the_worker_for_their_owner_only(
     ids = sorted(r[0] for r in sheet_rows(accounts, "Accounts")[1:])
     assert ids == ["K1-0", "K1-1", "K1-2", "K1-3"]
     portfolio = read_csv(download("portfolio"))
-    assert ["Dependency risk (share ≥ 10 %)", "K1-0, K1-1 and 1 account of other KAMs"] in portfolio
+    risk = f"'{HYPERLINK}, {PLUS} and 1 account of other KAMs"
+    assert ["Dependency risk (share ≥ 10 %)", risk] in portfolio
     assert "'" + HYPERLINK in [v for row in portfolio for v in row]
     tenders = sheet_rows(read_xlsx(download("pipeline")), "Tenders")
     assert {r[3] for r in tenders[1:]} == {HYPERLINK, MINUS, AT}
-    distributors = read_csv(download("distributors"))
+    distributors = read_csv(download("distributors"), delimiter=";", decimal=",")
     assert ["D1", "'" + HYPERLINK] in [row[:2] for row in distributors]
+    d1 = next(row for row in distributors if row[0] == "D1")
+    assert d1[3:5] == ["90,00", "-30,00"], d1
 
     # Not theirs: another KAM, and the head who sees every account, get a 404.
     for user in (other_kam, head_user):
