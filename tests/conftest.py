@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
@@ -67,6 +68,10 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test starts in the default language: a Russian page asked by the test client
+    # leaves Russian active in this thread, and language-dependent code (CSV separators,
+    # number formats) would follow it into the next test.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 # --- Browser (see shared/RECIPES.md) --------------------------------------------------
