@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Contact, User
 from reports.health.compute import account_health_compute
@@ -119,7 +119,9 @@ def test_head_changes_weights_and_the_next_run_uses_them(api_client, head):
     a = AccountFactory(potential_annual=None)
     InteractionFactory(account=a)  # activity 1/6 → 16.7, role coverage 0
     account_health_compute(account_ids=[a.pk])
-    assert float(AccountHealth.objects.get(account=a).score) == pytest.approx(16.7 * 5 / 15, abs=0.1)
+    assert float(AccountHealth.objects.get(account=a).score) == pytest.approx(
+        16.7 * 5 / 15, abs=0.1
+    )
     c = client_for(api_client, head)
     r = c.put(
         "/api/v1/health/settings/",
@@ -134,7 +136,7 @@ def test_head_changes_weights_and_the_next_run_uses_them(api_client, head):
 
 def test_settings_refuse_bad_values(api_client, head):
     c = client_for(api_client, head)
-    zero = {k: 0 for k in HealthSettings.load().weights}
+    zero = dict.fromkeys(HealthSettings.load().weights, 0)
     assert c.put("/api/v1/health/settings/", {"weights": zero}, format="json").status_code == 400
     r = c.put("/api/v1/health/settings/", {"healthy_from": "30", "watch_from": "50"}, format="json")
     assert r.status_code == 400
