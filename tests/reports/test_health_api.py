@@ -119,9 +119,8 @@ def test_head_changes_weights_and_the_next_run_uses_them(api_client, head):
     a = AccountFactory(potential_annual=None)
     InteractionFactory(account=a)  # activity 1/6 → 16.7, role coverage 0
     account_health_compute(account_ids=[a.pk])
-    assert float(AccountHealth.objects.get(account=a).score) == pytest.approx(
-        16.7 * 5 / 15, abs=0.1
-    )
+    score = float(AccountHealth.objects.get(account=a).score)
+    assert score == pytest.approx(16.7 * 5 / 15, abs=0.1)
     c = client_for(api_client, head)
     r = c.put(
         "/api/v1/health/settings/",
