@@ -164,6 +164,10 @@ ROUTES: dict[str, Row] = {
     "reports:dashboard-panel": page(params={"panel": "tiers"}),
     "reports:accounts": page(),
     "reports:workload": page(),
+    "reports:health": page(),
+    # The head's: weights and thresholds, and the backtest over the whole company.
+    "reports:health-settings": row(LOGIN, 403, 403, 200, 403, 200),
+    "reports:health-backtest": row(LOGIN, 403, 403, 200, 403, 200),
     "reports:pipeline": page(),
     "reports:distributors": page(),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext, gettext_noop
 
 # Windows (days, inclusive of the as-of day) the formulas read.
 RECENT_DAYS = 90  # role coverage, activity
@@ -154,16 +153,20 @@ SCORERS: dict[str, Callable[[Facts], Part]] = {
 }
 
 _OUT = {
-    "revenue_trend": _noop(
+    "revenue_trend": gettext_noop(
         "Left out: no revenue in the 12 months before the last 12, so there is no trend."
     ),
-    "margin_trend": _noop("Left out: no lines with a cost in the last 12 months or the 12 before."),
-    "penetration": _noop("Left out: the account has no potential set."),
-    "decision_makers": _noop("Left out: no contact is a decision maker or an economic buyer."),
-    "attitude": _noop("Left out: the account has no contacts."),
-    "satisfaction": _noop("Left out: no survey with an NPS in the last 12 months."),
-    "plan_execution": _noop("Left out: nothing in an active plan is due yet."),
-    "tenders": _noop("Left out: no tender won or lost in the last 24 months."),
+    "margin_trend": gettext_noop(
+        "Left out: no lines with a cost in the last 12 months or the 12 before."
+    ),
+    "penetration": gettext_noop("Left out: the account has no potential set."),
+    "decision_makers": gettext_noop(
+        "Left out: no contact is a decision maker or an economic buyer."
+    ),
+    "attitude": gettext_noop("Left out: the account has no contacts."),
+    "satisfaction": gettext_noop("Left out: no survey with an NPS in the last 12 months."),
+    "plan_execution": gettext_noop("Left out: nothing in an active plan is due yet."),
+    "tenders": gettext_noop("Left out: no tender won or lost in the last 24 months."),
 }
 
 

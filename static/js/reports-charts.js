@@ -102,5 +102,6 @@
     pareto();
     bars("penetration-data", "penetration-chart", "label", "accounts", "#1f5fbf");
     bars("stage-data", "stage-chart", "label", "count", "#12233f");
+    bars("backtest-data", "backtest-chart", "label", "rate", "#b3261e");
   });
 })();
