@@ -39,6 +39,7 @@ from reports.erp.currency import RateBook, to_base
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
+from .health_story import plant_health_story
 
 FOREIGN = ("USD", "EUR")
 # Share of accounts the demo treats as key (contacts, plans, tenders): ~25 of 200.
@@ -155,12 +156,16 @@ class DemoBuilder:
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
             self._account_plans_and_tenders, self._events, self._surveys,
+            self._health_story,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
             step()
             self.timings[step.__name__.lstrip("_")] = time.perf_counter() - started
         return self.counts
+
+    def _health_story(self) -> None:
+        plant_health_story(self)
 
     def _reference_data(self) -> None:
         self.regions = self._reference(Region, names.REGIONS)
