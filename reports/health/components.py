@@ -200,11 +200,11 @@ def explain(key: str, part: Part) -> str:
             % f
         )
     if key == "satisfaction":
-        return gettext("Mean NPS %(nps).1f over %(n)d surveys of the last 12 months.") % f
+        return gettext("Mean NPS %(nps).1f in the last 12 months (surveys: %(n)d).") % f
     if key == "plan_execution":
         return gettext("%(done)d of %(due)d objectives and actions due were achieved on time.") % f
     if key == "tenders":
         return gettext("%(won)d of %(decided)d tenders decided in 24 months were won.") % f
     if key == "activity":
-        return gettext("%(n)d interactions in the last 90 days (6 or more scores 100).") % f
+        return gettext("Interactions in the last 90 days: %(n)d (6 or more scores 100).") % f
     raise KeyError(key)

@@ -20,7 +20,7 @@ def test_account_page_shows_the_health_card_with_left_out_components(client):
     html = client.get(f"/accounts/{a.pk}/").content.decode()
     assert 'id="health"' in html
     assert "Left out: no survey with an NPS in the last 12 months." in html
-    assert "1 interactions in the last 90 days" in html
+    assert "Interactions in the last 90 days: 1" in html
 
 
 def test_health_card_speaks_russian(client):
