@@ -170,8 +170,10 @@ _OUT = {
 }
 
 
-def explain(key: str, part: Part) -> str:
-    """One sentence, in the active language, saying what the score rests on."""
+def explain(key: str, part: Part, tr: Callable[[str], str] = gettext) -> str:
+    """One sentence, in the active language, saying what the score rests on. `tr` is the
+    translation function (a run over many accounts passes a memoized one)."""
+    gettext = tr  # noqa: N806  (makemessages finds the msgids through the name `gettext`)
     f = part.facts
     if part.score is None:
         return gettext(_OUT[key])
