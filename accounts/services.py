@@ -616,6 +616,7 @@ def account_record_delete(*, user: User, record: Model, account: Account) -> Non
         _soft_delete(record, user=user)
     else:
         record.delete()
+    facts_changed(account_id=account.pk, sender=type(record))
 
 
 @transaction.atomic
@@ -651,6 +652,9 @@ def record_restore(*, user: User, record: SoftDeletable) -> SoftDeletable:
     record.deleted_at = record.deleted_by = None
     record._history_user, record._change_reason = user, "restored"  # type: ignore[attr-defined]
     record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    account_id = getattr(record, "account_id", None)
+    if account_id is not None:
+        facts_changed(account_id=account_id, sender=type(record))
     return record
 
 

@@ -52,3 +52,13 @@ def test_ticking_an_action_recomputes():
     action_complete(user=a.owner, action=action)
     assert Action.objects.get(pk=action.pk).status == "done"
     assert by_key(today_row(a))["plan_execution"]["score"] == 100
+
+
+def test_deleting_an_interaction_recomputes():
+    from accounts.services import account_record_delete
+
+    a = AccountFactory()
+    logged = interaction_log(user=a.owner, account=a, summary="Visit")
+    assert by_key(today_row(a))["activity"]["value"] == 1
+    account_record_delete(user=a.owner, record=logged, account=a)
+    assert by_key(today_row(a))["activity"]["value"] == 0
