@@ -118,7 +118,9 @@ class HealthSettingsSerializer(serializers.Serializer):
     )
     default_weights = serializers.SerializerMethodField(help_text="the design's defaults")
     updated_at = serializers.DateTimeField(read_only=True)
-    updated_by = serializers.CharField(source="updated_by.username", read_only=True, default=None)
+    updated_by = serializers.CharField(
+        source="updated_by.username", read_only=True, default=None, allow_null=True
+    )
 
     @extend_schema_field(HealthWeightsSerializer)
     def get_default_weights(self, obj) -> dict[str, int]:
