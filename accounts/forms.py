@@ -59,7 +59,7 @@ class HomeFilterForm(forms.Form):
         ("last_contact", _("Longest without contact")),
     ]
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Name or tax id"), required=False, max_length=100)
     tier = forms.ChoiceField(
         label=_("Tier"), required=False, choices=[("", _("Any tier")), *Account.Tier.choices]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from decimal import Decimal
@@ -317,6 +318,10 @@ class Contact(TimeStamped):
             manager = manager.reports_to
 
 
+# A clock a few minutes fast on a phone must not refuse "now".
+FUTURE_TOLERANCE = dt.timedelta(minutes=15)
+
+
 class Interaction(SoftDeletable, TimeStamped):
     class Kind(models.TextChoices):
         MEETING = "meeting", _("Meeting")
@@ -332,6 +337,11 @@ class Interaction(SoftDeletable, TimeStamped):
         POSITIVE = "positive", _("Positive")
         NEUTRAL = "neutral", _("Neutral")
         NEGATIVE = "negative", _("Negative")
+
+    class StepStatus(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="interactions"
@@ -353,6 +363,10 @@ class Interaction(SoftDeletable, TimeStamped):
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=255, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    next_step_status = models.CharField(
+        _("next step status"), max_length=16, choices=StepStatus.choices, default=StepStatus.OPEN
+    )
+    next_step_closed_at = models.DateTimeField(_("next step closed"), null=True, blank=True)
     sentiment = models.CharField(
         _("sentiment"), max_length=16, choices=Sentiment.choices, default=Sentiment.NEUTRAL
     )
@@ -373,6 +387,15 @@ class Interaction(SoftDeletable, TimeStamped):
         super().clean()
         # Checked here (not only in the service) so edits and the admin keep the rule too.
         due, occurred_at = self.next_step_due, self.occurred_at
+        if occurred_at and occurred_at > timezone.now() + FUTURE_TOLERANCE:
+            raise ValidationError(
+                {
+                    "occurred_at": _(
+                        "This is in the future: log a meeting once it has happened, and plan "
+                        "the next one as this interaction's next step (it goes on the calendar)."
+                    )
+                }
+            )
         if due and occurred_at and due < timezone.localtime(occurred_at).date():
             raise ValidationError({"next_step_due": _("The next step is due before the meeting.")})
 

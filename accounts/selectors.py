@@ -29,6 +29,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from kam import textsearch
+
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
@@ -69,6 +71,64 @@ def contact_list(*, user: User) -> QuerySet[WithAnnotations[Contact, LastInterac
                 "interactions__occurred_at", filter=Q(interactions__deleted_at__isnull=True)
             )
         )
+    )
+
+
+ACCOUNT_SEARCH = {"text": ("name", "legal_name", "tax_id")}
+CONTACT_SEARCH = {"text": ("name", "email"), "phones": ("phone",)}
+
+
+def account_search(*, user: User, query: str) -> QuerySet[Account]:
+    """Visible accounts whose name, legal name or tax id contain the query
+    (kam.textsearch's rule), by name."""
+    return (
+        access.account_scope(user=user)
+        .alias(**textsearch.aliases(**ACCOUNT_SEARCH))
+        .filter(textsearch.matching(query, **ACCOUNT_SEARCH))
+        .select_related("owner")
+        .order_by("name", "pk")
+    )
+
+
+def contact_search(*, user: User, query: str) -> QuerySet[Contact]:
+    """Visible contacts whose name or e-mail contain the query or whose phone contains its
+    digits, with their company, by name."""
+    return (
+        access.contact_scope(user=user)
+        .alias(**textsearch.aliases(**CONTACT_SEARCH))
+        .filter(textsearch.matching(query, **CONTACT_SEARCH))
+        .select_related("account")
+        .order_by("name", "pk")
+    )
+
+
+def contact_neighbours(*, contact: Contact) -> dict[str, list[Contact]]:
+    """Who the contact reports to, who reports to them and their peers (one query)."""
+    rows = list(
+        Contact.objects.filter(account_id=contact.account_id)
+        .filter(
+            Q(pk=contact.reports_to_id)
+            | Q(reports_to=contact)
+            | (Q(reports_to_id=contact.reports_to_id) & Q(reports_to__isnull=False))
+        )
+        .exclude(pk=contact.pk)
+        .order_by("name")
+    )
+    return {
+        "manager": [c for c in rows if c.pk == contact.reports_to_id],
+        "reports": [c for c in rows if c.reports_to_id == contact.pk],
+        "peers": [
+            c for c in rows if contact.reports_to_id and c.reports_to_id == contact.reports_to_id
+        ],
+    }
+
+
+def contact_timeline(*, contact: Contact, limit: int = 25) -> list[Interaction]:
+    """The contact's interactions, newest first (two queries with their people)."""
+    return list(
+        contact.interactions.select_related("author")
+        .prefetch_related("contacts")
+        .order_by("-occurred_at")[:limit]
     )
 
 

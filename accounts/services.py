@@ -418,6 +418,20 @@ def interaction_update(
 
 
 @transaction.atomic
+def next_step_close(*, user: User, interaction: Interaction, status: str) -> Interaction:
+    """Mark the interaction's next step done or cancelled (stamped), or open it again."""
+    ensure_can_change_account(user=user, account=interaction.account)
+    if not interaction.next_step:
+        raise ValidationError({"next_step": _("This interaction has no next step.")})
+    if status not in Interaction.StepStatus.values:
+        raise ValidationError({"next_step_status": _("Unknown status.")})
+    closed_at = None if status == Interaction.StepStatus.OPEN else timezone.now()
+    return validated_save(
+        interaction, {"next_step_status": status, "next_step_closed_at": closed_at}
+    )
+
+
+@transaction.atomic
 def survey_create(
     *,
     user: User,

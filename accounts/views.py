@@ -14,9 +14,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.base import Message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.forms import parse_id, save_with
-from kam.http import AuthenticatedHttpRequest
+from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import access, services
 from .access import ensure_can_change_account, page_view
@@ -40,7 +41,7 @@ from .forms import (
     InteractionForm,
     SurveyForm,
 )
-from .models import Account, AuditEvent, Event
+from .models import Account, AuditEvent, Event, Interaction
 from .selectors import (
     SOFT_DELETED_KINDS,
     account_home_list,
@@ -48,7 +49,9 @@ from .selectors import (
     account_timeline,
     assignable_user_list,
     contact_list,
+    contact_neighbours,
     contact_org_chart,
+    contact_timeline,
     deleted_entries,
     deleted_record_ids,
     distributor_link_list,
@@ -57,10 +60,12 @@ from .selectors import (
     event_page_list,
     event_people,
     first_rows_and_count,
+    interaction_list,
     key_accounts_without_contact,
     my_accounts,
     survey_list,
 )
+from .templatetags.kam_ui import UNDO_TAG
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
@@ -176,11 +181,17 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=account)
     inline = request.htmx and request.POST.get("inline") == "1"
+    # From a contact's page: that person is ticked already.
+    contact_id = parse_id(request.GET.get("contact", ""))
     form = InteractionForm(request.POST or None, account=account)
+    if contact_id and not form.is_bound:
+        form.initial["contacts"] = [contact_id]
     if (
         request.method == "POST"
         and form.is_valid()
-        and save_with(form, services.interaction_log, user=request.user, account=account)
+        and (
+            logged := save_with(form, services.interaction_log, user=request.user, account=account)
+        )
     ):
         if inline:
             org_chart = contact_org_chart(user=request.user, account=account)
@@ -192,9 +203,11 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "org_chart": org_chart,
                 "has_contacts": bool(org_chart),
                 "timeline": account_timeline(user=request.user, account=account),
+                "toast": logged_message(logged),
             }
             return render(request, "accounts/_log_saved.html", context)
-        messages.success(request, _("Interaction logged."))
+        toast = logged_message(logged)
+        messages.add_message(request, toast.level, toast.message, extra_tags=toast.extra_tags)
         return redirect(reverse("accounts:detail", args=[account.pk]) + "#timeline")
     context = {
         "account": account,
@@ -263,6 +276,80 @@ def contact_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         context={"heading": _("New contact")},
         **CONTACT_PAGE,
     )
+
+
+def logged_message(interaction: Interaction) -> Message:
+    """The confirmation of a logged interaction, with its undo (base.html shows messages
+    as toasts in the viewport, wherever the page has scrolled to)."""
+    undo = reverse("accounts:interaction-undo", args=[interaction.pk])
+    return Message(messages.SUCCESS, _("Interaction logged."), extra_tags=UNDO_TAG + undo)
+
+
+@page_view
+@require_POST
+def interaction_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Take back a logged interaction (marked deleted: "Recently deleted" restores it)."""
+    interaction = get_object_or_404(interaction_list(user=request.user), pk=pk)
+    services.account_record_delete(
+        user=request.user, record=interaction, account=interaction.account
+    )
+    messages.info(
+        request, _("Interaction removed. “Recently deleted” brings it back if you need it.")
+    )
+    return redirect(reverse("accounts:detail", args=[interaction.account_id]) + "#timeline")
+
+
+@page_view
+@require_POST
+def next_step_state(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Close a next step (done, cancelled) or reopen it (the undo); htmx swaps its state."""
+    interaction = get_object_or_404(
+        interaction_list(user=request.user).select_related("account"), pk=pk
+    )
+    try:
+        services.next_step_close(
+            user=request.user, interaction=interaction, status=request.POST.get("status", "")
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    if request.htmx:
+        return render(
+            request,
+            "_partials/_work_item.html",
+            {
+                "kind": "next_step",
+                "pk": interaction.pk,
+                "status": interaction.next_step_status,
+                "title": interaction.next_step,
+                "url": reverse("accounts:next-step", args=[interaction.pk]),
+                "changed": True,
+            },
+        )
+    messages.success(request, _("Next step updated."))
+    return redirect_back(
+        request, reverse("accounts:detail", args=[interaction.account_id]) + "#timeline"
+    )
+
+
+@page_view
+def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One person: how to reach them (tap to call, write), where they sit in the org
+    chart, and what we did together."""
+    contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    services.audit_record(  # their e-mail and phone are on this page
+        user=request.user,
+        action=AuditEvent.Action.VIEW_CONTACTS,
+        account_id=contact.account_id,
+        details={"contact": contact.pk},
+    )
+    context = {
+        "contact": contact,
+        "account": contact.account,
+        "can_change": access.can_change_account(user=request.user, account=contact.account),
+        "neighbours": contact_neighbours(contact=contact),
+        "timeline": contact_timeline(contact=contact),
+    }
+    return render(request, "accounts/contact_detail.html", context)
 
 
 @page_view

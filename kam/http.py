@@ -7,7 +7,8 @@ let no anonymous visitor through, which a type checker cannot see in `HttpReques
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 from rest_framework.request import Request
 
@@ -25,3 +26,14 @@ class AuthenticatedRequest(Request):
     """An API request behind a permission that admits signed-in users only."""
 
     user: User
+
+
+def redirect_back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Redirect to the page a form was posted from (its `next` field, when it is one of
+    ours), else to `default`."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return HttpResponseRedirect(target)

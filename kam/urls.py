@@ -8,6 +8,7 @@ from accounts.access import page_view
 from accounts.auth_views import PasswordResetView
 from accounts.forms import SignInForm
 
+from .search import search
 from .views import healthz, livez
 
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns = [
     # Before Django's own: mails are rate-limited (accounts.auth_views).
     path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
+    path("search/", search, name="search"),
     path("", include("accounts.urls")),
     path("", include("plans.urls")),
     path("", include("reports.urls")),

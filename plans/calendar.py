@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
@@ -38,6 +39,9 @@ class CalendarItem:
     at: dt.datetime | None = None  # a precise time (tender deadlines)
     until: dt.date | None = None  # multi-day events
     overdue: bool = False
+    due: dt.date | None = None  # an overdue item's own date (it shows on today)
+    close_url: str = ""  # where to post done / cancelled / open (actions, next steps)
+    pk: int | None = None
 
     @property
     def kind_label(self) -> str:
@@ -47,8 +51,9 @@ class CalendarItem:
 def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[CalendarItem]:
     """Everything on the user's plate from `start` to `end` (both included), by date.
 
-    Open actions and next steps already overdue are pulled to `start` and flagged, so
-    they are not forgotten. Four queries.
+    Open actions and next steps already overdue show on today and are flagged, so they
+    are not forgotten until someone closes them — on the page and in the .ics feed alike,
+    whatever the window's start. Four queries.
     """
     today = timezone.localdate()
     items: list[CalendarItem] = []
@@ -66,17 +71,20 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
             CalendarItem(
                 "action",
                 f"action-{pk}",
-                max(due, start) if overdue else due,
+                today if overdue else due,
                 description,
                 account_name,
                 reverse("plans:plan", args=[plan_id]),
                 overdue=overdue,
+                due=due,
+                close_url=reverse("plans:action-toggle", args=[pk]),
+                pk=pk,
             )
         )
     next_steps = Interaction.objects.filter(
         author=user,
+        next_step_status=Interaction.StepStatus.OPEN,
         next_step_due__isnull=False,
-        next_step_due__gte=start - dt.timedelta(days=14),
         next_step_due__lte=end,
     )
     steps = (
@@ -92,11 +100,14 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
             CalendarItem(
                 "next_step",
                 f"next-step-{pk}",
-                max(due, start) if overdue else due,
+                today if overdue else due,
                 next_step,
                 account_name,
                 reverse("accounts:detail", args=[account_id]),
                 overdue=overdue,
+                due=due,
+                close_url=reverse("accounts:next-step", args=[pk]),
+                pk=pk,
             )
         )
     tz = timezone.get_current_timezone()
@@ -192,5 +203,17 @@ def calendar_ics(*, user: User, items: list[CalendarItem], base_url: str) -> byt
             event.add("dtend", (item.until or item.day) + dt.timedelta(days=1))
         if item.url:
             event.add("url", base_url + item.url)
+        event.add("description", _ics_description(item, label, base_url))
         cal.add_component(event)
     return cal.to_ical()
+
+
+def _ics_description(item: CalendarItem, label: str, base_url: str) -> str:
+    lines = [label + (f" — {item.account_name}" if item.account_name else "")]
+    if item.overdue and item.due:
+        lines.append(_("Overdue: it was due on %(date)s.") % {"date": date_format(item.due)})
+    if item.close_url:
+        lines.append(_("Mark it done or cancel it in KAM."))
+    if item.url:
+        lines.append(base_url + item.url)
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 from accounts import access
 from accounts.models import Account, User
+from kam import textsearch
 
 from .models import AccountPlan, Action, Objective, Tender
 
@@ -37,6 +38,21 @@ def action_scope(*, user: User) -> QuerySet[Action]:
 
 def tender_scope(*, user: User) -> QuerySet[Tender]:
     return access.tender_scope(user=user, queryset=Tender.objects.all())
+
+
+TENDER_SEARCH = {"text": ("title", "reference")}
+
+
+def tender_search(*, user: User, query: str) -> QuerySet[Tender]:
+    """Visible tenders whose title or reference contain the query
+    (kam.textsearch's rule), nearest deadline first."""
+    return (
+        tender_scope(user=user)
+        .alias(**textsearch.aliases(**TENDER_SEARCH))
+        .filter(textsearch.matching(query, **TENDER_SEARCH))
+        .select_related("account")
+        .order_by(F("submission_deadline").desc(nulls_last=True), "pk")
+    )
 
 
 def account_plan_list(*, user: User) -> QuerySet[AccountPlan]:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.access import ensure_can_change_account
@@ -233,6 +234,7 @@ def tender_create(
         objective=objective,
     )
     ensure_can_change_account(user=user, account=account)
+    _check_tender_dates(Tender(account=account), fields)
     return validated_save(Tender(account=account), fields)
 
 
@@ -271,6 +273,12 @@ def tender_update(
         outcome_reason=outcome_reason,
         objective=objective,
     )
+    _check_tender_dates(tender, fields)
+    return _tender_save(user=user, tender=tender, fields=fields)
+
+
+def _tender_save(*, user: User, tender: Tender, fields: dict[str, Any]) -> Tender:
+    """Write a tender's change and announce a stage move (tender.stage_changed)."""
     ensure_can_change_account(user=user, account=tender.account)
     if "account" in fields and fields["account"] != tender.account:
         ensure_can_change_account(user=user, account=fields["account"])
@@ -286,6 +294,25 @@ def tender_update(
             payload=tender_stage_event(tender=tender, previous=previous, user=user),
         )
     return tender
+
+
+def _check_tender_dates(tender: Tender, fields: dict[str, Any]) -> None:
+    """A decision date a person gives comes on or after the submission deadline. (A stage
+    move stamps today even when the deadline is ahead: lost before it, say, by withdrawing.)"""
+    if "decision_date" not in fields and "submission_deadline" not in fields:
+        return
+    decision = fields.get("decision_date", tender.decision_date)
+    deadline = fields.get("submission_deadline", tender.submission_deadline)
+    if decision and deadline and decision < timezone.localtime(deadline).date():
+        day = date_format(timezone.localtime(deadline).date())
+        raise ValidationError(
+            {
+                "decision_date": _(
+                    "The decision comes after the submission deadline (%(deadline)s)."
+                )
+                % {"deadline": day}
+            }
+        )
 
 
 def tender_stage_event(*, tender: Tender, previous: str | None, user: User) -> dict[str, Any]:
@@ -316,7 +343,9 @@ def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "
         fields["outcome_reason"] = reason
     if stage in Tender.CLOSED_WITH_REASON and not tender.decision_date:
         fields["decision_date"] = timezone.localdate()
-    tender = tender_update(user=user, tender=tender, **fields)
+    # Not through tender_update's date check: the stamp is today even when the deadline is
+    # still ahead (lost before it, by withdrawing, say).
+    tender = _tender_save(user=user, tender=tender, fields=fields)
     if stage in Tender.CLOSED_WITH_REASON:
         facts_changed(account_id=tender.account_id, sender=Tender)
     return tender

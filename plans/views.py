@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from accounts import access
 from accounts.access import ensure_can_change_account, page_view
 from accounts.selectors import account_list, my_accounts
 from kam.forms import add_service_errors, parse_id, save_with
-from kam.http import AuthenticatedHttpRequest
+from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import services
 from .calendar import calendar_ics, calendar_items, feed_token, feed_user
@@ -122,18 +122,32 @@ def action_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @page_view
 @require_POST
 def action_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Tick an action done (or reopen it); htmx swaps the row, plain POST redirects."""
+    """Tick an action done, cancel it or reopen it (the undo); htmx swaps the plan page's
+    row, or the item's state elsewhere (home, calendar); a plain POST redirects."""
     action = get_object_or_404(
         action_scope(user=request.user).select_related("plan__account", "owner", "objective"),
         pk=pk,
     )
     ensure_can_change_account(user=request.user, account=action.plan.account)
-    if request.POST.get("done") == "0":
-        action = services.action_save(
-            user=request.user, plan=action.plan, action=action, status=Action.Status.OPEN
+    status = request.POST.get("status") or (
+        Action.Status.OPEN if request.POST.get("done") == "0" else Action.Status.DONE
+    )
+    if status not in Action.Status.values:
+        return HttpResponseBadRequest(_("Unknown status."))
+    action = services.action_save(user=request.user, plan=action.plan, action=action, status=status)
+    if request.htmx and request.POST.get("fragment") == "item":
+        return render(
+            request,
+            "_partials/_work_item.html",
+            {
+                "kind": "action",
+                "pk": action.pk,
+                "status": action.status,
+                "title": action.description,
+                "url": reverse("plans:action-toggle", args=[action.pk]),
+                "changed": True,
+            },
         )
-    else:
-        action = services.action_complete(user=request.user, action=action)
     if request.htmx:
         completeness = services.account_plan_completeness(plan=action.plan)
         return render(
@@ -146,6 +160,8 @@ def action_toggle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "plan": action.plan,
             },
         )
+    if request.POST.get("fragment") == "item":
+        return redirect_back(request, reverse("plans:plan", args=[action.plan_id]) + "#actions")
     return redirect(reverse("plans:plan", args=[action.plan_id]) + "#actions")
 
 

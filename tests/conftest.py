@@ -109,6 +109,79 @@ def celery_config(worker_id="master"):
     }
 
 
+@pytest.fixture(scope="session")
+def celery_includes():
+    return ["accounts.tasks", "reports.tasks"]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_pool():
+    # Threads with concurrency 2: two tasks (two recomputes, a delivery and a retry) really
+    # run at the same time, as they do under a production worker.
+    return "threads"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_parameters():
+    return {"concurrency": 2}
+
+
+@pytest.fixture
+def celery_worker(celery_app, celery_includes, celery_worker_pool, celery_worker_parameters):
+    """A real worker in a thread, as celery.contrib.pytest's, that also goes quiet before the
+    test's database is flushed: it waits until no task runs and none waits in the queue,
+    then drops what is left (retries due later) so that no worker thread holds a lock or a
+    connection while the flush truncates the tables, and nothing leaks into the next test.
+    Worker threads close their DB connections after each task (CONN_MAX_AGE would keep
+    them open past the test)."""
+    from celery.contrib.testing import worker as testing_worker
+    from celery.signals import task_postrun, task_prerun
+    from django.db import connections
+
+    running: set[str] = set()
+
+    def started(task_id=None, **kwargs):
+        running.add(task_id)
+
+    def finished(task_id=None, **kwargs):
+        running.discard(task_id)
+        connections.close_all()
+
+    for module in celery_includes:
+        celery_app.loader.import_task_module(module)
+    task_prerun.connect(started, weak=False)
+    task_postrun.connect(finished, weak=False)
+    try:
+        with testing_worker.start_worker(
+            celery_app, pool=celery_worker_pool, **celery_worker_parameters
+        ) as worker:
+            yield worker
+            _wait_until_idle(celery_app, running)
+    finally:
+        task_prerun.disconnect(started)
+        task_postrun.disconnect(finished)
+        celery_app.control.purge()
+
+
+def _wait_until_idle(app, running: set[str], timeout: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        with app.connection_for_write() as conn:
+            # Declared, not passive: Redis has no key for an empty queue.
+            queued = conn.default_channel.queue_declare(app.conf.task_default_queue).message_count
+        if running or queued:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > 0.3:  # a task's follow-up has been queued
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the Celery worker was still busy after {timeout} s: {running}")
+
+
 # --- Users and API clients ------------------------------------------------------------
 @pytest.fixture
 def kam_user(db):

@@ -125,7 +125,10 @@ ROUTES: dict[str, Row] = {
     "accounts:edit": page("account", write_other=("post", 404)),
     "accounts:log": page("account", write_other=("post", 404)),
     "accounts:log-pick": page(),
+    "accounts:next-step": post_only("interaction"),
+    "accounts:interaction-undo": post_only("interaction"),
     "accounts:contact-create": page("account", write_other=("post", 404)),
+    "accounts:contact": page("contact"),
     "accounts:contact-edit": page("contact", write_other=("post", 404)),
     "accounts:survey-create": page("account", write_other=("post", 404)),
     "accounts:survey-edit": page("survey", write_other=("post", 404)),
@@ -235,6 +238,7 @@ ROUTES: dict[str, Row] = {
     "schema": Row(PUBLIC),
     "swagger-ui": Row(PUBLIC),
     "healthz": Row(PUBLIC),
+    "search": page(query={"q": "Client"}),
     "livez": Row(PUBLIC),
     "set_language": Row((302,) * len(ROLES)),  # a GET changes nothing: back to "/"
     "login": Row(PUBLIC),

@@ -14,6 +14,17 @@ from django.utils.translation import gettext as _
 
 register = template.Library()
 
+UNDO_TAG = "undo:"  # a message's extra tag carrying the URL that undoes what it reports
+
+
+@register.filter
+def undo_url(extra_tags: str | None) -> str:
+    """The undo URL a message carries (see UNDO_TAG), or ""."""
+    for tag in (extra_tags or "").split():
+        if tag.startswith(UNDO_TAG):
+            return tag[len(UNDO_TAG) :]
+    return ""
+
 
 @register.filter
 def lookup(mapping, key):

@@ -155,10 +155,13 @@ def erp_request_handle(
     )
     if isinstance(claim, ErpAnswer):
         return claim
-    status, response = erp_batch_import(
-        endpoint=endpoint, body=body, user=user, batch=claim, started=started
-    )
-    return ErpAnswer(status, response, claim)
+    try:
+        result = erp_batch_import(
+            endpoint=endpoint, body=body, user=user, batch=claim, started=started
+        )
+    except BatchRejected as exc:
+        return ErpAnswer(exc.status, {"errors": exc.errors}, claim)
+    return ErpAnswer(200, result, claim)
 
 
 def _valid_key(key: str) -> bool:
@@ -268,9 +271,10 @@ def erp_batch_import(
     user: User,
     batch: ImportBatch | None = None,
     started: float | None = None,
-) -> tuple[int, dict[str, Any]]:
+) -> dict[str, Any]:
     """Apply one ERP request all-or-nothing and finish its "running" log row `batch`
-    (started here when not given); return (HTTP status, response body)."""
+    (started here when not given); return the counts, or raise BatchRejected (logged as
+    rejected, nothing written)."""
     started = time.monotonic() if started is None else started
     if batch is None:
         fresh = import_batch_start(endpoint=endpoint, user=user)
@@ -284,7 +288,7 @@ def erp_batch_import(
             raise BatchRejected.single(
                 f"{len(items)} items: at most {settings.ERP_MAX_BATCH} a request; split the batch.",
                 field=spec.items_key,
-                status=413,
+                too_large=True,
             )
         parsed, errors = spec.parse(items)
 
@@ -299,12 +303,11 @@ def erp_batch_import(
         result = _atomic_with_retries(
             partial(spec.write, parsed=parsed, user=user, errors=errors), then=applied
         )
-        return 200, result
+        return result
     except BatchRejected as exc:
-        response = {"errors": exc.errors}
         with transaction.atomic():
-            _finish(batch, exc.status, response, items=len(items), started=started)
-        return exc.status, response
+            _finish(batch, exc.status, {"errors": exc.errors}, items=len(items), started=started)
+        raise
     except Exception as exc:
         try:
             with transaction.atomic():

@@ -23,14 +23,21 @@ def item_error(index: int | None, external_id: Any, field: str | None, message: 
 
 
 class BatchRejected(Exception):
-    """The batch is refused as a whole; nothing was written. `status` is the HTTP status the
-    API answers with (400 a bad batch, 413 too many items) and the import log records."""
+    """The batch is refused as a whole; nothing was written. `too_large` tells a batch over
+    the item cap (the API answers 413) from a bad one (400); `status` is that answer, which
+    the import log records beside the errors."""
 
-    def __init__(self, errors: list[ItemError], status: int = 400) -> None:
+    def __init__(self, errors: list[ItemError], *, too_large: bool = False) -> None:
         super().__init__(f"{len(errors)} error(s)")
         self.errors = errors
-        self.status = status
+        self.too_large = too_large
+
+    @property
+    def status(self) -> int:
+        return 413 if self.too_large else 400
 
     @classmethod
-    def single(cls, message: str, *, field: str | None = None, status: int = 400) -> BatchRejected:
-        return cls([item_error(None, None, field, message)], status=status)
+    def single(
+        cls, message: str, *, field: str | None = None, too_large: bool = False
+    ) -> BatchRejected:
+        return cls([item_error(None, None, field, message)], too_large=too_large)

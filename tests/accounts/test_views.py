@@ -390,3 +390,48 @@ def test_logging_with_an_id_past_64_bits_is_refused_beside_the_field(kam_client,
     assert response.status_code in (200, 400)
     assert "contacts" in response.context["form"].errors
     assert not account.interactions.exists()
+
+
+# --- the confirmation lands in view, with an undo ----------------------------------------
+def test_a_logged_interaction_is_confirmed_in_a_toast_whose_undo_takes_it_back(
+    kam_client, kam_user
+):
+    from accounts.models import Interaction
+
+    account = AccountFactory(owner=kam_user)
+    saved = kam_client.post(
+        reverse("accounts:log", args=[account.pk]),
+        {"kind": "call", "occurred_at": "2026-01-15T10:00", "summary": "Price call"},
+        follow=True,
+    )
+    body = saved.content.decode()
+    logged = Interaction.objects.get(summary="Price call")
+    undo = reverse("accounts:interaction-undo", args=[logged.pk])
+    assert 'class="toast msg-success"' in body and "Interaction logged." in body
+    assert f'action="{undo}"' in body
+
+    kam_client.post(undo)
+
+    assert not Interaction.objects.filter(pk=logged.pk).exists()
+    assert Interaction.all_objects.get(pk=logged.pk).deleted_at  # restorable
+
+
+def test_the_inline_log_swaps_a_toast_into_the_viewport(kam_client, kam_user):
+    account = AccountFactory(owner=kam_user)
+    answer = kam_client.post(
+        reverse("accounts:log", args=[account.pk]),
+        {"kind": "call", "occurred_at": "2026-01-15T10:00", "summary": "Inline", "inline": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = answer.content.decode()
+    assert 'id="toasts"' in body and 'hx-swap-oob="true"' in body
+    assert "Interaction logged." in body and "/undo/" in body
+
+
+def test_another_kam_cannot_undo_my_interaction(client, kam_user, other_kam):
+    from accounts.models import Interaction
+
+    logged = InteractionFactory(account=AccountFactory(owner=kam_user))
+    client.force_login(other_kam)
+    assert client.post(reverse("accounts:interaction-undo", args=[logged.pk])).status_code == 404
+    assert Interaction.objects.filter(pk=logged.pk).exists()

@@ -7,8 +7,6 @@ import json
 import time
 
 import pytest
-from celery.signals import task_postrun
-from django.db import connections
 from django.urls import reverse
 
 import reports.tasks  # noqa: F401  (registers with every test app; see test_metric_runs_worker)
@@ -24,32 +22,6 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def celery_includes():
-    return ["accounts.tasks", "reports.tasks"]
-
-
-@pytest.fixture(scope="session")
-def celery_worker_pool():
-    return "threads"
-
-
-@pytest.fixture(scope="session")
-def celery_worker_parameters():
-    return {"concurrency": 2}
-
-
-def _close_worker_connections(**kwargs):
-    connections.close_all()
-
-
-@pytest.fixture(autouse=True)
-def _worker_threads_close_db_connections():
-    task_postrun.connect(_close_worker_connections, weak=False)
-    yield
-    task_postrun.disconnect(_close_worker_connections)
 
 
 class Beat:

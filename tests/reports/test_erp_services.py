@@ -1,6 +1,6 @@
-"""The ERP import service called directly: it returns (status, answer) — the status is kept
-with the answer because an Idempotency-Key replays both —, logs every request, and writes
-nothing of a rejected batch.
+"""The ERP import service called directly: it returns the counts or raises BatchRejected
+naming every bad item, logs every request (applied or rejected), and writes nothing of a
+rejected batch. Statuses are the API's business (erp_request_handle and the views).
 The HTTP contract (statuses, bodies, the log's API) is tests/reports/test_erp_api.py."""
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ def _counts() -> dict:
 
 def test_an_applied_batch_returns_its_counts_and_is_logged(integration_user):
     body = _body("categories", [{"code": "PIPE", "name": "Pipes"}])
-    assert erp_batch_import(endpoint="categories", body=body, user=integration_user) == (
-        200,
-        {"created": 1, "updated": 0, "unchanged": 0},
-    )
+    assert erp_batch_import(endpoint="categories", body=body, user=integration_user) == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+    }
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.http_status, batch.created, batch.errors) == (
         ImportBatch.Status.APPLIED,
@@ -59,28 +60,29 @@ def test_a_bad_batch_raises_naming_every_bad_item_and_writes_nothing(integration
          "amount": "1.001"},
     ]  # fmt: skip
     before = _counts()
-    status, answer = erp_batch_import(
-        endpoint="revenue-lines", body=_body("lines", lines), user=integration_user
-    )
-    assert [(e["index"], e["field"]) for e in answer["errors"]] == [
+    with pytest.raises(BatchRejected) as rejected:
+        erp_batch_import(
+            endpoint="revenue-lines", body=_body("lines", lines), user=integration_user
+        )
+    assert [(e["index"], e["field"]) for e in rejected.value.errors] == [
         (1, "account"),
         (2, "amount"),
     ]
-    assert status == 400
     assert _counts() == before
     batch = ImportBatch.objects.get()
     assert (batch.status, batch.http_status, batch.items) == (ImportBatch.Status.REJECTED, 400, 3)
-    assert batch.errors == answer["errors"]
+    assert batch.errors == rejected.value.errors
 
 
 def test_too_many_items_is_refused_before_any_item_is_read(integration_user, settings):
     settings.ERP_MAX_BATCH = 2
     items = [{"code": f"C{n}", "name": "x"} for n in range(3)]
-    status, answer = erp_batch_import(
-        endpoint="categories", body=_body("categories", items), user=integration_user
-    )
-    assert status == 413
-    assert answer["errors"][0]["field"] == "categories"
+    with pytest.raises(BatchRejected) as rejected:
+        erp_batch_import(
+            endpoint="categories", body=_body("categories", items), user=integration_user
+        )
+    assert rejected.value.too_large
+    assert rejected.value.errors[0]["field"] == "categories"
     assert not ProductCategory.objects.exists()
     assert ImportBatch.objects.get().http_status == 413
 

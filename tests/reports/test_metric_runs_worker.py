@@ -10,9 +10,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connections
 
 # Imported here, before any test app exists: the shared tasks then register with every
 # test app the celery fixtures create (one imported during a test would only reach that one).
@@ -32,32 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 RUNS = "/api/v1/metrics/runs/"
-
-
-@pytest.fixture(scope="session")
-def celery_includes():
-    return ["accounts.tasks", "reports.tasks"]
-
-
-@pytest.fixture(scope="session")
-def celery_worker_pool():
-    return "threads"
-
-
-@pytest.fixture(scope="session")
-def celery_worker_parameters():
-    return {"concurrency": 2}
-
-
-def _close_worker_connections(**kwargs):
-    connections.close_all()
-
-
-@pytest.fixture(autouse=True)
-def _worker_threads_close_db_connections():
-    task_postrun.connect(_close_worker_connections, weak=False)
-    yield
-    task_postrun.disconnect(_close_worker_connections)
 
 
 @pytest.fixture

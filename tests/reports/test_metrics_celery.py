@@ -9,9 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 from celery.schedules import crontab
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connections
 
 from reports.metrics.run import METRICS_LOCK_KEY
 from reports.models import AccountMetric, MetricRun, PortfolioMetric
@@ -24,35 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 TIMEOUT = 60
-
-
-@pytest.fixture(scope="session")
-def celery_includes():
-    return ["reports.tasks"]
-
-
-@pytest.fixture(scope="session")
-def celery_worker_pool():
-    # Threads with concurrency 2: two recomputes really run at the same time.
-    return "threads"
-
-
-@pytest.fixture(scope="session")
-def celery_worker_parameters():
-    return {"concurrency": 2}
-
-
-def _close_worker_connections(**kwargs):
-    connections.close_all()
-
-
-@pytest.fixture(autouse=True)
-def _worker_threads_close_db_connections():
-    """Worker threads keep their own DB connections (CONN_MAX_AGE); close them after each
-    task so the test database can be flushed and dropped."""
-    task_postrun.connect(_close_worker_connections, weak=False)
-    yield
-    task_postrun.disconnect(_close_worker_connections)
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from celery.beat import Service
-from celery.signals import beat_init, task_postrun
-from django.db import connections
+from celery.signals import beat_init
 
 from reports.metrics.nightly import nightly_last_due, nightly_run_missed
 from reports.models import MetricRun
@@ -71,30 +70,17 @@ def test_a_run_that_was_tried_tonight_is_not_queued_again(status):
 
 
 # --- through beat's start signal and a real worker ------------------------------------
-@pytest.fixture(scope="module")
-def celery_includes():
-    return ["reports.tasks"]
-
-
-def _close_worker_connections(**kwargs):
-    connections.close_all()
-
-
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_beat_start_makes_up_a_missed_night_once(celery_app, celery_worker, tmp_path):
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        yesterday = run_started(at(1, 2, 30))  # long ago: the last night was missed
-        # What beat does when it starts (kam.celery.catch_up_missed_nightly_run).
-        beat_init.send(sender=Service(app=celery_app, schedule_filename=str(tmp_path / "s")))
-        deadline = time.monotonic() + 60
-        while not MetricRun.objects.exclude(pk=yesterday.pk).filter(status="success").exists():
-            assert time.monotonic() < deadline, "the missed night should have been run"
-            time.sleep(0.1)
-        # Now the night has its run: another check (beat's hourly one) queues nothing.
-        assert metrics_nightly_catch_up.delay().get(timeout=30) is False
-        assert MetricRun.objects.count() == 2
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
+    yesterday = run_started(at(1, 2, 30))  # long ago: the last night was missed
+    # What beat does when it starts (kam.celery.catch_up_missed_nightly_run).
+    beat_init.send(sender=Service(app=celery_app, schedule_filename=str(tmp_path / "s")))
+    deadline = time.monotonic() + 60
+    while not MetricRun.objects.exclude(pk=yesterday.pk).filter(status="success").exists():
+        assert time.monotonic() < deadline, "the missed night should have been run"
+        time.sleep(0.1)
+    # Now the night has its run: another check (beat's hourly one) queues nothing.
+    assert metrics_nightly_catch_up.delay().get(timeout=30) is False
+    assert MetricRun.objects.count() == 2

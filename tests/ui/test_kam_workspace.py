@@ -15,23 +15,12 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Contact, DistributorLink, Event, Survey
 from plans.models import Action, Tender
-from tests.accounts.workspace_data import build_account
 from tests.factories import AccountFactory, DistributorFactory, UserFactory
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def anna(transactional_db):
-    return UserFactory(username="anna", first_name="Anna", last_name="Petrova", role="kam")
-
-
-@pytest.fixture
-def account(anna):
-    return build_account(anna, i=1)
 
 
 def sign_in(page: Page, live_server, user) -> None:
@@ -57,7 +46,7 @@ def test_kam_signs_in_finds_an_account_and_sees_it(
     expect(page.get_by_text("Overdue actions")).to_be_visible()
     page.screenshot(path=screenshot_dir / "kam-home-desktop.png", full_page=True)
 
-    page.get_by_label("Search").fill("Client 001")
+    page.get_by_label("Name or tax id").fill("Client 001")
     page.get_by_role("button", name="Apply").click()
     rows = page.locator("table.responsive tbody tr")
     expect(rows).to_have_count(1)
@@ -156,7 +145,7 @@ def test_kam_records_a_survey_on_a_phone_and_sees_it_on_the_account_page(
     expect(page.get_by_role("heading", name="Record a survey")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    page.get_by_label("Contact").select_option(label="Boss 1")
+    page.locator("#id_contact").select_option(label="Boss 1")
     page.get_by_label("NPS score").fill("11")  # out of 0-10: refused beside the field
     page.get_by_label("Satisfaction").fill("4")
     page.get_by_label("Needs").fill("Deliveries twice a week to the new warehouse")
@@ -305,6 +294,7 @@ def test_kam_plans_an_event_invites_two_and_marks_who_came_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=screenshot_dir / "kam-event-375.png", full_page=True)
 
+    page.get_by_role("button", name="Menu").click()  # folded on a phone
     page.get_by_role("link", name="Events", exact=True).click()
     expect(page.get_by_role("link", name="Packaging line presentation")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
