@@ -332,9 +332,12 @@ def contact_update(
     if "account" in fields and fields["account"] != contact.account:
         ensure_can_change_account(user=user, account=fields["account"])
     before = contact.account_id
+    # An unchanged save writes nothing (validated_save), and neither does health.
+    changed = any(getattr(contact, name) != value for name, value in fields.items())
     contact = validated_save(contact, fields)
-    for account_id in {before, contact.account_id}:
-        facts_changed(account_id=account_id, sender=Contact)
+    if changed:
+        for account_id in {before, contact.account_id}:
+            facts_changed(account_id=account_id, sender=Contact)
     return contact
 
 
