@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "ContactLinkKindEnum": "accounts.api.serializers.CONTACT_LINK_KINDS",
         "CoverageGapKindEnum": "accounts.api.serializers.GAP_KINDS",
         "WhiteSpaceCellStatusEnum": "reports.models.WhiteSpaceCell.Status",
+        "HealthBandEnum": "reports.models.AccountHealth.Band",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -9,10 +9,12 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from reports.erp.batches import import_batches_sweep as batches_sweep
+from reports.health.compute import account_health_compute as health_compute
 from reports.metrics.nightly import nightly_run_missed
 from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
+from reports.models import MetricRun
 from reports.portfolio.cache import heavy_panels_warm
 from reports.portfolio.forecast_history import forecast_snapshot_take
 
@@ -41,6 +43,8 @@ def recompute_metrics(
         day, full = run.as_of, run.full
     run = metrics_recompute(as_of=day, full=full, run=run)
     warmed = heavy_panels_warm()
+    # Health reads the same revenue, so it follows every successful run (as of its day).
+    health_rows = health_compute(as_of=day) if run.status == MetricRun.Status.SUCCESS else None
     return {
         "run": run.pk,
         "status": run.status,
@@ -50,6 +54,7 @@ def recompute_metrics(
         "duration_s": run.duration_s,
         "note": run.note,
         "panels_warmed": warmed,
+        "health_rows": health_rows,
     }
 
 
@@ -83,3 +88,16 @@ def forecast_snapshot(as_of: str | None = None) -> int:
     the same week writes nothing. Returns the rows written."""
     day = dt.date.fromisoformat(as_of) if as_of else None
     return forecast_snapshot_take(as_of=day)
+
+
+@shared_task(
+    name="reports.tasks.account_health_compute",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=3,
+)
+def account_health_compute(as_of: str | None = None, account_ids: list[int] | None = None) -> int:
+    """Replace the day's health snapshot (`as_of` ISO date, default today) of the given
+    accounts (default: every account with an owner); the nightly metrics task runs it too."""
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return health_compute(as_of=day, account_ids=account_ids)

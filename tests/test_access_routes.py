@@ -177,6 +177,10 @@ ROUTES: dict[str, Row] = {
     "reports:dashboard-panel": page(params={"panel": "tiers"}),
     "reports:accounts": page(),
     "reports:workload": page(),
+    "reports:health": page(),
+    # The head's: weights and thresholds, and the backtest over the whole company.
+    "reports:health-settings": row(LOGIN, 403, 403, 200, 403, 200),
+    "reports:health-backtest": row(LOGIN, 403, 403, 200, 403, 200),
     "reports:pipeline": page(),
     "reports:distributors": page(),
     "reports:opportunity-pipeline": page(),
@@ -257,6 +261,9 @@ ROUTES: dict[str, Row] = {
     "api:account-whitespace-cell": Row(
         API_RECORD, params={"pk": "account", "category": "category"}, write_other=("put", 404)
     ),
+    "api:account-health": Row(API_READABLE_ONE, params={"pk": "account"}),
+    "api:health-list": Row(API_READABLE),
+    "api:health-settings": Row(API_READABLE),
     "api:erp-accounts": Row(ERP_WRITE),
     "api:erp-accounts-link": Row(ERP_WRITE),
     "api:erp-categories": Row(ERP_WRITE),

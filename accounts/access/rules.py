@@ -126,3 +126,14 @@ def can_run_metrics(user: User) -> bool:
 def can_manage_tokens(user: User) -> bool:
     """API tokens are credentials: admins see and revoke them (issued by issue_api_token)."""
     return is_signed_in(user) and user.is_admin_role
+
+
+def can_change_health_settings(user: User) -> bool:
+    """The health score's weights and band thresholds: sales heads and admins (everyone
+    signed in reads them, so a KAM knows how the score is made)."""
+    return is_signed_in(user) and user.is_head_or_admin
+
+
+def can_read_health_backtest(user: User) -> bool:
+    """The backtest of the health score over the whole company's history: heads and admins."""
+    return can_use_pages(user) and user.is_head_or_admin

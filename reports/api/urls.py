@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports.api import forecast, metrics, whitespace
+from reports.api import forecast, health, metrics, whitespace
 from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
@@ -32,6 +32,9 @@ urlpatterns: list = [
     ),
     path("forecast/", forecast.ForecastView.as_view(), name="forecast"),
     path("forecast/history/", forecast.ForecastHistoryView.as_view(), name="forecast-history"),
+    path("accounts/<int:pk>/health/", health.AccountHealthView.as_view(), name="account-health"),
+    path("health/", health.HealthList.as_view(), name="health-list"),
+    path("health/settings/", health.HealthSettingsView.as_view(), name="health-settings"),
     *erp_urlpatterns,
 ]
 

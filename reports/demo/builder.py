@@ -40,6 +40,7 @@ from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
 from .coverage import plant_coverage_stories
+from .health_story import plant_health_story
 from .pipeline import seed_pipeline_and_forecast
 from .whitespace import seed_whitespace
 
@@ -158,7 +159,7 @@ class DemoBuilder:
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
             self._account_plans_and_tenders, self._events, self._surveys, self._whitespace,
-            self._coverage_stories,
+            self._coverage_stories, self._health_story,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
@@ -172,6 +173,9 @@ class DemoBuilder:
 
     def _whitespace(self) -> None:
         seed_whitespace(self)  # a three-level holding with its white-space cells
+
+    def _health_story(self) -> None:
+        plant_health_story(self)
 
     def _reference_data(self) -> None:
         self.regions = self._reference(Region, names.REGIONS)
