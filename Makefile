@@ -37,6 +37,7 @@ migrate: venv
 demo: venv migrate
 	$(MANAGE) seed_demo --if-empty
 	$(MANAGE) recompute_metrics
+	$(MANAGE) evaluate_alerts
 	@echo "Serving KAM on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 

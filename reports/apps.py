@@ -7,5 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports and metrics")
 
     def ready(self) -> None:
-        # autodiscover_tasks() only finds reports/tasks.py: register the export task too.
+        # autodiscover_tasks() only finds reports/tasks.py: register the export and the
+        # alert tasks too.
+        from .alerts import tasks as alert_tasks  # noqa: F401
         from .exports import tasks  # noqa: F401

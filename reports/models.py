@@ -347,4 +347,10 @@ class ImportBatch(models.Model):
 
 
 # Kept in the exports package beside the code that runs it; imported here so Django finds it.
+from reports.alerts.models import (  # noqa: E402, F401
+    AlertFiring,
+    AlertSettings,
+    DigestDelivery,
+    Notification,
+)
 from reports.exports.models import ExportJob  # noqa: E402, F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -14,6 +15,8 @@ from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.portfolio.cache import heavy_panels_warm
+
+logger = logging.getLogger("kam.alerts")
 
 
 @shared_task(
@@ -40,6 +43,8 @@ def recompute_metrics(
         day, full = run.as_of, run.full
     run = metrics_recompute(as_of=day, full=full, run=run)
     warmed = heavy_panels_warm()
+    if run_id is None:
+        _queue_alerts(day)
     return {
         "run": run.pk,
         "status": run.status,
@@ -50,6 +55,17 @@ def recompute_metrics(
         "note": run.note,
         "panels_warmed": warmed,
     }
+
+
+def _queue_alerts(day: dt.date) -> None:
+    """The alert rules read the numbers just written: they run after the nightly chain.
+    A broker that went away now is not the recompute's failure (beat runs them too)."""
+    from reports.alerts.tasks import alerts_evaluate
+
+    try:
+        alerts_evaluate.delay(as_of=day.isoformat())
+    except Exception:  # noqa: BLE001
+        logger.warning("could not queue the alert rules after the recompute", exc_info=True)
 
 
 @shared_task(name="reports.tasks.metric_runs_sweep")

@@ -37,6 +37,7 @@ from __future__ import annotations
 from .api import (
     CanManageWebhooks,
     CanReadRecords,
+    CanTuneAlerts,
     HeadsWritePermission,
     IsErpClient,
     IsHeadOrAdmin,
@@ -57,12 +58,14 @@ from .rules import (
     can_read_numbers,
     can_read_records,
     can_run_metrics,
+    can_tune_alerts,
     can_use_admin,
     can_use_pages,
     can_write_erp_keys,
     is_signed_in,
     offers_portfolio_pages,
     owns_export,
+    receives_head_alerts,
     sees_every_account,
 )
 from .scopes import (
@@ -81,6 +84,7 @@ from .scopes import (
     event_visible_prefetches,
     import_batch_scope,
     interaction_scope,
+    notification_scope,
     objective_scope,
     plan_scope,
     records_scoped,
@@ -93,6 +97,10 @@ from .scopes import (
 )
 
 __all__ = [
+    "CanTuneAlerts",
+    "can_tune_alerts",
+    "notification_scope",
+    "receives_head_alerts",
     "CanManageWebhooks",
     "can_manage_tokens",
     "can_run_metrics",

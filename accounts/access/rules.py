@@ -114,3 +114,14 @@ def can_run_metrics(user: User) -> bool:
 def can_manage_tokens(user: User) -> bool:
     """API tokens are credentials: admins see and revoke them (issued by issue_api_token)."""
     return is_signed_in(user) and user.is_admin_role
+
+
+def can_tune_alerts(user: User) -> bool:
+    """The alert rules' thresholds (reports.alerts): sales heads and admins change them."""
+    return is_signed_in(user) and user.is_head_or_admin
+
+
+def receives_head_alerts(user: User) -> bool:
+    """Who is told of the alerts that concern the whole portfolio, and gets the weekly
+    digest: the sales heads (active)."""
+    return user.is_active and user.role == User.Role.HEAD
