@@ -31,13 +31,13 @@ def hits(rule_key: str, as_of: dt.date = AS_OF) -> set[tuple[int, str]]:
 
 
 def ttm_row(account, **fields):
-    defaults = dict(
-        period="ttm",
-        period_kind="ttm",
-        period_start=dt.date(2025, 11, 1),
-        period_end=dt.date(2026, 10, 31),
-        revenue=Decimal("100.00"),
-    )
+    defaults = {
+        "period": "ttm",
+        "period_kind": "ttm",
+        "period_start": dt.date(2025, 11, 1),
+        "period_end": dt.date(2026, 10, 31),
+        "revenue": Decimal("100.00"),
+    }
     return f.AccountMetricFactory(account=account, **{**defaults, **fields})
 
 
