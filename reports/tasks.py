@@ -10,10 +10,12 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from reports.erp.batches import import_batches_sweep as batches_sweep
+from reports.health.compute import account_health_compute as health_compute
 from reports.metrics.nightly import nightly_run_missed
 from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
+from reports.models import MetricRun
 from reports.portfolio.cache import heavy_panels_warm
 
 logger = logging.getLogger("kam.alerts")
@@ -43,6 +45,9 @@ def recompute_metrics(
         day, full = run.as_of, run.full
     run = metrics_recompute(as_of=day, full=full, run=run)
     warmed = heavy_panels_warm()
+    # Health reads the same revenue, so it follows every successful run (as of its day).
+    health_rows = health_compute(as_of=day) if run.status == MetricRun.Status.SUCCESS else None
+    # The alert rules read both: they come last in the nightly chain.
     if run_id is None:
         _queue_alerts(day)
     return {
@@ -54,6 +59,7 @@ def recompute_metrics(
         "duration_s": run.duration_s,
         "note": run.note,
         "panels_warmed": warmed,
+        "health_rows": health_rows,
     }
 
 
@@ -90,3 +96,16 @@ def metrics_nightly_catch_up() -> bool:
         return False
     recompute_metrics.delay()
     return True
+
+
+@shared_task(
+    name="reports.tasks.account_health_compute",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=3,
+)
+def account_health_compute(as_of: str | None = None, account_ids: list[int] | None = None) -> int:
+    """Replace the day's health snapshot (`as_of` ISO date, default today) of the given
+    accounts (default: every account with an owner); the nightly metrics task runs it too."""
+    day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return health_compute(as_of=day, account_ids=account_ids)

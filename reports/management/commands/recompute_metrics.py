@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from reports.health.compute import account_health_compute
 from reports.metrics.periods import KINDS
 from reports.metrics.run import recompute_metrics
 from reports.models import MetricRun
@@ -77,5 +79,12 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Run {run.pk}: {len(run.periods_recomputed)} periods recomputed, "
                 f"{run.periods_unchanged} unchanged, {run.rows} rows in {run.duration_s:.2f} s."
+            )
+        )
+        started = time.monotonic()
+        rows = account_health_compute(as_of=as_of)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Health of {rows} accounts as of {as_of} in {time.monotonic() - started:.2f} s."
             )
         )
