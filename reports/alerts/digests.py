@@ -26,9 +26,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import account_scope, receives_head_alerts
-from accounts.models import User
+from accounts.models import Account, User
 from plans.models import Action, Tender
-from reports.models import AlertFiring, DigestDelivery, Notification
+from reports.health.selectors import health_latest
+from reports.models import AccountHealth, AlertFiring, DigestDelivery, Notification
 
 from .rules import RULES
 from .services import user_language
@@ -117,14 +118,63 @@ def daily_digest(*, user: User, now: dt.datetime | None = None) -> Digest:
     )
     digest.context = {
         "new": new,
-        "health_changes": [],
+        "health_changes": health_changes(account_ids=account_ids, today=today),
         "due_today": due_today,
         "tenders_today": tenders_today,
         "overdue": overdue,
         "overdue_count": overdue_count,
     }
-    digest.items = len(new) + len(due_today) + len(tenders_today) + overdue_count
+    digest.items = (
+        len(new)
+        + len(digest.context["health_changes"])
+        + len(due_today)
+        + len(tenders_today)
+        + overdue_count
+    )
     return digest
+
+
+HEALTH_MOVE_POINTS = 5
+
+
+def health_changes(*, account_ids: list[int], today: dt.date) -> list[dict[str, Any]]:
+    """Accounts whose newest health (computed overnight) moved band, or by at least
+    HEALTH_MOVE_POINTS, against the snapshot before it (at most a week older)."""
+    latest = {
+        pk: row
+        for pk, row in health_latest(account_ids=account_ids).items()
+        if row.date >= today - dt.timedelta(days=1)
+    }
+    if not latest:
+        return []
+    before: dict[int, AccountHealth] = {}
+    earlier = AccountHealth.objects.filter(
+        account_id__in=latest.keys(),
+        date__lt=max(r.date for r in latest.values()),
+        date__gte=today - dt.timedelta(days=8),
+    ).select_related("account")
+    for row in earlier.order_by("account_id", "-date"):
+        if row.date < latest[row.account_id].date:
+            before.setdefault(row.account_id, row)
+    names = dict(Account.objects.filter(pk__in=latest.keys()).values_list("pk", "name"))
+    out: list[dict[str, Any]] = []
+    for pk, now in latest.items():
+        was = before.get(pk)
+        if was is None:
+            continue
+        if was.band != now.band or abs(now.score - was.score) >= HEALTH_MOVE_POINTS:
+            out.append(
+                {
+                    "account": names.get(pk, ""),
+                    "account_id": pk,
+                    "before": was.score,
+                    "now": now.score,
+                    "change": now.score - was.score,
+                    "band": now.band,
+                    "band_label": AccountHealth.Band(now.band).label,
+                }
+            )
+    return sorted(out, key=lambda h: h["change"])[:LIST_LIMIT]
 
 
 def weekly_digest(*, user: User, now: dt.datetime | None = None) -> Digest:
@@ -170,13 +220,32 @@ def weekly_digest(*, user: User, now: dt.datetime | None = None) -> Digest:
             "overdue_actions",
         )
     )
+    key_ids = list(visible.filter(is_key=True).values_list("pk", flat=True))
+    at_risk = sorted(
+        (
+            row
+            for row in health_latest(account_ids=key_ids).values()
+            if row.band == AccountHealth.Band.AT_RISK
+        ),
+        key=lambda r: r.score,
+    )[:LIST_LIMIT]
+    accounts = Account.objects.select_related("owner").in_bulk([r.account_id for r in at_risk])
     digest.context = {
         "moves": moves,
-        "at_risk": [],
+        "at_risk": [
+            {
+                "account": accounts[r.account_id].name,
+                "score": r.score,
+                "owner": getattr(accounts[r.account_id].owner, "username", ""),
+            }
+            for r in at_risk
+        ],
         "workload": workload,
-        "key_accounts": visible.filter(is_key=True).count(),
+        "key_accounts": len(key_ids),
     }
-    digest.items = sum(len(m["lines"]) for m in moves) + len(workload)
+    digest.items = (
+        sum(len(m["lines"]) for m in moves) + len(digest.context["at_risk"]) + len(workload)
+    )
     return digest
 
 

@@ -16,15 +16,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Survey
 from plans.models import Action, Tender
+from reports.health.selectors import health_latest
 from reports.metrics.periods import TTM, ttm_latest
-from reports.models import AccountMetric, AlertSettings
+from reports.models import AccountHealth, AccountMetric, AlertSettings
 from reports.portfolio.dashboard import TIER_ORDER, previous_tiers
 
 
@@ -50,6 +51,54 @@ class Rule:
     # plan, for its KAM, due `action_days` after the firing.
     action: Promise | None = None
     action_days: int = 7
+
+
+def _latest_health(as_of: dt.date) -> dict[int, AccountHealth]:
+    """Each account's newest snapshot on or before `as_of` (reports.health.selectors)."""
+    ids = AccountHealth.objects.filter(date__lte=as_of).values_list("account_id", flat=True)
+    latest = health_latest(account_ids=set(ids))
+    return {pk: row for pk, row in latest.items() if row.date <= as_of}
+
+
+def health_dropped(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
+    """The newest score is at least `health_drop_points` below the best score of the
+    last `health_drop_days` days."""
+    latest = _latest_health(as_of)
+    since = as_of - dt.timedelta(days=cfg.health_drop_days)
+    best = dict(
+        AccountHealth.objects.filter(date__gte=since, date__lte=as_of)
+        .values("account_id")
+        .annotate(top=Max("score"))
+        .values_list("account_id", "top")
+    )
+    for account_id, row in latest.items():
+        top = best.get(account_id)
+        if top is not None and top - row.score >= cfg.health_drop_points:
+            yield Hit(
+                account_id,
+                "",
+                {"before": f"{top:.1f}", "now": f"{row.score:.1f}", "days": cfg.health_drop_days},
+            )
+
+
+def health_at_risk(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
+    """The newest snapshot is in the "at risk" band (fires when the account enters it)."""
+    for account_id, row in _latest_health(as_of).items():
+        if row.band == AccountHealth.Band.AT_RISK:
+            yield Hit(account_id, "", {"score": f"{row.score:.1f}"})
+
+
+def decision_maker_unmet(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
+    """No decision maker or economic buyer met for more than `decision_maker_days` days,
+    or never: read from the health snapshot's `decision_makers` component (its value is
+    the days since; the one formula lives in reports.health)."""
+    for account_id, row in _latest_health(as_of).items():
+        part = next((c for c in row.components if c.get("key") == "decision_makers"), None)
+        if part is None or part.get("weight") is None:
+            continue  # left out: the account has no such contact
+        days = part.get("value")  # None: never met
+        if days is None or days > cfg.decision_maker_days:
+            yield Hit(account_id, "", {"limit": cfg.decision_maker_days})
 
 
 def margin_erosion(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
@@ -127,6 +176,28 @@ def action_overdue(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
 RULES: dict[str, Rule] = {
     rule.key: rule
     for rule in (
+        Rule(
+            "health_drop",
+            _("Health dropped"),
+            _("%(account)s: health fell from %(before)s to %(now)s within %(days)s days."),
+            health_dropped,
+            action=_("Find out why the account's health fell and act on it"),
+        ),
+        Rule(
+            "health_at_risk",
+            _("Health at risk"),
+            _("%(account)s entered the “at risk” band (health %(score)s)."),
+            health_at_risk,
+            notify_heads=True,
+            action=_("Agree a recovery plan for the account"),
+        ),
+        Rule(
+            "decision_maker_unmet",
+            _("Decision maker not met"),
+            _("%(account)s: no decision maker or economic buyer met in %(limit)s days."),
+            decision_maker_unmet,
+            action=_("Meet a decision maker or the economic buyer"),
+        ),
         Rule(
             "margin_erosion",
             _("Margin erosion"),

@@ -233,3 +233,74 @@ def test_a_new_rule_is_one_function_and_one_registry_entry(monkeypatch):
     monkeypatch.setitem(rules.RULES, "always", rule)
     alerts_evaluate(as_of=AS_OF, rules=["always"])
     assert Notification.objects.get(rule="always").message == f"{account.name} holds"
+
+
+# --- the health rules (read the snapshots reports.health writes) -------------------------
+
+
+def snapshot(account, day, score, *, band=None, decision_days="absent"):
+    from reports.models import AccountHealth
+
+    components = []
+    if decision_days != "absent":
+        components.append(
+            {
+                "key": "decision_makers",
+                "label": "Decision makers",
+                "value": decision_days,
+                "score": 50.0,
+                "weight": 15,
+                "points": 7.5,
+                "explanation": "",
+            }
+        )
+    band = band or ("healthy" if score >= 70 else "watch" if score >= 40 else "at_risk")
+    return AccountHealth.objects.create(
+        account=account, date=day, score=Decimal(str(score)), band=band, components=components
+    )
+
+
+def test_health_drop_of_fifteen_points_within_thirty_days():
+    fell, slid, old_fall = f.AccountFactory(), f.AccountFactory(), f.AccountFactory()
+    snapshot(fell, AS_OF - dt.timedelta(days=20), 80)
+    snapshot(fell, AS_OF, 65)  # 15 points: fires
+    snapshot(slid, AS_OF - dt.timedelta(days=20), 80)
+    snapshot(slid, AS_OF, 65.1)  # 14.9: does not
+    snapshot(old_fall, AS_OF - dt.timedelta(days=31), 90)  # outside the window
+    snapshot(old_fall, AS_OF - dt.timedelta(days=10), 70)
+    snapshot(old_fall, AS_OF, 60)
+    assert hits("health_drop") == {(fell.pk, "")}
+
+
+def test_health_at_risk_uses_the_newest_snapshot():
+    now_at_risk, recovered = f.AccountFactory(), f.AccountFactory()
+    snapshot(now_at_risk, AS_OF - dt.timedelta(days=1), 45)
+    snapshot(now_at_risk, AS_OF, 39.9)
+    snapshot(recovered, AS_OF - dt.timedelta(days=1), 30)
+    snapshot(recovered, AS_OF, 41)
+    snapshot(recovered, AS_OF + dt.timedelta(days=1), 10)  # after as_of: not seen yet
+    assert hits("health_at_risk") == {(now_at_risk.pk, "")}
+
+
+def test_decision_maker_not_met_reads_the_health_component():
+    stale, never, fresh, none = (f.AccountFactory() for _ in range(4))
+    snapshot(stale, AS_OF, 50, decision_days=91)
+    snapshot(never, AS_OF, 50, decision_days=None)  # a decider nobody ever met
+    snapshot(fresh, AS_OF, 50, decision_days=90)
+    snapshot(none, AS_OF, 50)  # no decider: the component is left out
+    assert hits("decision_maker_unmet") == {(stale.pk, ""), (never.pk, "")}
+
+
+def test_entering_at_risk_tells_kam_and_head_once_and_adds_one_action():
+    head = f.UserFactory(role=User.Role.HEAD)
+    kam = f.UserFactory()
+    account = f.AccountFactory(owner=kam)
+    plan = f.AccountPlanFactory(account=account, status=AccountPlan.Status.ACTIVE)
+    snapshot(account, AS_OF, 35)
+    snapshot(account, AS_OF + dt.timedelta(days=1), 33)
+    alerts_evaluate(as_of=AS_OF, rules=["health_at_risk"])
+    alerts_evaluate(as_of=AS_OF + dt.timedelta(days=1), rules=["health_at_risk"])
+    assert sorted(Notification.objects.values_list("recipient", flat=True)) == sorted(
+        [kam.pk, head.pk]
+    )
+    assert Action.objects.filter(plan=plan).count() == 1
