@@ -36,7 +36,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.calendar import feed_token
 from reports.exports.jobs import export_job_run, export_job_start
-from reports.models import ImportBatch, MetricRun
+from reports.alerts.digests import unsubscribe_token
+from reports.models import ImportBatch, MetricRun, Notification
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -239,6 +240,31 @@ ROUTES: dict[str, Row] = {
     # A signed-in person's own pages.
     "password_change": page(),
     "password_change_done": page(),
+    # Alerts: a notification is its recipient's alone — a head or an admin asking for a
+    # KAM's gets the same 404 as the other KAM; the thresholds are the heads'.
+    "alerts:notifications": page(),
+    "alerts:notification-read": post_only("notification"),
+    "alerts:read-all": Row(POST_ONLY),
+    "alerts:preferences": page(),
+    "alerts:settings": row(LOGIN, 403, 403, 200, 403, 200),
+    # The signed link of every digest e-mail: no sign-in (a GET only asks).
+    "alerts:unsubscribe": Row(PUBLIC, params={"token": "unsubscribe"}),
+    "api:notification-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:notification-detail": row(
+        401, 200, 404, 404, 403, 404, params={"pk": "notification", "format": "json"}
+    ),
+    "api:notification-read": row(
+        401,
+        405,
+        405,
+        405,
+        403,
+        405,
+        params={"pk": "notification", "format": "json"},
+        write_other=("post", 404),
+    ),
+    "api:notification-read-all": row(401, 405, 405, 405, 403, 405, params={"format": "json"}),
+    "api:alert-settings": row(401, 200, 200, 200, 403, 200),
 }
 
 # --- the admin: staff only (here: the admin); each registered model by name ------------
@@ -394,7 +420,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 # Parameters that name something one KAM has and the other has not.
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
-    "action", "tender", "line", "metric", "user", "job", "feed",
+    "action", "tender", "line", "metric", "user", "job", "feed", "notification",
 }  # fmt: skip
 
 
@@ -428,6 +454,9 @@ def _portfolio(owner) -> dict[str, Any]:
         "tender": f.TenderFactory(account=account),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
+        "notification": Notification.objects.create(
+            recipient=owner, account=account, rule="action_overdue", message="late"
+        ),
     }
 
 
@@ -572,6 +601,8 @@ def _values(route: Route, spec: Row, world: World, role: str, client: Client) ->
         elif kind and kind.startswith("history:"):
             obj = world.objects[kind.split(":")[1]][whose]
             values[name] = str(obj.history.latest().history_id)
+        elif kind == "unsubscribe":
+            values[name] = unsubscribe_token(user=world.users["kam"], kind="daily")
         elif kind == "job":
             values[name] = world.jobs[(world.users["other"] if whose == "other" else caller).pk]
         elif kind in world.objects:

@@ -78,7 +78,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"], url_path="read")
-    def read(self, request, pk=None):
+    def read(self, request, pk=None, **kwargs):
         """Mark this notification read."""
         notification = self.get_object()
         services.notification_mark_read(user=request.user, notification_id=notification.pk)
@@ -90,7 +90,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         responses=inline_serializer("NotificationsMarked", {"marked": serializers.IntegerField()}),
     )
     @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request):
+    def read_all(self, request, **kwargs):
         """Mark every unread notification of the caller read."""
         return Response({"marked": services.notifications_mark_all_read(user=request.user)})
 
