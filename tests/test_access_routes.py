@@ -35,8 +35,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.calendar import feed_token
-from reports.exports.jobs import export_job_run, export_job_start
 from reports.alerts.digests import unsubscribe_token
+from reports.exports.jobs import export_job_run, export_job_start
 from reports.models import ImportBatch, MetricRun, Notification
 from tests import factories as f
 
