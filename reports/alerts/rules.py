@@ -117,10 +117,9 @@ def detractor_survey(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
     since = as_of - dt.timedelta(days=cfg.detractor_days)
     rows = Survey.objects.filter(
         date__gt=since, date__lte=as_of, nps__lte=cfg.detractor_nps_max
-    ).values_list("pk", "account_id", "nps", "date", "contact__name")
-    for pk, account_id, nps, date, contact in rows:
-        who = contact or "—"
-        yield Hit(account_id, f"survey:{pk}", {"nps": nps, "date": date.isoformat(), "who": who})
+    ).values_list("pk", "account_id", "nps", "date")
+    for pk, account_id, nps, date in rows:
+        yield Hit(account_id, f"survey:{pk}", {"nps": nps, "date": date.isoformat()})
 
 
 def tier_moved_down(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
@@ -209,7 +208,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "detractor_survey",
             _("Detractor survey"),
-            _("%(account)s: a survey on %(date)s scored NPS %(nps)s (%(who)s)."),
+            _("%(account)s: a survey on %(date)s scored NPS %(nps)s."),
             detractor_survey,
             action=_("Call back the unhappy respondent and agree a fix"),
             action_days=3,
