@@ -75,33 +75,71 @@ def _recipients(rule: Rule, account: Account, heads: list[User]) -> list[User]:
     return people
 
 
+def _firing(*, rule: Rule, hit: Hit, account: Account, as_of: dt.date) -> AlertFiring:
+    params = {**hit.params, "account": account.name}
+    return AlertFiring(
+        rule=rule.key,
+        account=account,
+        condition_key=hit.key,
+        message=render_message(rule, params, language=settings.LANGUAGE_CODE),
+        params=params,
+        first_seen=as_of,
+        last_seen=as_of,
+    )
+
+
+def _notifications(*, rule: Rule, firing: AlertFiring, heads: list[User]) -> list[Notification]:
+    account = firing.account
+    return [
+        Notification(
+            recipient=person,
+            firing=firing,
+            account=account,
+            rule=rule.key,
+            message=render_message(rule, firing.params, language=user_language(person)),
+        )
+        for person in _recipients(rule, account, heads)
+    ]
+
+
+def _fire_all(
+    *, rule: Rule, hits: list[tuple[Hit, Account]], as_of: dt.date, heads: list[User]
+) -> int:
+    """Open the firings, tell their people, add the rule's actions: in bulk (a few
+    statements per rule, not per firing); when another evaluation opened one of them at
+    the same moment (the unique constraint says so), one by one, skipping those."""
+    if not hits:
+        return 0
+    try:
+        with transaction.atomic():
+            firings = AlertFiring.objects.bulk_create(
+                [_firing(rule=rule, hit=hit, account=account, as_of=as_of) for hit, account in hits]
+            )
+            Notification.objects.bulk_create(
+                [n for f in firings for n in _notifications(rule=rule, firing=f, heads=heads)]
+            )
+            if rule.action is not None:
+                for firing in firings:
+                    _add_action(rule=rule, account=firing.account, as_of=as_of)
+            return len(firings)
+    except IntegrityError:
+        return sum(
+            1
+            for hit, account in hits
+            if _fire(rule=rule, hit=hit, account=account, as_of=as_of, heads=heads)
+        )
+
+
 def _fire(
     *, rule: Rule, hit: Hit, account: Account, as_of: dt.date, heads: list[User]
 ) -> AlertFiring | None:
-    """Open the firing, tell its people, add the action; None when another evaluation
-    opened the same firing at the same moment (the unique constraint said so)."""
-    params = {**hit.params, "account": account.name}
+    """One firing with its notifications and action; None when another evaluation opened
+    the same firing at the same moment."""
     try:
         with transaction.atomic():
-            firing = AlertFiring.objects.create(
-                rule=rule.key,
-                account=account,
-                condition_key=hit.key,
-                message=render_message(rule, params, language=settings.LANGUAGE_CODE),
-                params=params,
-                first_seen=as_of,
-                last_seen=as_of,
-            )
-            Notification.objects.bulk_create(
-                Notification(
-                    recipient=person,
-                    firing=firing,
-                    account=account,
-                    rule=rule.key,
-                    message=render_message(rule, params, language=user_language(person)),
-                )
-                for person in _recipients(rule, account, heads)
-            )
+            firing = _firing(rule=rule, hit=hit, account=account, as_of=as_of)
+            firing.save()
+            Notification.objects.bulk_create(_notifications(rule=rule, firing=firing, heads=heads))
             if rule.action is not None:
                 _add_action(rule=rule, account=account, as_of=as_of)
     except IntegrityError:
@@ -138,27 +176,36 @@ def alerts_evaluate(*, as_of: dt.date | None = None, rules: Iterable[str] | None
         if rules is not None and rule.key not in rules:
             continue
         hits = {(h.account_id, h.key): h for h in rule.evaluate(as_of, cfg)}
-        open_ = {
-            (account_id, key): pk
-            for pk, account_id, key in AlertFiring.objects.filter(
-                rule=rule.key, cleared_at__isnull=True
-            ).values_list("pk", "account_id", "condition_key")
-        }
-        holding = [pk for k, pk in open_.items() if k in hits]
-        gone = [pk for k, pk in open_.items() if k not in hits]
-        AlertFiring.objects.filter(pk__in=holding, last_seen__lt=as_of).update(last_seen=as_of)
-        cleared = AlertFiring.objects.filter(pk__in=gone, cleared_at__isnull=True).update(
-            cleared_at=now
-        )
-        new = [hit for k, hit in hits.items() if k not in open_]
-        accounts = Account.objects.select_related("owner").in_bulk({hit.account_id for hit in new})
-        fired = 0
-        for hit in sorted(new, key=lambda h: (h.account_id, h.key)):
-            account = accounts.get(hit.account_id)
-            if account is not None and _fire(
-                rule=rule, hit=hit, account=account, as_of=as_of, heads=heads
-            ):
-                fired += 1
+        # One transaction per rule: each firing is a savepoint in it, not a commit of its
+        # own (a commit per firing cost 15 ms of fsync each); a concurrent run waits on
+        # the open-firing index and its duplicate is rolled back to its savepoint.
+        with transaction.atomic():
+            open_ = {
+                (account_id, key): pk
+                for pk, account_id, key in AlertFiring.objects.filter(
+                    rule=rule.key, cleared_at__isnull=True
+                ).values_list("pk", "account_id", "condition_key")
+            }
+            holding = [pk for k, pk in open_.items() if k in hits]
+            gone = [pk for k, pk in open_.items() if k not in hits]
+            AlertFiring.objects.filter(pk__in=holding, last_seen__lt=as_of).update(last_seen=as_of)
+            cleared = AlertFiring.objects.filter(pk__in=gone, cleared_at__isnull=True).update(
+                cleared_at=now
+            )
+            new = [hit for k, hit in hits.items() if k not in open_]
+            accounts = Account.objects.select_related("owner").in_bulk(
+                {hit.account_id for hit in new}
+            )
+            fired = _fire_all(
+                rule=rule,
+                hits=[
+                    (hit, accounts[hit.account_id])
+                    for hit in sorted(new, key=lambda h: (h.account_id, h.key))
+                    if hit.account_id in accounts
+                ],
+                as_of=as_of,
+                heads=heads,
+            )
         summary[rule.key] = {"fired": fired, "holding": len(holding), "cleared": cleared}
     logger.info("alerts evaluated as of %s: %s", as_of, summary)
     return {"as_of": as_of.isoformat(), "rules": summary}

@@ -304,3 +304,30 @@ def test_entering_at_risk_tells_kam_and_head_once_and_adds_one_action():
         [kam.pk, head.pk]
     )
     assert Action.objects.filter(plan=plan).count() == 1
+
+
+def test_a_firing_opened_meanwhile_by_another_run_is_skipped_the_others_fire(monkeypatch):
+    """Two evaluations at once: the other run opened one of our firings between our read of
+    the open firings and our insert. The bulk insert fails on the unique constraint; the
+    firings are then opened one by one and that one is skipped (no second notification)."""
+    from reports.alerts import services
+
+    first, second = (
+        f.ActionFactory(due=AS_OF - dt.timedelta(days=1)),
+        f.ActionFactory(due=AS_OF - dt.timedelta(days=2)),
+    )
+    real = services._fire_all
+
+    def racing(*, rule, hits, as_of, heads):
+        hit, account = hits[0]  # the other run gets there first with this one
+        services._firing(rule=rule, hit=hit, account=account, as_of=as_of).save()
+        Notification.objects.create(recipient=account.owner, message="by the other run")
+        return real(rule=rule, hits=hits, as_of=as_of, heads=heads)
+
+    monkeypatch.setattr(services, "_fire_all", racing)
+    result = alerts_evaluate(as_of=AS_OF, rules=["action_overdue"])
+    assert result["rules"]["action_overdue"]["fired"] == 1
+    assert AlertFiring.objects.filter(rule="action_overdue", cleared_at__isnull=True).count() == 2
+    for action in (first, second):
+        owner = action.plan.account.owner
+        assert Notification.objects.filter(recipient=owner).count() == 1
