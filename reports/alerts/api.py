@@ -25,7 +25,9 @@ from .forms import AlertSettingsForm
 
 class NotificationSerializer(serializers.ModelSerializer):
     rule_label = serializers.CharField(read_only=True)
-    account_name = serializers.CharField(source="account.name", read_only=True, default=None)
+    account_name = serializers.CharField(
+        source="account.name", read_only=True, default=None, allow_null=True
+    )
     url = serializers.SerializerMethodField()
     read = serializers.SerializerMethodField()
 
@@ -97,7 +99,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AlertSettingsSerializer(serializers.ModelSerializer):
     updated_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
