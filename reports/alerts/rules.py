@@ -46,6 +46,7 @@ class Rule:
     # Filled with the hit's params and %(account)s; rendered in each recipient's language.
     message: Promise
     evaluate: RuleFunction
+    # Also tell the sales heads, when the account is a key account.
     notify_heads: bool = False
     # When set, a new firing also adds an action with this text to the account's active
     # plan, for its KAM, due `action_days` after the firing.

@@ -70,7 +70,8 @@ def _recipients(rule: Rule, account: Account, heads: list[User]) -> list[User]:
     people: list[User] = []
     if account.owner is not None and account.owner.is_active:
         people.append(account.owner)
-    if rule.notify_heads:
+    # Heads hear of the portfolio rules on key accounts only: the rest is the KAM's.
+    if rule.notify_heads and account.is_key:
         people += [h for h in heads if h.pk != account.owner_id]
     return people
 

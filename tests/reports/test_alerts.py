@@ -294,15 +294,20 @@ def test_decision_maker_not_met_reads_the_health_component():
 def test_entering_at_risk_tells_kam_and_head_once_and_adds_one_action():
     head = f.UserFactory(role=User.Role.HEAD)
     kam = f.UserFactory()
-    account = f.AccountFactory(owner=kam)
+    account = f.AccountFactory(owner=kam, is_key=True)
     plan = f.AccountPlanFactory(account=account, status=AccountPlan.Status.ACTIVE)
+    small = f.AccountFactory(owner=kam)  # not key: the KAM's business alone
+    snapshot(small, AS_OF, 20)
     snapshot(account, AS_OF, 35)
     snapshot(account, AS_OF + dt.timedelta(days=1), 33)
     alerts_evaluate(as_of=AS_OF, rules=["health_at_risk"])
     alerts_evaluate(as_of=AS_OF + dt.timedelta(days=1), rules=["health_at_risk"])
-    assert sorted(Notification.objects.values_list("recipient", flat=True)) == sorted(
-        [kam.pk, head.pk]
-    )
+    assert sorted(
+        Notification.objects.filter(account=account).values_list("recipient", flat=True)
+    ) == sorted([kam.pk, head.pk])
+    assert list(Notification.objects.filter(account=small).values_list("recipient", flat=True)) == [
+        kam.pk
+    ]
     assert Action.objects.filter(plan=plan).count() == 1
 
 
