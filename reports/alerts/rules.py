@@ -110,7 +110,7 @@ def margin_erosion(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
         period=TTM, account__is_key=True, growth__gt=0, margin_change__lte=limit
     ).values_list("account_id", "margin_change")
     for account_id, change in rows:
-        yield Hit(account_id, "", {"points": f"{100 * (change or 0):.1f}"})
+        yield Hit(account_id, "", {"points": f"{-100 * (change or 0):.1f}"})
 
 
 def detractor_survey(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:

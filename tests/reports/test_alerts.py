@@ -56,6 +56,10 @@ def test_margin_erosion_needs_a_key_account_that_grew_and_lost_two_points():
     mild = f.AccountFactory(is_key=True)
     ttm_row(mild, growth=0.10, margin_change=-0.01)
     assert hits("margin_erosion") == {(eroding.pk, ""), (at_limit.pk, "")}
+    (hit,) = [
+        h for h in rules.margin_erosion(AS_OF, alert_settings_get()) if h.account_id == eroding.pk
+    ]
+    assert hit.params == {"points": "2.5"}  # "fell by 2.5 points", not by −2.5
 
 
 def test_margin_erosion_threshold_is_the_heads():
