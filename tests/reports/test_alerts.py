@@ -340,3 +340,22 @@ def test_a_firing_opened_meanwhile_by_another_run_is_skipped_the_others_fire(mon
     for action in (first, second):
         owner = action.plan.account.owner
         assert Notification.objects.filter(recipient=owner).count() == 1
+
+
+def test_the_nightly_task_runs_the_rules_after_the_recompute(settings):
+    """reports.tasks.recompute_metrics (eager here) queues alerts_evaluate when done; the
+    task run again changes nothing."""
+    from reports.alerts.tasks import alerts_evaluate as alerts_task
+    from reports.tasks import recompute_metrics
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    late = f.ActionFactory(due=timezone.localdate() - dt.timedelta(days=1))
+    recompute_metrics.delay()
+    owner = late.plan.account.owner
+    assert Notification.objects.filter(recipient=owner, rule="action_overdue").count() == 1
+    # The health the chain computed for the account (no activity at all: at risk) too.
+    assert Notification.objects.filter(recipient=owner, rule="health_at_risk").count() == 1
+    before = Notification.objects.count()
+    result = alerts_task.delay().get()
+    assert result["rules"]["action_overdue"] == {"fired": 0, "holding": 1, "cleared": 0}
+    assert Notification.objects.count() == before

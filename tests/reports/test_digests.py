@@ -211,3 +211,40 @@ def test_digest_build_is_in_the_users_time_zone():
         user=kam, kind=DAILY, now=dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC)
     )
     assert digest.day == TODAY
+
+
+def _health(account, day, score, band):
+    from decimal import Decimal
+
+    from reports.models import AccountHealth
+
+    AccountHealth.objects.create(account=account, date=day, score=Decimal(score), band=band)
+
+
+def test_daily_digest_names_overnight_health_moves():
+    kam = f.UserFactory(username="healthy", timezone="Europe/Moscow")
+    slipping = f.AccountFactory(owner=kam, name="Slipping Ltd")
+    steady = f.AccountFactory(owner=kam, name="Steady Ltd")
+    _health(slipping, TODAY - dt.timedelta(days=1), "72.0", "healthy")
+    _health(slipping, TODAY, "61.5", "watch")
+    _health(steady, TODAY - dt.timedelta(days=1), "80.0", "healthy")
+    _health(steady, TODAY, "78.0", "healthy")  # 2 points, same band: not news
+    digest = digest_build(user=kam, kind=DAILY, now=NOW)
+    moves = digest.context["health_changes"]
+    assert [(m["account"], str(m["before"]), str(m["now"])) for m in moves] == [
+        ("Slipping Ltd", "72.0", "61.5")
+    ]
+    assert digest.items == 1
+    assert "Slipping Ltd: 72.0 → 61.5 (Watch)" in digest.text
+
+
+def test_weekly_digest_lists_key_accounts_at_risk():
+    head = f.UserFactory(username="boss", role=User.Role.HEAD)
+    kam = f.UserFactory(username="vera")
+    risky = f.AccountFactory(owner=kam, name="Risky Key", is_key=True)
+    small = f.AccountFactory(owner=kam, name="Risky Small")
+    _health(risky, TODAY, "31.0", "at_risk")
+    _health(small, TODAY, "20.0", "at_risk")
+    digest = digest_build(user=head, kind="weekly", now=NOW)
+    assert digest.context["at_risk"] == [{"account": "Risky Key", "score": 31, "owner": "vera"}]
+    assert "Key accounts at risk" in digest.text and "Risky Small" not in digest.text
