@@ -114,3 +114,22 @@ def test_the_list_in_russian(page: Page, live_server, anna, screenshot_dir):
     expect(page.locator(".notification-list")).to_contain_text("приём заявок по тендеру")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=screenshot_dir / "alerts-list-ru-375.png", full_page=True)
+
+
+def test_head_changes_a_threshold(page: Page, live_server, screenshot_dir):
+    head = UserFactory(username="head", role="head")
+    sign_in(page, live_server, head)
+    for size, name in ((DESKTOP, "1280"), (PHONE, "375")):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}/alerts/settings/")
+        expect(page.get_by_role("heading", name="Alert thresholds")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+        page.screenshot(path=screenshot_dir / f"alerts-settings-{name}.png", full_page=True)
+    page.get_by_label("Tender deadline within days").fill("3")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Thresholds saved")).to_be_visible()
+    from reports.models import AlertSettings
+
+    assert AlertSettings.objects.get().tender_days == 3
+    page.goto(f"{live_server.url}/notifications/preferences/")
+    page.screenshot(path=screenshot_dir / "alerts-preferences-375.png", full_page=True)
