@@ -9,14 +9,14 @@ SCREENSHOTS ?= artifacts/screenshots
 export SCREENSHOT_DIR := $(abspath $(SCREENSHOTS))
 
 .PHONY: help venv demo run test test-fast lint fmt migrate messages browser worker beat \
-        bench-api bench-import bench-metrics bench-pages bench-dashboard bench-digests \
-        check-deploy clean
+        bench-api bench-import bench-metrics bench-health bench-pages bench-dashboard \
+        bench-digests check-deploy clean
 
 help:
 	@echo "make demo     set up (venv, migrate, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test     run the whole suite (SQLite/eager by default; DATABASE_URL/REDIS_URL for real ones)"
 	@echo "make lint     ruff check + format check + mypy"
-	@echo "make bench-api | bench-import | bench-metrics | bench-pages | bench-dashboard | bench-digests   benchmarks (need DATABASE_URL)"
+	@echo "make bench-api | bench-import | bench-metrics | bench-health | bench-pages | bench-dashboard | bench-digests   benchmarks (need DATABASE_URL)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,9 @@ bench-import: venv
 
 bench-metrics: venv
 	$(PY) bench/metrics.py
+
+bench-health: venv
+	$(PY) bench/health.py
 
 clean:
 	rm -rf $(VENV) staticfiles artifacts db.sqlite3

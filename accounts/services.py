@@ -46,6 +46,7 @@ from .models import (
     User,
 )
 from .selectors import SOFT_DELETED_KINDS
+from .signals import account_facts_changed
 
 # Fields only a sales head or an admin may change (DESIGN.md, "ERP contract").
 ASSIGNMENT_FIELDS = frozenset({"owner", "team"})
@@ -256,6 +257,11 @@ def accounts_reassign(
     return count
 
 
+def facts_changed(*, account_id: int, sender: type) -> None:
+    """Tell the apps above (reports' health) that one account's facts changed."""
+    account_facts_changed.send(sender=sender, account_id=account_id)
+
+
 @transaction.atomic
 def contact_create(
     *,
@@ -286,7 +292,9 @@ def contact_create(
         is_primary=is_primary,
     )
     ensure_can_change_account(user=user, account=account)
-    return validated_save(Contact(account=account), fields)
+    contact = validated_save(Contact(account=account), fields)
+    facts_changed(account_id=account.pk, sender=Contact)
+    return contact
 
 
 @transaction.atomic
@@ -323,7 +331,11 @@ def contact_update(
     ensure_can_change_account(user=user, account=contact.account)
     if "account" in fields and fields["account"] != contact.account:
         ensure_can_change_account(user=user, account=fields["account"])
-    return validated_save(contact, fields)
+    before = contact.account_id
+    contact = validated_save(contact, fields)
+    for account_id in {before, contact.account_id}:
+        facts_changed(account_id=account_id, sender=Contact)
+    return contact
 
 
 def _check_contacts_of(account: Account, contacts: Iterable[Contact], field: str) -> list[Contact]:
@@ -365,7 +377,9 @@ def interaction_log(
     interaction = Interaction(
         account=account, author=user, kind=kind, occurred_at=occurred_at, summary=summary
     )
-    return validated_save(interaction, fields, m2m={"contacts": contacts})
+    interaction = validated_save(interaction, fields, m2m={"contacts": contacts})
+    facts_changed(account_id=account.pk, sender=Interaction)
+    return interaction
 
 
 @transaction.atomic
@@ -398,7 +412,9 @@ def interaction_update(
     m2m = None
     if contacts is not None:
         m2m = {"contacts": _check_contacts_of(interaction.account, contacts, "contacts")}
-    return validated_save(interaction, fields, m2m=m2m)
+    interaction = validated_save(interaction, fields, m2m=m2m)
+    facts_changed(account_id=interaction.account_id, sender=Interaction)
+    return interaction
 
 
 @transaction.atomic
@@ -426,7 +442,9 @@ def survey_create(
     contact = fields.get("contact")
     if contact is not None:
         _check_contacts_of(account, [contact], "contact")
-    return validated_save(Survey(account=account), fields)
+    survey = validated_save(Survey(account=account), fields)
+    facts_changed(account_id=account.pk, sender=Survey)
+    return survey
 
 
 @transaction.atomic
@@ -551,7 +569,9 @@ def survey_update(
     contact = fields.get("contact")
     if contact is not None:
         _check_contacts_of(survey.account, [contact], "contact")
-    return validated_save(survey, fields)
+    survey = validated_save(survey, fields)
+    facts_changed(account_id=survey.account_id, sender=Survey)
+    return survey
 
 
 @transaction.atomic
@@ -596,6 +616,7 @@ def account_record_delete(*, user: User, record: Model, account: Account) -> Non
         _soft_delete(record, user=user)
     else:
         record.delete()
+    facts_changed(account_id=account.pk, sender=type(record))
 
 
 @transaction.atomic
@@ -631,6 +652,9 @@ def record_restore(*, user: User, record: SoftDeletable) -> SoftDeletable:
     record.deleted_at = record.deleted_by = None
     record._history_user, record._change_reason = user, "restored"  # type: ignore[attr-defined]
     record.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    account_id = getattr(record, "account_id", None)
+    if account_id is not None:
+        facts_changed(account_id=account_id, sender=type(record))
     return record
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import User
-from .services import api_token_revoke
+
+# Sent by the services (accounts, plans) after a change to what an account's health reads:
+# an interaction logged or edited, a contact or a survey changed, an objective or action
+# saved, a tender decided. Keyword argument: `account_id`. Sent inside the service's
+# transaction, so a receiver in the same request sees the change (reports connects the
+# health recompute of that one account; accounts itself never imports reports).
+account_facts_changed = Signal()
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.revoke_api_tokens_on_password_change")
@@ -20,4 +26,6 @@ def revoke_api_tokens_on_password_change(sender, instance: User, created: bool, 
     update_fields = kwargs.get("update_fields")
     if update_fields is not None and "password" not in update_fields:
         return
+    from .services import api_token_revoke  # services import this module's signal
+
     api_token_revoke(user=instance)

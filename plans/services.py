@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import ensure_can_change_account
 from accounts.models import Account, User, WebhookEventType
-from accounts.services import validated_save
+from accounts.services import facts_changed, validated_save
 from accounts.webhooks import outbox_emit
 from kam.unset import UNSET, Unset, given
 
@@ -161,7 +161,9 @@ def objective_save(
         status=status,
     )
     ensure_can_change_account(user=user, account=plan.account)
-    return validated_save(objective or Objective(plan=plan), fields)
+    objective = validated_save(objective or Objective(plan=plan), fields)
+    facts_changed(account_id=plan.account_id, sender=Objective)
+    return objective
 
 
 @transaction.atomic
@@ -187,7 +189,9 @@ def action_save(
         fields["completed_at"] = timezone.now()
     elif status != Action.Status.DONE:
         fields["completed_at"] = None
-    return validated_save(action, fields)
+    action = validated_save(action, fields)
+    facts_changed(account_id=plan.account_id, sender=Action)
+    return action
 
 
 def action_complete(*, user: User, action: Action) -> Action:
@@ -312,4 +316,7 @@ def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "
         fields["outcome_reason"] = reason
     if stage in Tender.CLOSED_WITH_REASON and not tender.decision_date:
         fields["decision_date"] = timezone.localdate()
-    return tender_update(user=user, tender=tender, **fields)
+    tender = tender_update(user=user, tender=tender, **fields)
+    if stage in Tender.CLOSED_WITH_REASON:
+        facts_changed(account_id=tender.account_id, sender=Tender)
+    return tender

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .health import views as health_views
 
 app_name = "reports"
 urlpatterns: list = [
@@ -10,6 +11,9 @@ urlpatterns: list = [
     path("portfolio/panels/<slug:panel>/", views.dashboard_panel, name="dashboard-panel"),
     path("portfolio/accounts/", views.accounts, name="accounts"),
     path("portfolio/workload/", views.workload, name="workload"),
+    path("portfolio/health/", health_views.health_accounts, name="health"),
+    path("portfolio/health/settings/", health_views.health_settings, name="health-settings"),
+    path("portfolio/health/backtest/", health_views.health_backtest_page, name="health-backtest"),
     path("portfolio/tenders/", views.pipeline, name="pipeline"),
     path("portfolio/distributors/", views.distributors, name="distributors"),
     path("portfolio/export/<slug:kind>.<slug:fmt>", views.export, name="export"),

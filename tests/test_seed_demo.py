@@ -269,3 +269,20 @@ def test_seeding_writes_in_bulk_not_row_by_row():
     # many rows (SQLite caps a bulk INSERT at 999 parameters, PostgreSQL uses COPY).
     assert extra_rows > 3000
     assert len(big) - len(small) - 40 < extra_rows / 50
+
+
+def test_demo_plants_slipping_accounts_and_health_with_history_and_a_backtest_lift():
+    from reports.health.backtest import health_backtest
+    from reports.models import AccountHealth
+
+    seed()
+    today = timezone.localdate()
+    latest = AccountHealth.objects.filter(date=today)
+    assert latest.count() == Account.objects.filter(owner__isnull=False).count()
+    assert AccountHealth.objects.values("date").distinct().count() == 7
+    slipping = Account.objects.filter(revenue_lines__external_id__startswith="HS-").distinct()
+    assert slipping.count() >= 4
+    bands = set(latest.filter(account__in=slipping).values_list("band", flat=True))
+    assert bands == {"at_risk"}
+    result = health_backtest()
+    assert result.at_risk_lift is not None and result.at_risk_lift > 1.1

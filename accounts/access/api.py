@@ -7,6 +7,7 @@ from rest_framework import permissions
 
 from .rules import (
     can_change_distributors,
+    can_change_health_settings,
     can_import_erp,
     can_manage_webhooks,
     can_read_logs,
@@ -91,3 +92,17 @@ class CanTuneAlerts(permissions.BasePermission):
         if not can_read_records(request.user):
             return False
         return request.method in permissions.SAFE_METHODS or can_tune_alerts(request.user)
+
+
+class HealthSettingsPermission(RolePermission):
+    """Health settings: read by everyone the API admits; written by heads and admins (a KAM
+    gets 403 before the body is read)."""
+
+    message = gettext_lazy("Only a sales head or an admin can change the health settings.")
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_change_health_settings(
+            request.user
+        )

@@ -125,3 +125,14 @@ def receives_head_alerts(user: User) -> bool:
     """Who is told of the alerts that concern the whole portfolio, and gets the weekly
     digest: the sales heads (active)."""
     return user.is_active and user.role == User.Role.HEAD
+
+
+def can_change_health_settings(user: User) -> bool:
+    """The health score's weights and band thresholds: sales heads and admins (everyone
+    signed in reads them, so a KAM knows how the score is made)."""
+    return is_signed_in(user) and user.is_head_or_admin
+
+
+def can_read_health_backtest(user: User) -> bool:
+    """The backtest of the health score over the whole company's history: heads and admins."""
+    return can_use_pages(user) and user.is_head_or_admin

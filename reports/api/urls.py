@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports.api import metrics
+from reports.api import health, metrics
 from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
@@ -20,6 +20,9 @@ urlpatterns: list = [
         metrics.AccountWhitespaceView.as_view(),
         name="account-whitespace",
     ),
+    path("accounts/<int:pk>/health/", health.AccountHealthView.as_view(), name="account-health"),
+    path("health/", health.HealthList.as_view(), name="health-list"),
+    path("health/settings/", health.HealthSettingsView.as_view(), name="health-settings"),
     *erp_urlpatterns,
 ]
 

@@ -40,6 +40,7 @@ from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
 from .alerts import demo_alerts
+from .health_story import plant_health_story
 
 FOREIGN = ("USD", "EUR")
 # Share of accounts the demo treats as key (contacts, plans, tenders): ~25 of 200.
@@ -155,7 +156,8 @@ class DemoBuilder:
         steps = [
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
-            self._account_plans_and_tenders, self._events, self._surveys, self._alerts,
+            self._account_plans_and_tenders, self._events, self._surveys,
+            self._health_story, self._alerts,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
@@ -165,6 +167,9 @@ class DemoBuilder:
 
     def _alerts(self) -> None:
         self.counts["notifications"] = demo_alerts(as_of=self.as_of)
+
+    def _health_story(self) -> None:
+        plant_health_story(self)
 
     def _reference_data(self) -> None:
         self.regions = self._reference(Region, names.REGIONS)

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext, gettext_noop
 
 # Windows (days, inclusive of the as-of day) the formulas read.
 RECENT_DAYS = 90  # role coverage, activity
@@ -154,21 +153,27 @@ SCORERS: dict[str, Callable[[Facts], Part]] = {
 }
 
 _OUT = {
-    "revenue_trend": _noop(
+    "revenue_trend": gettext_noop(
         "Left out: no revenue in the 12 months before the last 12, so there is no trend."
     ),
-    "margin_trend": _noop("Left out: no lines with a cost in the last 12 months or the 12 before."),
-    "penetration": _noop("Left out: the account has no potential set."),
-    "decision_makers": _noop("Left out: no contact is a decision maker or an economic buyer."),
-    "attitude": _noop("Left out: the account has no contacts."),
-    "satisfaction": _noop("Left out: no survey with an NPS in the last 12 months."),
-    "plan_execution": _noop("Left out: nothing in an active plan is due yet."),
-    "tenders": _noop("Left out: no tender won or lost in the last 24 months."),
+    "margin_trend": gettext_noop(
+        "Left out: no lines with a cost in the last 12 months or the 12 before."
+    ),
+    "penetration": gettext_noop("Left out: the account has no potential set."),
+    "decision_makers": gettext_noop(
+        "Left out: no contact is a decision maker or an economic buyer."
+    ),
+    "attitude": gettext_noop("Left out: the account has no contacts."),
+    "satisfaction": gettext_noop("Left out: no survey with an NPS in the last 12 months."),
+    "plan_execution": gettext_noop("Left out: nothing in an active plan is due yet."),
+    "tenders": gettext_noop("Left out: no tender won or lost in the last 24 months."),
 }
 
 
-def explain(key: str, part: Part) -> str:
-    """One sentence, in the active language, saying what the score rests on."""
+def explain(key: str, part: Part, tr: Callable[[str], str] = gettext) -> str:
+    """One sentence, in the active language, saying what the score rests on. `tr` is the
+    translation function (a run over many accounts passes a memoized one)."""
+    gettext = tr  # noqa: N806  (makemessages finds the msgids through the name `gettext`)
     f = part.facts
     if part.score is None:
         return gettext(_OUT[key])
@@ -197,11 +202,11 @@ def explain(key: str, part: Part) -> str:
             % f
         )
     if key == "satisfaction":
-        return gettext("Mean NPS %(nps).1f over %(n)d surveys of the last 12 months.") % f
+        return gettext("Mean NPS %(nps).1f in the last 12 months (surveys: %(n)d).") % f
     if key == "plan_execution":
         return gettext("%(done)d of %(due)d objectives and actions due were achieved on time.") % f
     if key == "tenders":
         return gettext("%(won)d of %(decided)d tenders decided in 24 months were won.") % f
     if key == "activity":
-        return gettext("%(n)d interactions in the last 90 days (6 or more scores 100).") % f
+        return gettext("Interactions in the last 90 days: %(n)d (6 or more scores 100).") % f
     raise KeyError(key)

@@ -87,3 +87,33 @@ def account_whitespace(context, account):
         "not_bought": sorted((c for c in categories if not c["bought"]), key=lambda c: c["name"]),
         "total": len(categories),
     }
+
+
+HEALTH_HISTORY_DAYS = 180
+
+
+@register.inclusion_tag("reports/panels/account_health.html", takes_context=True)
+def account_health(context, account):
+    """The account's health card: score, band, each component's points and sentence, the
+    left-out ones and why, and the history (chart + table). The account is already scoped
+    by the page that shows it."""
+    from accounts import access
+    from reports.health.display import components_for_display
+    from reports.health.selectors import health_history, health_latest
+
+    row = health_latest(account_ids=[account.pk]).get(account.pk)
+    components = components_for_display(row) if row else []
+    history = list(health_history(account=account, days=HEALTH_HISTORY_DAYS)) if row else []
+    user = context["request"].user
+    return {
+        "account": account,
+        "row": row,
+        "included": [c for c in components if c["included"]],
+        "left_out": [c for c in components if not c["included"]],
+        "history": history,
+        "chart": {
+            "labels": [h.date.isoformat() for h in history],
+            "values": [float(h.score) for h in history],
+        },
+        "can_tune": access.can_change_health_settings(user),
+    }

@@ -82,10 +82,26 @@
     });
   }
 
+  // An account's health score by day (reports/panels/account_health.html).
+  function health() {
+    var d = data("health-data"), canvas = document.getElementById("health-chart");
+    if (!d || !canvas || !window.Chart) return;
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: d.labels,
+              datasets: [{ label: canvas.dataset.label, data: d.values, borderColor: "#12233f",
+                           borderWidth: 2, pointRadius: 2, tension: 0 }] },
+      options: { maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
+                 scales: { y: { min: 0, max: 100 } } }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     revenue();
+    health();
     pareto();
     bars("penetration-data", "penetration-chart", "label", "accounts", "#1f5fbf");
     bars("stage-data", "stage-chart", "label", "count", "#12233f");
+    bars("backtest-data", "backtest-chart", "label", "rate", "#b3261e");
   });
 })();
