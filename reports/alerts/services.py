@@ -18,7 +18,7 @@ from accounts.models import Account, User
 from accounts.services import validated_save
 from kam.unset import UNSET, Unset, given
 from plans.models import AccountPlan, Action
-from plans.services import action_save
+from plans.services import action_save, actions_add_for_owners
 from reports.models import AlertFiring, AlertSettings, Notification
 
 from .rules import RULES, Hit, Rule
@@ -120,8 +120,7 @@ def _fire_all(
                 [n for f in firings for n in _notifications(rule=rule, firing=f, heads=heads)]
             )
             if rule.action is not None:
-                for firing in firings:
-                    _add_action(rule=rule, account=firing.account, as_of=as_of)
+                _add_actions(rule=rule, accounts=[f.account for f in firings], as_of=as_of)
             return len(firings)
     except IntegrityError:
         return sum(
@@ -146,6 +145,32 @@ def _fire(
     except IntegrityError:
         return None
     return firing
+
+
+def _add_actions(*, rule: Rule, accounts: list[Account], as_of: dt.date) -> list[Action]:
+    """The rule's action on each account's active plan, for its KAM: one query for the
+    plans, one bulk insert (with history) for the actions."""
+    kams = {a.pk: a.owner for a in accounts if a.owner is not None and a.owner.is_active}
+    plans: dict[int, AccountPlan] = {}
+    candidates = (
+        AccountPlan.objects.filter(
+            account_id__in=kams.keys(),
+            status__in=[AccountPlan.Status.ACTIVE, AccountPlan.Status.APPROVED],
+        )
+        .select_related("account__owner")
+        .order_by("account_id", "-period_start", "-pk")
+    )
+    for plan in candidates:  # the same choice as active_plan(): covering as_of first
+        best = plans.get(plan.account_id)
+        covers = plan.period_start <= as_of <= plan.period_end
+        if best is None or (covers and not best.period_start <= as_of <= best.period_end):
+            plans[plan.account_id] = plan
+    items = []
+    for account_id, plan in plans.items():
+        with translation.override(user_language(kams[account_id])):
+            description = str(rule.action)
+        items.append((plan, description, as_of + dt.timedelta(days=rule.action_days)))
+    return actions_add_for_owners(items=items)
 
 
 def _add_action(*, rule: Rule, account: Account, as_of: dt.date) -> Action | None:
