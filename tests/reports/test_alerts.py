@@ -169,6 +169,10 @@ def test_same_condition_on_two_nights_makes_one_notification_and_one_action():
     assert actions.count() == 1
     action = actions.get()
     assert action.owner == kam and action.due == AS_OF + dt.timedelta(days=3)
+    assert (
+        action.description == "Перезвонить недовольному респонденту и договориться об исправлении"
+    )
+    assert action.history.count() == 1  # added with its history, like any action
 
 
 def test_a_cleared_condition_that_comes_back_fires_again():
