@@ -142,6 +142,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         *(DjangoUserAdmin.fieldsets or ()),
         (_("KAM"), {"fields": ["role"]}),
+        (
+            _("E-mail digests"),
+            {"fields": ["language", "timezone", "digest_daily", "digest_weekly"]},
+        ),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,

@@ -27,6 +27,12 @@ class User(AbstractUser):
         ADMIN = "admin", _("Administrator")
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.KAM)
+    # Preferences for what reaches the person outside the pages (reports.alerts digests).
+    # Blank language / time zone: the site's LANGUAGE_CODE / TIME_ZONE.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    digest_daily = models.BooleanField(_("daily digest e-mail"), default=True)
+    digest_weekly = models.BooleanField(_("weekly digest e-mail"), default=True)
 
     # Facts about the role; what each role may see and do is decided in accounts.access.
     @property

@@ -351,6 +351,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Alerts and digests (reports.alerts) ------------------------------------------------
+# Links in e-mails (digests, unsubscribe) are absolute: the address people open KAM at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Digests go out at the first hourly beat run at or after this hour in each person's zone.
+DIGEST_SEND_HOUR = env.int("DIGEST_SEND_HOUR", default=7)
+# The alert rules run after each nightly recompute (reports.tasks.recompute_metrics queues
+# reports.alerts.tasks.alerts_evaluate); beat also runs them at this time in case it failed.
+ALERTS_EVALUATE_AT = env.str("ALERTS_EVALUATE_AT", default="05:00")
+_alerts_hour, _alerts_minute = ALERTS_EVALUATE_AT.split(":")
+CELERY_BEAT_SCHEDULE["alerts-evaluate-nightly"] = {
+    "task": "reports.alerts.tasks.alerts_evaluate",
+    "schedule": crontab(hour=int(_alerts_hour), minute=int(_alerts_minute)),
+}
+CELERY_BEAT_SCHEDULE["digests-send-due"] = {
+    "task": "reports.alerts.tasks.digests_send_due",
+    "schedule": crontab(minute=5),
+}
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

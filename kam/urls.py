@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("plans.urls")),
     path("", include("reports.urls")),
+    path("", include("reports.alerts.urls")),
 ]
 
 handler404 = "kam.views.page_not_found"

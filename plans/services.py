@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts import access
 from accounts.access import ensure_can_change_account
@@ -195,6 +196,21 @@ def action_save(
     action = validated_save(action, fields)
     facts_changed(account_id=plan.account_id, sender=Action)
     return action
+
+
+@transaction.atomic
+def actions_add_for_owners(*, items: list[tuple[AccountPlan, str, dt.date]]) -> list[Action]:
+    """Add actions the system decided on (alert rules) to plans, each for its plan's
+    account owner, in bulk with their history: (plan, description, due) per action. The
+    plans were chosen by the caller among the owner's own accounts' active plans."""
+    actions = [
+        Action(plan=plan, description=description[:500], owner=plan.account.owner, due=due)
+        for plan, description, due in items
+        if plan.account.owner is not None
+    ]
+    for action in actions:
+        action.full_clean(exclude=["plan", "owner", "objective"])  # the FKs are given rows
+    return bulk_create_with_history(actions, Action, default_change_reason="alert")
 
 
 def action_complete(*, user: User, action: Action) -> Action:

@@ -7,11 +7,13 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports and metrics")
 
     def ready(self) -> None:
-        # autodiscover_tasks() only finds reports/tasks.py: register the export task too.
-        # Opportunities keep their category by id (plans may not import reports).
+        # autodiscover_tasks() only finds reports/tasks.py: register the export and the
+        # alert tasks too. Opportunities keep their category by id (plans may not import
+        # reports).
         from accounts.signals import account_facts_changed
         from plans import categories
 
+        from .alerts import tasks as alert_tasks  # noqa: F401
         from .categories import ProductCategorySource
         from .exports import tasks  # noqa: F401
         from .health.receivers import recompute_account_health

@@ -552,6 +552,12 @@ class WhiteSpaceCell(models.Model):
             raise ValidationError(errors)
 
 
+from reports.alerts.models import (  # noqa: E402, F401
+    AlertFiring,
+    AlertSettings,
+    DigestDelivery,
+    Notification,
+)
 from reports.exports.models import ExportJob  # noqa: E402, F401
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -17,6 +18,8 @@ from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.models import MetricRun
 from reports.portfolio.cache import heavy_panels_warm
 from reports.portfolio.forecast_history import forecast_snapshot_take
+
+logger = logging.getLogger("kam.alerts")
 
 
 @shared_task(
@@ -45,6 +48,9 @@ def recompute_metrics(
     warmed = heavy_panels_warm()
     # Health reads the same revenue, so it follows every successful run (as of its day).
     health_rows = health_compute(as_of=day) if run.status == MetricRun.Status.SUCCESS else None
+    # The alert rules read both: they come last in the nightly chain.
+    if run_id is None:
+        _queue_alerts(day)
     return {
         "run": run.pk,
         "status": run.status,
@@ -56,6 +62,17 @@ def recompute_metrics(
         "panels_warmed": warmed,
         "health_rows": health_rows,
     }
+
+
+def _queue_alerts(day: dt.date) -> None:
+    """The alert rules read the numbers just written: they run after the nightly chain.
+    A broker that went away now is not the recompute's failure (beat runs them too)."""
+    from reports.alerts.tasks import alerts_evaluate
+
+    try:
+        alerts_evaluate.delay(as_of=day.isoformat())
+    except Exception:  # noqa: BLE001
+        logger.warning("could not queue the alert rules after the recompute", exc_info=True)
 
 
 @shared_task(name="reports.tasks.metric_runs_sweep")

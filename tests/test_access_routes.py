@@ -37,8 +37,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import ContactLink
 from plans.calendar import feed_token
 from plans.models import StageProbability
+from reports.alerts.digests import unsubscribe_token
 from reports.exports.jobs import export_job_run, export_job_start
-from reports.models import ImportBatch, MetricRun, WhiteSpaceCell
+from reports.models import ImportBatch, MetricRun, Notification, WhiteSpaceCell
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +288,31 @@ ROUTES: dict[str, Row] = {
     # A signed-in person's own pages.
     "password_change": page(),
     "password_change_done": page(),
+    # Alerts: a notification is its recipient's alone — a head or an admin asking for a
+    # KAM's gets the same 404 as the other KAM; the thresholds are the heads'.
+    "alerts:notifications": page(),
+    "alerts:notification-read": post_only("notification"),
+    "alerts:read-all": Row(POST_ONLY),
+    "alerts:preferences": page(),
+    "alerts:settings": row(LOGIN, 403, 403, 200, 403, 200),
+    # The signed link of every digest e-mail: no sign-in (a GET only asks).
+    "alerts:unsubscribe": Row(PUBLIC, params={"token": "unsubscribe"}),
+    "api:notification-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:notification-detail": row(
+        401, 200, 404, 404, 403, 404, params={"pk": "notification", "format": "json"}
+    ),
+    "api:notification-read": row(
+        401,
+        405,
+        405,
+        405,
+        403,
+        405,
+        params={"pk": "notification", "format": "json"},
+        write_other=("post", 404),
+    ),
+    "api:notification-read-all": row(401, 405, 405, 405, 403, 405, params={"format": "json"}),
+    "api:alert-settings": row(401, 200, 200, 200, 403, 200),
 }
 
 # --- the admin: staff only (here: the admin); each registered model by name ------------
@@ -449,7 +475,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
     "action", "tender", "opportunity", "line", "metric", "user", "job", "feed",
-    "whitespace", "contact_link",
+    "whitespace", "contact_link", "notification",
 }  # fmt: skip
 
 
@@ -490,6 +516,9 @@ def _portfolio(owner) -> dict[str, Any]:
         "metric": f.AccountMetricFactory(account=account),
         "whitespace": WhiteSpaceCell.objects.create(
             account=account, category=category, status="competitor", competitor="Rival"
+        ),
+        "notification": Notification.objects.create(
+            recipient=owner, account=account, rule="action_overdue", message="late"
         ),
     }
 
@@ -638,6 +667,8 @@ def _values(route: Route, spec: Row, world: World, role: str, client: Client) ->
         elif kind and kind.startswith("history:"):
             obj = world.objects[kind.split(":")[1]][whose]
             values[name] = str(obj.history.latest().history_id)
+        elif kind == "unsubscribe":
+            values[name] = unsubscribe_token(user=world.users["kam"], kind="daily")
         elif kind == "job":
             values[name] = world.jobs[(world.users["other"] if whose == "other" else caller).pk]
         elif kind in world.objects:

@@ -39,6 +39,7 @@ from __future__ import annotations
 from .api import (
     CanManageWebhooks,
     CanReadRecords,
+    CanTuneAlerts,
     HeadsWritePermission,
     HealthSettingsPermission,
     IsErpClient,
@@ -65,12 +66,14 @@ from .rules import (
     can_read_numbers,
     can_read_records,
     can_run_metrics,
+    can_tune_alerts,
     can_use_admin,
     can_use_pages,
     can_write_erp_keys,
     is_signed_in,
     offers_portfolio_pages,
     owns_export,
+    receives_head_alerts,
     sees_every_account,
 )
 from .scopes import (
@@ -91,6 +94,7 @@ from .scopes import (
     holding_units,
     import_batch_scope,
     interaction_scope,
+    notification_scope,
     objective_scope,
     opportunity_scope,
     plan_scope,
@@ -105,6 +109,10 @@ from .scopes import (
 )
 
 __all__ = [
+    "CanTuneAlerts",
+    "can_tune_alerts",
+    "notification_scope",
+    "receives_head_alerts",
     "CanManageWebhooks",
     "can_manage_tokens",
     "can_run_metrics",

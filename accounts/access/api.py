@@ -13,6 +13,7 @@ from .rules import (
     can_manage_webhooks,
     can_read_logs,
     can_read_records,
+    can_tune_alerts,
     is_signed_in,
 )
 
@@ -92,6 +93,18 @@ class StageProbabilitiesPermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return can_read_records(request.user)
         return can_change_stage_probabilities(request.user)
+
+
+class CanTuneAlerts(permissions.BasePermission):
+    """The alert thresholds: people read them (not the ERP user); heads and admins
+    change them."""
+
+    message = gettext_lazy("Only a sales head or an admin can change this.")
+
+    def has_permission(self, request, view) -> bool:
+        if not can_read_records(request.user):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_tune_alerts(request.user)
 
 
 class HealthSettingsPermission(RolePermission):

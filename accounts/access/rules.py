@@ -128,6 +128,17 @@ def can_manage_tokens(user: User) -> bool:
     return is_signed_in(user) and user.is_admin_role
 
 
+def can_tune_alerts(user: User) -> bool:
+    """The alert rules' thresholds (reports.alerts): sales heads and admins change them."""
+    return is_signed_in(user) and user.is_head_or_admin
+
+
+def receives_head_alerts(user: User) -> bool:
+    """Who is told of the alerts that concern the whole portfolio, and gets the weekly
+    digest: the sales heads (active)."""
+    return user.is_active and user.role == User.Role.HEAD
+
+
 def can_change_health_settings(user: User) -> bool:
     """The health score's weights and band thresholds: sales heads and admins (everyone
     signed in reads them, so a KAM knows how the score is made)."""

@@ -301,3 +301,11 @@ def import_batch_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     if is_signed_in(user) and user.is_integration:
         return queryset.filter(user=user)
     raise PermissionDenied
+
+
+def notification_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """Notifications (reports' rows, handed in) are their recipient's alone: nobody —
+    not a head, not an admin — reads or marks another person's."""
+    if not (is_signed_in(user) and can_read_records(user)):
+        return queryset.none()
+    return queryset.filter(recipient_id=user.pk)

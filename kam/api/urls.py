@@ -7,7 +7,12 @@ from importlib import import_module
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
-APP_API_MODULES = ("accounts.api.urls", "plans.api.urls", "reports.api.urls")
+APP_API_MODULES = (
+    "accounts.api.urls",
+    "plans.api.urls",
+    "reports.api.urls",
+    "reports.alerts.api",
+)
 
 router = DefaultRouter()
 extra_patterns: list[URLPattern | URLResolver] = []

@@ -39,6 +39,7 @@ from reports.erp.currency import RateBook, to_base
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
+from .alerts import demo_alerts
 from .coverage import plant_coverage_stories
 from .health_story import plant_health_story
 from .pipeline import seed_pipeline_and_forecast
@@ -159,7 +160,7 @@ class DemoBuilder:
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
             self._account_plans_and_tenders, self._events, self._surveys, self._whitespace,
-            self._coverage_stories, self._health_story,
+            self._coverage_stories, self._health_story, self._alerts,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
@@ -173,6 +174,9 @@ class DemoBuilder:
 
     def _whitespace(self) -> None:
         seed_whitespace(self)  # a three-level holding with its white-space cells
+
+    def _alerts(self) -> None:
+        self.counts["notifications"] = demo_alerts(as_of=self.as_of)
 
     def _health_story(self) -> None:
         plant_health_story(self)

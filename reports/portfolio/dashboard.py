@@ -92,7 +92,9 @@ def _previous_total(period: Period, previous: Period) -> Decimal | None:
     return months["total"] if months["n"] else None
 
 
-def _previous_tiers(previous: Period) -> dict[int, str]:
+def previous_tiers(previous: Period) -> dict[int, str]:
+    """account id -> tier in `previous` (a stored period, or the 12 months before a ttm
+    window, ranked from the monthly rows). Also read by the tier-moved-down alert."""
     if previous.kind != PeriodKind.TTM:
         return dict(
             AccountMetric.objects.filter(period=previous.key).values_list("account_id", "tier")
@@ -116,7 +118,7 @@ def _tier_moves(dash: Dashboard, *, user: User) -> None:
     current = dict(
         AccountMetric.objects.filter(period=dash.period.key).values_list("account_id", "tier")
     )
-    previous = _previous_tiers(dash.previous)
+    previous = previous_tiers(dash.previous)
     if not previous:
         return
     counts: dict[str, int] = {"A": 0, "B": 0, "C": 0}
