@@ -83,8 +83,8 @@ def test_account_page_runs_a_bounded_number_of_queries(
     for _ in range(n // 5):  # more people and history with the bigger portfolio
         c = ContactFactory(account=account, reports_to=account.contacts.first())
         InteractionFactory(account=account).contacts.add(c)
-    # 36 today (the bell's unread count among them) (one of them the audit trail's INSERT; health, coverage, opportunities and
-    # the white-space panel among them), whatever the portfolio's size.
+    # 36 today, whatever the portfolio's size: the audit trail's INSERT, the panels of
+    # health, coverage, opportunities and white space, and the bell's unread count.
     with django_assert_max_num_queries(36):
         response = kam_client.get(reverse("accounts:detail", args=[account.pk]))
     assert response.status_code == 200

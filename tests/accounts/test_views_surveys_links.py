@@ -375,9 +375,9 @@ def test_account_page_with_surveys_and_links_runs_a_bounded_number_of_queries(
         contact = ContactFactory(account=account, name=f"Respondent {i}")
         SurveyFactory(account=account, contact=contact, date=dt.date(2025, 1, 1 + i), nps=i % 11)
         DistributorLinkFactory(account=account, share_of_volume=i)
-    # 36 today (the bell's unread count among them) whatever n is: one query for the surveys, the links as before, the INSERT of
+    # 36 today whatever n is: one query for the surveys, the links as before, the INSERT of
     # the audit trail's "opened the account" row, the whitespace panel reading through the
-    # API's selector, and the panels of health, coverage, contracts and opportunities.
+    # API's selector, the panels of health, coverage, contracts and opportunities, the bell.
     with django_assert_max_num_queries(36):
         response = kam_client.get(detail(account))
     assert response.status_code == 200
