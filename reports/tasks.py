@@ -14,6 +14,7 @@ from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.portfolio.cache import heavy_panels_warm
+from reports.portfolio.matrix import portfolio_matrix_compute as matrix_compute
 
 
 @shared_task(
@@ -74,3 +75,10 @@ def metrics_nightly_catch_up() -> bool:
         return False
     recompute_metrics.delay()
     return True
+
+
+@shared_task(name="reports.tasks.portfolio_matrix_compute")
+def portfolio_matrix_compute(as_of: str | None = None) -> int:
+    """Place every account in the portfolio matrix for the year of `as_of` (ISO date,
+    default today); run after health in the nightly chain. Returns the accounts placed."""
+    return matrix_compute(as_of=dt.date.fromisoformat(as_of) if as_of else None)

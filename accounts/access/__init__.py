@@ -13,7 +13,7 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope` (generic: `records_scoped`); the numbers hanging under an account
+  `tender_scope`, `matrix_scope` (generic: `records_scoped`); the numbers hanging under an account
   (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
 - predicates: `can_use_pages`, `can_read_records`, `can_change_account` (and
   `ensure_can_change_account`), `can_change_event`, `can_assign`, ... ;
@@ -40,12 +40,14 @@ from .api import (
     HeadsWritePermission,
     IsErpClient,
     IsHeadOrAdmin,
+    MatrixCriteriaPermission,
     RolePermission,
 )
 from .pages import PageAccess, page_view, template_context
 from .rules import (
     can_assign,
     can_change_distributors,
+    can_change_matrix_criteria,
     can_create_account,
     can_create_event,
     can_delete_account,
@@ -81,6 +83,7 @@ from .scopes import (
     event_visible_prefetches,
     import_batch_scope,
     interaction_scope,
+    matrix_scope,
     objective_scope,
     plan_scope,
     records_scoped,
@@ -115,6 +118,9 @@ __all__ = [
     "can_assign",
     "can_change_account",
     "can_change_distributors",
+    "can_change_matrix_criteria",
+    "MatrixCriteriaPermission",
+    "matrix_scope",
     "can_own_accounts",
     "can_change_event",
     "can_create_account",

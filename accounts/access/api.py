@@ -7,6 +7,7 @@ from rest_framework import permissions
 
 from .rules import (
     can_change_distributors,
+    can_change_matrix_criteria,
     can_import_erp,
     can_manage_webhooks,
     can_read_logs,
@@ -78,3 +79,17 @@ class CanManageWebhooks(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_manage_webhooks(request.user)
+
+
+class MatrixCriteriaPermission(permissions.BasePermission):
+    """The portfolio matrix's criteria: read by whoever reads the KAMs' records; changed by
+    sales heads and admins (a KAM's write is refused with 403 before the body is read)."""
+
+    message = gettext_lazy("Only a sales head or an admin can change the matrix criteria.")
+
+    def has_permission(self, request, view) -> bool:
+        if not can_read_records(request.user):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_change_matrix_criteria(
+            request.user
+        )

@@ -114,3 +114,9 @@ def can_run_metrics(user: User) -> bool:
 def can_manage_tokens(user: User) -> bool:
     """API tokens are credentials: admins see and revoke them (issued by issue_api_token)."""
     return is_signed_in(user) and user.is_admin_role
+
+
+def can_change_matrix_criteria(user: User) -> bool:
+    """The portfolio matrix's criteria and weights: sales heads and admins (everyone who
+    reads the matrix reads them)."""
+    return is_signed_in(user) and user.is_head_or_admin

@@ -120,6 +120,13 @@ def tender_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     return records_scoped(queryset, user=user, field="account")
 
 
+def matrix_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """The portfolio matrix's rows under an account (reports' MatrixPosition and MatrixScore
+    rows, handed in): they carry the KAM's own scores and the health built from their
+    records, so they are records — a KAM reads their accounts', the ERP none."""
+    return records_scoped(queryset, user=user, field="account")
+
+
 def event_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[Event]:
     """Events with no account are company events everyone sees; an event with accounts is
     seen by whoever sees one of them, and by its organizer.
