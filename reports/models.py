@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Distributor, TimeStamped
+from reports.health.definitions import (
+    DEFAULT_HEALTHY_FROM,
+    DEFAULT_WATCH_FROM,
+)
+from reports.health.definitions import DEFAULT_WEIGHTS as DEFAULT_HEALTH_WEIGHTS
+from reports.health.definitions import default_weights as default_health_weights
 
 
 class ProductCategory(TimeStamped):
@@ -345,6 +353,106 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.received_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class AccountHealth(models.Model):
+    """One account's health on one day (DESIGN.md "Health"): the score 0–100, its band and
+    every component with its value, score, weight, points and one sentence of explanation.
+    Recomputed nightly after the metrics run (the day's row is replaced), and for one
+    account when its KAM logs an interaction, changes a contact or ticks an action.
+
+    `components` is a list, in the order of reports.health.definitions.COMPONENTS, of
+    {"key", "label", "value", "score", "weight", "points", "explanation"}; a component
+    left out has "score", "weight" and "points" null and its explanation says why."""
+
+    class Band(models.TextChoices):
+        HEALTHY = "healthy", _("Healthy")
+        WATCH = "watch", _("Watch")
+        AT_RISK = "at_risk", _("At risk")
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="health",
+        db_index=False,  # the unique (account, date) index serves account lookups
+    )
+    date = models.DateField(_("date"))
+    score = models.DecimalField(_("score"), max_digits=4, decimal_places=1)
+    band = models.CharField(_("band"), max_length=8, choices=Band.choices)
+    components = models.JSONField(_("components"), default=list)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["account_id", "-date"]
+        verbose_name = _("account health")
+        verbose_name_plural = _("account health")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date"], name="accounthealth_unique_day"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100), name="accounthealth_score_0_100"
+            ),
+        ]
+        # The list page and the API read one day for many accounts, filtered by band.
+        indexes = [models.Index(fields=["date", "band"], name="accounthealth_date_band")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date} {self.score}"
+
+
+class HealthSettings(models.Model):
+    """The head's weights per component and the band thresholds: one row (pk=1), read
+    through `HealthSettings.load()`. A change applies from the next computation."""
+
+    weights = models.JSONField(_("weights"), default=default_health_weights)
+    healthy_from = models.DecimalField(
+        _("healthy from"), max_digits=4, decimal_places=1, default=DEFAULT_HEALTHY_FROM
+    )
+    watch_from = models.DecimalField(
+        _("watch from"), max_digits=4, decimal_places=1, default=DEFAULT_WATCH_FROM
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("health settings")
+        verbose_name_plural = _("health settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="healthsettings_singleton"),
+            models.CheckConstraint(
+                condition=Q(watch_from__gte=0, watch_from__lte=models.F("healthy_from"))
+                & Q(healthy_from__lte=100),
+                name="healthsettings_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "health settings"
+
+    @classmethod
+    def load(cls) -> HealthSettings:
+        """The one row, created with the defaults on first read."""
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def weight_of(self, key: str) -> int:
+        """The head's weight for a component; the default for a key the row lacks."""
+        return int(self.weights.get(key, DEFAULT_HEALTH_WEIGHTS[key]))
+
+    def band_of(self, score: Decimal) -> str:
+        if score >= self.healthy_from:
+            return AccountHealth.Band.HEALTHY
+        if score >= self.watch_from:
+            return AccountHealth.Band.WATCH
+        return AccountHealth.Band.AT_RISK
 
 
 class MatrixCriterion(models.Model):

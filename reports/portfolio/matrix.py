@@ -42,6 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import access
 from accounts.models import Account, User
+from reports.health.selectors import health_latest
 from reports.metrics.periods import TTM, ttm_latest
 from reports.models import AccountMetric, MatrixCriterion, MatrixPosition, MatrixScore
 
@@ -223,13 +224,6 @@ def score_accounts(
     return placed
 
 
-def _health_of(account_ids: list[int]) -> dict[int, Any]:
-    # The health app computes the score; the matrix only reads its latest snapshot.
-    from reports.health.selectors import health_latest
-
-    return health_latest(account_ids=account_ids)
-
-
 def matrix_inputs(*, year: int) -> dict[int, Inputs]:
     """Inputs of every account with an owner that is not lost: the latest ttm metric row,
     the KAM's latest manual scores of `year` or before, and the latest health."""
@@ -252,11 +246,12 @@ def matrix_inputs(*, year: int) -> dict[int, Inputs]:
         .values_list("account_id", "criterion__key", "score")
     ):
         inputs[pk].manual[key] = score  # later years overwrite earlier ones
-    for pk, health in _health_of(list(inputs)).items():
+    for pk, health in health_latest(account_ids=list(inputs)).items():
         i = inputs.get(pk)
         if i is None:
             continue
-        i.health_score, i.health_band = health.score, health.band or ""
+        i.health_score = float(health.score) if health.score is not None else None
+        i.health_band = health.band or ""
         i.health_components = {c["key"]: c.get("score") for c in health.components or []}
     return inputs
 

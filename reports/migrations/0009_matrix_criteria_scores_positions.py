@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_matrix_account_quadrant'),
-        ('reports', '0007_import_batch_lifecycle_idempotency'),
+        ('reports', '0008_health_account_health'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
