@@ -77,6 +77,12 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if period is None:
         return render(request, "reports/dashboard.html", context, status=400)
     dash = portfolio_dashboard(user=request.user, period=period)
+    matrix_year = matrix.matrix_default_year()
+    summary = matrix.matrix_summary(user=request.user, year=matrix_year)
+    context |= {
+        "matrix_year": matrix_year,
+        "matrix_summary": summary if any(q["accounts"] for q in summary) else None,
+    }
     context |= {
         "dash": dash,
         "pareto_data": {

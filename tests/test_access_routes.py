@@ -36,7 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from plans.calendar import feed_token
 from reports.exports.jobs import export_job_run, export_job_start
-from reports.models import ImportBatch, MetricRun
+from reports.models import ImportBatch, MatrixCriterion, MatrixPosition, MetricRun
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,12 @@ ROUTES: dict[str, Row] = {
     "reports:pipeline": page(),
     "reports:distributors": page(),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),
+    # The portfolio matrix: a KAM sees their own rows; heads and admins change the weights
+    # (the criteria page's POST by a KAM is a 403, tests/reports/test_matrix_api.py).
+    "reports:matrix": page(),
+    "reports:matrix-criteria": page(),
+    "reports:matrix-resources": page(),
+    "reports:matrix-fit": post_only("account"),
     # An export job is its owner's: each caller asks for their own, kam_other for
     # the other KAM's.
     "reports:export-job": Row(OBJECT_PAGE, params={"job_id": "job"}),
@@ -211,6 +217,17 @@ ROUTES: dict[str, Row] = {
         401, 403, 403, 200, 404, 200, params={"pk": "batch", "format": "json"}
     ),
     "api:api-root": row(401, 200, 200, 200, 403, 200, params={"format": "json"}),
+    # The matrix's rows (by account id) carry the KAMs' scores: records, not for the ERP.
+    "api:portfolio-matrix-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:portfolio-matrix-detail": Row(API_RECORD, params={"pk": "account", "format": "json"}),
+    "api:portfolio-matrix-scores": Row(
+        API_RECORD, params={"pk": "account", "format": "json"}, write_other=("post", 404)
+    ),
+    # Criteria: read by everyone who reads the matrix; a KAM's change is a 403.
+    "api:portfolio-matrix-criterion-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:portfolio-matrix-criterion-detail": Row(
+        API_RECORDS, params={"pk": "criterion", "format": "json"}, write_other=("patch", 403)
+    ),
     "api:metrics-accounts": Row(API_READABLE, query={"period": "2025"}),
     "api:metrics-portfolio": Row(API_READABLE, query={"period": "2025"}),
     "api:metrics-runs": Row(API_RUNS),
@@ -428,6 +445,9 @@ def _portfolio(owner) -> dict[str, Any]:
         "tender": f.TenderFactory(account=account),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
+        "position": MatrixPosition.objects.create(
+            account=account, year=2025, attractiveness=3, strength=3, quadrant="strategic"
+        ),
     }
 
 
@@ -476,6 +496,7 @@ def _build() -> World:
         "category": f.ProductCategoryFactory(code="C1"),
         "rate": f.ExchangeRateFactory(),
         "portfolio": f.PortfolioMetricFactory(period="2025"),
+        "criterion": MatrixCriterion.objects.get(key="growth"),
         "run": MetricRun.objects.create(as_of=dt.date(2025, 12, 31), status="success"),
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),
         "group": Group.objects.create(name="Auditors"),

@@ -88,9 +88,7 @@ class MatrixRowSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        {"type": "string", "enum": Account.Quadrant.values, "nullable": True}  # type: ignore[arg-type]
-    )
+    @extend_schema_field({"type": "string", "enum": Account.Quadrant.values, "nullable": True})
     def get_previous_quadrant(self, obj: MatrixPosition) -> str | None:
         return self.context.get("previous", {}).get(obj.account_id)
 
@@ -128,7 +126,7 @@ class MatrixScoreSerializer(serializers.ModelSerializer):
 
 
 class MatrixCriterionSerializer(serializers.ModelSerializer):
-    label = serializers.SerializerMethodField()
+    label: serializers.SerializerMethodField = serializers.SerializerMethodField()
     rule = serializers.SerializerMethodField(help_text="how the criterion is scored 1–5")
     weight = serializers.IntegerField(min_value=0, max_value=100)
     updated_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
@@ -232,7 +230,7 @@ class PortfolioMatrixViewSet(viewsets.ReadOnlyModelViewSet):
         "sales head or an admin may score it. Positions move at the next compute.",
     )
     @action(detail=True, methods=["get", "post"], url_path="scores", filter_backends=[])
-    def scores(self, request: Request, pk: str) -> Response:
+    def scores(self, request: Request, pk: str, format: str | None = None) -> Response:
         account = self._account(pk)
         if request.method == "GET":
             rows = access.matrix_scope(

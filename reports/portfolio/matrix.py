@@ -247,9 +247,9 @@ def matrix_inputs(*, year: int) -> dict[int, Inputs]:
     ):
         inputs[pk].manual[key] = score  # later years overwrite earlier ones
     for pk, health in health_latest(account_ids=list(inputs)).items():
-        i = inputs.get(pk)
-        if i is None:
+        if (found := inputs.get(pk)) is None:
             continue
+        i = found
         i.health_score = float(health.score) if health.score is not None else None
         i.health_band = health.band or ""
         i.health_components = {c["key"]: c.get("score") for c in health.components or []}

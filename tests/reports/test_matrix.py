@@ -29,18 +29,40 @@ Q = Account.Quadrant
 # --- each criterion's rule ---------------------------------------------------------------
 @pytest.mark.parametrize(
     ("growth", "score"),
-    [(-0.5, 1), (-0.1001, 1), (-0.10, 2), (-0.01, 2), (0.0, 3), (0.0999, 3), (0.10, 4),
-     (0.2499, 4), (0.25, 5), (3.0, 5), (None, None)],
-)  # fmt: skip
+    [
+        (-0.5, 1),
+        (-0.1001, 1),
+        (-0.10, 2),
+        (-0.01, 2),
+        (0.0, 3),
+        (0.0999, 3),
+        (0.10, 4),
+        (0.2499, 4),
+        (0.25, 5),
+        (3.0, 5),
+        (None, None),
+    ],
+)
 def test_growth_bands(growth, score):
     assert growth_score(growth) == score
 
 
 @pytest.mark.parametrize(
     ("penetration", "score"),
-    [(0.0, 1), (0.0999, 1), (0.10, 2), (0.2499, 2), (0.25, 3), (0.4999, 3), (0.50, 4),
-     (0.7499, 4), (0.75, 5), (1.4, 5), (None, None)],
-)  # fmt: skip
+    [
+        (0.0, 1),
+        (0.0999, 1),
+        (0.10, 2),
+        (0.2499, 2),
+        (0.25, 3),
+        (0.4999, 3),
+        (0.50, 4),
+        (0.7499, 4),
+        (0.75, 5),
+        (1.4, 5),
+        (None, None),
+    ],
+)
 def test_penetration_bands(penetration, score):
     assert penetration_score(penetration) == score
 
@@ -100,18 +122,32 @@ def _ttm(account, *, revenue="100000", growth=None, margin=None, penetration=Non
     )
 
 
-def _health(account, *, score="75.0", band="healthy", role_coverage=None, satisfaction=None,
-            tenders=None):  # fmt: skip
+def _health(
+    account, *, score="75.0", band="healthy", role_coverage=None, satisfaction=None, tenders=None
+):
     components = [
-        {"key": key, "label": key, "value": None, "score": value, "weight": None,
-         "points": None, "explanation": ""}
-        for key, value in (("role_coverage", role_coverage), ("satisfaction", satisfaction),
-                           ("tenders", tenders))
-    ]  # fmt: skip
+        {
+            "key": key,
+            "label": key,
+            "value": None,
+            "score": value,
+            "weight": None,
+            "points": None,
+            "explanation": "",
+        }
+        for key, value in (
+            ("role_coverage", role_coverage),
+            ("satisfaction", satisfaction),
+            ("tenders", tenders),
+        )
+    ]
     return AccountHealth.objects.create(
-        account=account, date=timezone.localdate(), score=Decimal(score), band=band,
+        account=account,
+        date=timezone.localdate(),
+        score=Decimal(score),
+        band=band,
         components=components,
-    )  # fmt: skip
+    )
 
 
 def _fit(account, score, *, year=None, user=None):
@@ -226,9 +262,15 @@ def test_a_kam_cannot_change_weights_and_an_axis_keeps_one(db):
 
 def test_defaults_are_the_design_weights(db):
     assert dict(MatrixCriterion.objects.values_list("key", "weight")) == {
-        "potential_size": 35, "growth": 20, "margin": 20, "strategic_fit": 25,
-        "penetration": 35, "relationship": 25, "satisfaction": 20, "tender_win_rate": 20,
-    }  # fmt: skip
+        "potential_size": 35,
+        "growth": 20,
+        "margin": 20,
+        "strategic_fit": 25,
+        "penetration": 35,
+        "relationship": 25,
+        "satisfaction": 20,
+        "tender_win_rate": 20,
+    }
 
 
 def test_quadrant_moves_year_on_year(two_accounts):
