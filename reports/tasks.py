@@ -13,6 +13,7 @@ from reports.metrics.nightly import nightly_run_missed
 from reports.metrics.run import metric_run_claim
 from reports.metrics.run import metric_runs_sweep as runs_sweep
 from reports.metrics.run import recompute_metrics as metrics_recompute
+from reports.models import MetricRun
 from reports.portfolio.cache import heavy_panels_warm
 from reports.portfolio.matrix import portfolio_matrix_compute as matrix_compute
 
@@ -41,6 +42,10 @@ def recompute_metrics(
         day, full = run.as_of, run.full
     run = metrics_recompute(as_of=day, full=full, run=run)
     warmed = heavy_panels_warm()
+    placed = None
+    if run.status == MetricRun.Status.SUCCESS:
+        # Last in the chain, after health: the matrix reads the latest health snapshot.
+        placed = matrix_compute(as_of=day)
     return {
         "run": run.pk,
         "status": run.status,
@@ -50,6 +55,7 @@ def recompute_metrics(
         "duration_s": run.duration_s,
         "note": run.note,
         "panels_warmed": warmed,
+        "matrix_placed": placed,
     }
 
 

@@ -39,6 +39,7 @@ from reports.erp.currency import RateBook, to_base
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
+from .matrix import plant_matrix
 
 FOREIGN = ("USD", "EUR")
 # Share of accounts the demo treats as key (contacts, plans, tenders): ~25 of 200.
@@ -154,13 +155,16 @@ class DemoBuilder:
         steps = [
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
-            self._account_plans_and_tenders, self._events, self._surveys,
+            self._account_plans_and_tenders, self._events, self._surveys, self._matrix,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
             step()
             self.timings[step.__name__.lstrip("_")] = time.perf_counter() - started
         return self.counts
+
+    def _matrix(self) -> None:
+        self.matrix_stories = plant_matrix(self)  # reports/demo/matrix.py
 
     def _reference_data(self) -> None:
         self.regions = self._reference(Region, names.REGIONS)
