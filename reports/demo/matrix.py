@@ -54,6 +54,7 @@ def plant_matrix(builder: DemoBuilder) -> dict[str, str]:
     users = builder.users
     scores, positions = [], []
     for plan in dict.fromkeys([*keys, streamline]):
+        assert plan.owner is not None  # every plan here has an owner (filtered above)
         kam: User = users[plan.owner]
         if plan is star:
             now, before = 5, 5
