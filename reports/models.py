@@ -560,8 +560,9 @@ class MatrixPosition(models.Model):
     # [{"key", "axis", "value", "score", "weight"}]: each criterion as it was scored (score
     # null when left out), so the page explains a position without recomputing it.
     criteria = models.JSONField(_("criteria"), default=list)
+    # 0 when the account had no revenue line in the window (no ttm metric row).
     revenue = models.DecimalField(
-        _("revenue, last 12 months"), max_digits=18, decimal_places=2, null=True
+        _("revenue, last 12 months"), max_digits=18, decimal_places=2, default=Decimal(0)
     )
     health_score = models.FloatField(_("health"), null=True)
     health_band = models.CharField(_("health band"), max_length=16, blank=True)
@@ -574,7 +575,12 @@ class MatrixPosition(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "year"], name="matrixposition_unique"),
         ]
-        indexes = [models.Index(fields=["year", "quadrant"])]
+        # The page's order (biggest revenue first) straight from the index, so a page of
+        # 50 out of 10 000 reads 50 rows; the quadrant filter and counts use the second.
+        indexes = [
+            models.Index(fields=["year", "-revenue", "account"], name="matrixpos_year_revenue"),
+            models.Index(fields=["year", "quadrant"], name="matrixpos_year_quadrant"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.year} {self.quadrant}"

@@ -369,7 +369,7 @@ MATRIX_CHART_MAX = 300  # bubbles drawn: the biggest accounts by revenue (the ta
 def _matrix_filter(request: AuthenticatedHttpRequest) -> tuple[MatrixFilterForm, int, str]:
     years = matrix.matrix_years()
     form = MatrixFilterForm(request.GET, years=years)
-    year, quadrant = matrix.matrix_default_year(), ""
+    year, quadrant = matrix.matrix_default_year(years=years), ""
     if form.is_valid():
         year = form.cleaned_data.get("year") or year
         quadrant = form.cleaned_data.get("quadrant") or ""

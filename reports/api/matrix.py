@@ -67,7 +67,7 @@ class MatrixRowSerializer(serializers.ModelSerializer):
         help_text="the quadrant of the year before; null when the account had none"
     )
     revenue = serializers.DecimalField(
-        max_digits=18, decimal_places=2, allow_null=True, help_text="ttm revenue at the compute"
+        max_digits=18, decimal_places=2, help_text="ttm revenue at the compute (0 without one)"
     )
     health = serializers.SerializerMethodField()
 

@@ -275,7 +275,7 @@ def portfolio_matrix_compute(*, as_of: dt.date | None = None) -> int:
             strength=p["strength"],
             quadrant=p["quadrant"],
             criteria=p["criteria"],
-            revenue=inputs[pk].revenue,
+            revenue=inputs[pk].revenue or Decimal(0),
             health_score=inputs[pk].health_score,
             health_band=inputs[pk].health_band,
             computed_at=now,
@@ -387,12 +387,18 @@ def matrix_score_set(
 
 # --- reads --------------------------------------------------------------------------------
 def matrix_years() -> list[int]:
+    """Years with positions, newest first."""
     return list(MatrixPosition.objects.order_by("-year").values_list("year", flat=True).distinct())
 
 
-def matrix_default_year() -> int:
-    years = matrix_years()
-    return years[0] if years else timezone.localdate().year
+def matrix_default_year(*, years: list[int] | None = None) -> int:
+    """The newest year with positions (this year before any compute); `years` when the
+    caller has them already."""
+    if years is None:
+        latest = MatrixPosition.objects.order_by("-year").values_list("year", flat=True).first()
+    else:
+        latest = years[0] if years else None
+    return latest or timezone.localdate().year
 
 
 def matrix_positions(
@@ -402,7 +408,7 @@ def matrix_positions(
     qs = access.matrix_scope(user=user, queryset=MatrixPosition.objects.filter(year=year))
     if quadrant:
         qs = qs.filter(quadrant=quadrant)
-    return qs.select_related("account").order_by("-revenue", "account__name", "account_id")
+    return qs.select_related("account").order_by("-revenue", "account_id")
 
 
 def matrix_previous_quadrants(*, account_ids: Iterable[int], year: int) -> dict[int, str]:
@@ -464,15 +470,11 @@ def matrix_resources(*, user: User, year: int, now: dt.datetime | None = None) -
     its share is under UNDER_FACTOR times it.
     """
     since = (now or timezone.now()) - dt.timedelta(days=365)
-    positions = list(
-        access.matrix_scope(user=user, queryset=MatrixPosition.objects.filter(year=year))
-        .values_list("account_id", "quadrant", "account__name")
-        .order_by()
-    )
-    ids = [pk for pk, _q, _n in positions]
+    visible = access.matrix_scope(user=user, queryset=MatrixPosition.objects.filter(year=year))
+    positions = list(visible.values_list("account_id", "quadrant", "account__name").order_by())
     counts = dict(
         access.interaction_scope(user=user)
-        .filter(occurred_at__gte=since, account_id__in=ids)
+        .filter(occurred_at__gte=since, account_id__in=visible.values("account_id"))
         .values("account_id")
         .annotate(n=Count("pk"))
         .order_by()
