@@ -22,13 +22,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
 
+import django  # noqa: E402
+
+django.setup()
+
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Account, User  # noqa: E402
-from bench.pages import measure, seed  # noqa: E402  (sets Django up)
+from bench.pages import measure, seed  # noqa: E402
 from reports.models import (  # noqa: E402
     AccountHealth,
     MatrixCriterion,

@@ -51,7 +51,7 @@ from .forms import (
     ReassignForm,
     StrategicFitForm,
 )
-from .models import MatrixCriterion
+from .models import AccountHealth, MatrixCriterion
 from .portfolio import matrix
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.cache import heavy_panel
@@ -363,6 +363,7 @@ def export_download(request: AuthenticatedHttpRequest, job_id: uuid.UUID) -> Htt
 
 # --- the portfolio matrix ---------------------------------------------------------------
 MATRIX_PAGE_SIZE = 50
+BAND_LABELS = dict(AccountHealth.Band.choices)
 MATRIX_CHART_MAX = 300  # bubbles drawn: the biggest accounts by revenue (the table has all)
 
 
@@ -384,7 +385,13 @@ def matrix_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form, year, quadrant = _matrix_filter(request)
     positions = matrix.matrix_positions(user=user, year=year, quadrant=quadrant or None)
-    page = Paginator(positions, MATRIX_PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = matrix.matrix_summary(user=user, year=year)
+    paginator = Paginator(positions, MATRIX_PAGE_SIZE)
+    # The quadrant counts already hold the total: no second COUNT(*) over 10 000 rows.
+    paginator.count = sum(
+        q["accounts"] for q in summary if not quadrant or q["quadrant"] == quadrant
+    )
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [r.account_id for r in rows]
     previous = matrix.matrix_previous_quadrants(account_ids=ids, year=year)
@@ -397,6 +404,7 @@ def matrix_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             Account.Quadrant(r.previous_quadrant).label if r.previous_quadrant else ""
         )
         r.fit = fits.get(r.account_id)
+        r.health_label = BAND_LABELS.get(r.health_band, r.health_band)
         r.detail_url = detail(r.account_id) if detail else ""
     bubbles = [
         {
@@ -421,7 +429,7 @@ def matrix_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "bubbles": bubbles,
             "chart_max": MATRIX_CHART_MAX,
-            "summary": matrix.matrix_summary(user=user, year=year),
+            "summary": summary,
             "threshold": matrix.THRESHOLD,
             "scoring_year": this_year,
             "fit_choices": range(1, 6),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.paginator import Paginator as DjangoPaginator
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from accounts import access
 from accounts.access import CanReadRecords, MatrixCriteriaPermission, RolePermission
 from accounts.models import Account, User
+from kam.api.pagination import Pagination
 from kam.http import AuthenticatedRequest
 from reports.models import MatrixCriterion, MatrixPosition, MatrixScore
 from reports.portfolio import matrix
@@ -166,6 +168,14 @@ class MatrixCriterionSerializer(serializers.ModelSerializer):
 
 
 # --- views ----------------------------------------------------------------------------
+class CountedPagination(Pagination):
+    """A COUNT(*) and a LIMIT rather than the window total: the window makes PostgreSQL join
+    and sort every position before the first 50 leave (0.4 s at 10 000 accounts), while the
+    page itself comes in order from the (year, revenue) index."""
+
+    django_paginator_class = DjangoPaginator  # type: ignore[assignment]  # the plain one on purpose
+
+
 @extend_schema(parameters=[YEAR_PARAM])
 class PortfolioMatrixViewSet(viewsets.ReadOnlyModelViewSet):
     """Positions in the portfolio matrix, one row per account and year, biggest revenue
@@ -175,6 +185,7 @@ class PortfolioMatrixViewSet(viewsets.ReadOnlyModelViewSet):
     request: AuthenticatedRequest
     permission_classes = [RolePermission, CanReadRecords]
     filter_backends: list = []
+    pagination_class = CountedPagination
     lookup_value_regex = r"\d+"
     lookup_url_kwarg = "pk"
     lookup_field = "account_id"

@@ -387,8 +387,11 @@ def matrix_score_set(
 
 # --- reads --------------------------------------------------------------------------------
 def matrix_years() -> list[int]:
-    """Years with positions, newest first."""
-    return list(MatrixPosition.objects.order_by("-year").values_list("year", flat=True).distinct())
+    """Years from the newest with positions down to the oldest, newest first (two index
+    lookups: a DISTINCT would read every row)."""
+    years = MatrixPosition.objects.values_list("year", flat=True)
+    newest, oldest = years.order_by("-year").first(), years.order_by("year").first()
+    return list(range(newest, oldest - 1, -1)) if newest and oldest else []
 
 
 def matrix_default_year(*, years: list[int] | None = None) -> int:

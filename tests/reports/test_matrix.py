@@ -22,6 +22,7 @@ from reports.portfolio.matrix import (
     quintile_scores,
 )
 from tests.factories import AccountFactory, InteractionFactory, UserFactory
+from tests.reports.matrix_criteria import matrix_criteria  # noqa: F401  (autouse)
 
 Q = Account.Quadrant
 

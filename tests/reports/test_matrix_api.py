@@ -12,6 +12,7 @@ from accounts.models import Account
 from reports.models import MatrixCriterion, MatrixPosition
 from reports.portfolio import matrix
 from tests.factories import AccountFactory
+from tests.reports.matrix_criteria import matrix_criteria  # noqa: F401  (autouse)
 
 pytestmark = pytest.mark.django_db
 YEAR = timezone.localdate().year

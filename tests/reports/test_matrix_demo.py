@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from reports.models import MatrixPosition, MatrixScore
+from tests.reports.matrix_criteria import matrix_criteria  # noqa: F401  (autouse)
 
 pytestmark = pytest.mark.django_db
 
