@@ -118,7 +118,7 @@ class MatrixScoreSerializer(serializers.ModelSerializer):
     )
     score = serializers.IntegerField(min_value=1, max_value=5)
     scored_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -133,7 +133,7 @@ class MatrixCriterionSerializer(serializers.ModelSerializer):
     rule = serializers.SerializerMethodField(help_text="how the criterion is scored 1–5")
     weight = serializers.IntegerField(min_value=0, max_value=100)
     updated_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -241,7 +241,13 @@ class PortfolioMatrixViewSet(viewsets.ReadOnlyModelViewSet):
         "year replaces the first (the history keeps who and when). The account's KAMs, a "
         "sales head or an admin may score it. Positions move at the next compute.",
     )
-    @action(detail=True, methods=["get", "post"], url_path="scores", filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="scores",
+        filter_backends=[],
+        pagination_class=None,
+    )
     def scores(self, request: Request, pk: str, format: str | None = None) -> Response:
         account = self._account(pk)
         if request.method == "GET":
