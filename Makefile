@@ -10,13 +10,13 @@ export SCREENSHOT_DIR := $(abspath $(SCREENSHOTS))
 
 .PHONY: help venv demo run test test-fast lint fmt migrate messages browser worker beat \
         bench-api bench-import bench-metrics bench-health bench-pages bench-dashboard \
-        bench-digests check-deploy clean
+        bench-digests bench-matrix check-deploy clean
 
 help:
 	@echo "make demo     set up (venv, migrate, demo data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test     run the whole suite (SQLite/eager by default; DATABASE_URL/REDIS_URL for real ones)"
 	@echo "make lint     ruff check + format check + mypy"
-	@echo "make bench-api | bench-import | bench-metrics | bench-health | bench-pages | bench-dashboard | bench-digests   benchmarks (need DATABASE_URL)"
+	@echo "make bench-api | bench-import | bench-metrics | bench-health | bench-pages | bench-dashboard | bench-digests | bench-matrix   benchmarks (need DATABASE_URL)"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ migrate: venv
 demo: venv migrate
 	$(MANAGE) seed_demo --if-empty
 	$(MANAGE) recompute_metrics
+	$(MANAGE) portfolio_matrix_compute
 	$(MANAGE) evaluate_alerts
 	@echo "Serving KAM on http://$(HOST):$(PORT)/  (API docs: /api/docs/, admin: /admin/)"
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
@@ -101,3 +102,5 @@ bench-digests: venv
 	$(PY) bench/digests.py
 bench-pages: venv
 	$(PY) bench/pages.py
+bench-matrix: venv
+	$(PY) bench/matrix.py

@@ -127,6 +127,15 @@ class Account(TimeStamped):
         AT_RISK = "at_risk", _("At risk")
         LOST = "lost", _("Lost")
 
+    class Quadrant(models.TextChoices):
+        """The portfolio matrix's quadrants (DESIGN.md): attractive and strong, attractive
+        only, strong only, neither."""
+
+        STRATEGIC = "strategic", _("Strategic")
+        STAR = "star", _("Star")
+        STATUS = "status", _("Status")
+        STREAMLINE = "streamline", _("Streamline")
+
     class Tier(models.TextChoices):
         A = "A", "A"
         B = "B", "B"
@@ -193,8 +202,13 @@ class Account(TimeStamped):
     ttm_share = models.FloatField(_("share, last 12 months"), null=True, blank=True)
     ttm_penetration = models.FloatField(_("penetration, last 12 months"), null=True, blank=True)
     ttm_growth = models.FloatField(_("growth, last 12 months"), null=True, blank=True)
+    # The portfolio matrix's quadrant this year (reports.portfolio.matrix writes it down):
+    # strategic, star, status, streamline, or blank when the account has no position.
+    quadrant = models.CharField(
+        _("matrix quadrant"), max_length=16, choices=Quadrant.choices, blank=True, db_index=True
+    )
 
-    history = HistoricalRecords(m2m_fields=[team], excluded_fields=["updated_at"])
+    history = HistoricalRecords(m2m_fields=[team], excluded_fields=["updated_at", "quadrant"])
 
     # Not a column: set on the rows of the home page (accounts.views.home).
     days_since_contact: int | None

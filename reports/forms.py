@@ -20,6 +20,7 @@ from .portfolio.accounts import (
     filter_without_plan,
     with_last_interaction,
 )
+from .portfolio.matrix import criterion_label
 from .portfolio.periods import DEFAULT_PERIOD
 
 
@@ -87,6 +88,11 @@ class AccountTableFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         choices=Account.Status.choices, label=_("Status"), empty_label=_("Any status")
+    )
+    quadrant = django_filters.ChoiceFilter(
+        choices=Account.Quadrant.choices,
+        label=_("Matrix quadrant"),
+        empty_label=_("Any quadrant"),
     )
     quiet_days = django_filters.NumberFilter(
         method="filter_quiet",
@@ -186,3 +192,35 @@ class WhiteSpaceCellForm(forms.Form):
         localize=False,
     )
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+
+class MatrixFilterForm(forms.Form):
+    """The matrix page's year and quadrant (invalid values fall back to the defaults)."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    quadrant = forms.ChoiceField(label=_("Quadrant"), required=False)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, str(y)) for y in years]
+        self.fields["quadrant"].choices = [("", _("Every quadrant")), *Account.Quadrant.choices]
+
+
+class StrategicFitForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Strategic fit"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(1, 6)],
+    )
+
+
+class MatrixWeightsForm(forms.Form):
+    """One weight (0–100) per criterion: `weight_<key>`."""
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for c in self.criteria:
+            self.fields[f"weight_{c.key}"] = forms.IntegerField(
+                label=criterion_label(c), min_value=0, max_value=100, initial=c.weight
+            )

@@ -457,6 +457,137 @@ class HealthSettings(models.Model):
         return AccountHealth.Band.AT_RISK
 
 
+class MatrixCriterion(models.Model):
+    """One criterion of an axis of the portfolio matrix, with the head's weight.
+
+    `computed` criteria are scored from the numbers (reports.portfolio.matrix); `manual`
+    ones by the account's KAM, once a year (MatrixScore). Seeded by the migration with
+    DESIGN.md's defaults; the keys are fixed, heads and admins change the weights."""
+
+    class Axis(models.TextChoices):
+        ATTRACTIVENESS = "attractiveness", _("Attractiveness")
+        STRENGTH = "strength", _("Strength")
+
+    class Source(models.TextChoices):
+        COMPUTED = "computed", _("Computed")
+        MANUAL = "manual", _("Scored by the KAM")
+
+    axis = models.CharField(_("axis"), max_length=16, choices=Axis.choices)
+    key = models.SlugField(_("key"), max_length=32, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    weight = models.PositiveSmallIntegerField(_("weight"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["axis", "position", "key"]
+        verbose_name = _("matrix criterion")
+        verbose_name_plural = _("matrix criteria")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__lte=100), name="matrixcriterion_weight_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MatrixScore(models.Model):
+    """A KAM's 1–5 on a manual criterion (strategic fit) of one account for one year."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="matrix_scores"
+    )
+    criterion = models.ForeignKey(
+        MatrixCriterion, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("scored by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField(_("scored"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "criterion"]
+        verbose_name = _("matrix score")
+        verbose_name_plural = _("matrix scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "criterion", "year"], name="matrixscore_unique_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=1, score__lte=5), name="matrixscore_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.criterion_id} {self.year}: {self.score}"
+
+
+class MatrixPosition(models.Model):
+    """An account's place in the portfolio matrix for one year (the latest compute of that
+    year), with what it was computed from, so the quadrant moves year on year show."""
+
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="matrix_positions",
+        db_index=False,  # the unique (account, year) serves it
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    attractiveness = models.FloatField(_("attractiveness"))
+    strength = models.FloatField(_("strength"))
+    quadrant = models.CharField(_("quadrant"), max_length=16, choices=Account.Quadrant.choices)
+    # [{"key", "axis", "value", "score", "weight"}]: each criterion as it was scored (score
+    # null when left out), so the page explains a position without recomputing it.
+    criteria = models.JSONField(_("criteria"), default=list)
+    # 0 when the account had no revenue line in the window (no ttm metric row).
+    revenue = models.DecimalField(
+        _("revenue, last 12 months"), max_digits=18, decimal_places=2, default=Decimal(0)
+    )
+    health_score = models.FloatField(_("health"), null=True)
+    health_band = models.CharField(_("health band"), max_length=16, blank=True)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["year", "account_id"]
+        verbose_name = _("matrix position")
+        verbose_name_plural = _("matrix positions")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "year"], name="matrixposition_unique"),
+        ]
+        # The page's order (biggest revenue first) straight from the index, so a page of
+        # 50 out of 10 000 reads 50 rows; the quadrant filter and counts use the second.
+        indexes = [
+            models.Index(fields=["year", "-revenue", "account"], name="matrixpos_year_revenue"),
+            models.Index(fields=["year", "quadrant"], name="matrixpos_year_quadrant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.year} {self.quadrant}"
+
+
 # Kept in the exports package beside the code that runs it; imported here so Django finds it.
 class WhiteSpaceCell(models.Model):
     """What the KAM knows of one buying unit (an account of a holding) and one product

@@ -18,6 +18,7 @@ from reports.metrics.run import recompute_metrics as metrics_recompute
 from reports.models import MetricRun
 from reports.portfolio.cache import heavy_panels_warm
 from reports.portfolio.forecast_history import forecast_snapshot_take
+from reports.portfolio.matrix import portfolio_matrix_compute as matrix_compute
 
 logger = logging.getLogger("kam.alerts")
 
@@ -48,6 +49,10 @@ def recompute_metrics(
     warmed = heavy_panels_warm()
     # Health reads the same revenue, so it follows every successful run (as of its day).
     health_rows = health_compute(as_of=day) if run.status == MetricRun.Status.SUCCESS else None
+    placed = None
+    if run.status == MetricRun.Status.SUCCESS:
+        # After health: the matrix reads the latest health snapshot.
+        placed = matrix_compute(as_of=day)
     # The alert rules read both: they come last in the nightly chain.
     if run_id is None:
         _queue_alerts(day)
@@ -61,6 +66,7 @@ def recompute_metrics(
         "note": run.note,
         "panels_warmed": warmed,
         "health_rows": health_rows,
+        "matrix_placed": placed,
     }
 
 
@@ -118,3 +124,10 @@ def account_health_compute(as_of: str | None = None, account_ids: list[int] | No
     accounts (default: every account with an owner); the nightly metrics task runs it too."""
     day = dt.date.fromisoformat(as_of) if as_of else timezone.localdate()
     return health_compute(as_of=day, account_ids=account_ids)
+
+
+@shared_task(name="reports.tasks.portfolio_matrix_compute")
+def portfolio_matrix_compute(as_of: str | None = None) -> int:
+    """Place every account in the portfolio matrix for the year of `as_of` (ISO date,
+    default today); run after health in the nightly chain. Returns the accounts placed."""
+    return matrix_compute(as_of=dt.date.fromisoformat(as_of) if as_of else None)

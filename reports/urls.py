@@ -29,6 +29,10 @@ urlpatterns: list = [
     path("portfolio/opportunities/", views.opportunity_pipeline_page, name="opportunity-pipeline"),
     path("forecast/", views.forecast, name="forecast"),
     path("portfolio/distributors/", views.distributors, name="distributors"),
+    path("portfolio/matrix/", views.matrix_page, name="matrix"),
+    path("portfolio/matrix/criteria/", views.matrix_criteria, name="matrix-criteria"),
+    path("portfolio/matrix/resources/", views.matrix_resources, name="matrix-resources"),
+    path("portfolio/matrix/<int:pk>/fit/", views.matrix_fit, name="matrix-fit"),
     path("portfolio/export/<slug:kind>.<slug:fmt>", views.export, name="export"),
     path("portfolio/export/jobs/<uuid:job_id>/", views.export_job, name="export-job"),
     path(

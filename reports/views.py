@@ -14,17 +14,20 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
 from accounts.access import page_view
+from accounts.models import Account
 from accounts.selectors import assignable_user_list
 from accounts.services import accounts_reassign, audit_record
 from kam.http import AuthenticatedHttpRequest
@@ -40,9 +43,18 @@ from .exports.jobs import (
 )
 from .exports.models import ExportJob
 from .exports.tables import ExportError
-from .forms import AccountTableFilter, PeriodForm, ReassignForm
+from .forms import (
+    AccountTableFilter,
+    MatrixFilterForm,
+    MatrixWeightsForm,
+    PeriodForm,
+    ReassignForm,
+    StrategicFitForm,
+)
 from .metrics.periods import QUARTER, add_months, period_of
+from .models import AccountHealth, MatrixCriterion
 from .portfolio import forecast as fc
+from .portfolio import matrix
 from .portfolio.accounts import account_table, account_table_extras
 from .portfolio.cache import heavy_panel
 from .portfolio.dashboard import portfolio_dashboard
@@ -70,6 +82,12 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if period is None:
         return render(request, "reports/dashboard.html", context, status=400)
     dash = portfolio_dashboard(user=request.user, period=period)
+    matrix_year = matrix.matrix_default_year()
+    summary = matrix.matrix_summary(user=request.user, year=matrix_year)
+    context |= {
+        "matrix_year": matrix_year,
+        "matrix_summary": summary if any(q["accounts"] for q in summary) else None,
+    }
     context |= {
         "dash": dash,
         "pareto_data": {
@@ -424,3 +442,195 @@ def opportunity_pipeline_page(request: AuthenticatedHttpRequest) -> HttpResponse
     data = opportunity_pipeline(user=request.user)
     chart = [{"label": str(s["label"]), "weighted": float(s["weighted"])} for s in data["stages"]]
     return render(request, "reports/opportunity_pipeline.html", {**data, "stage_data": chart})
+
+
+# --- the portfolio matrix ---------------------------------------------------------------
+MATRIX_PAGE_SIZE = 50
+BAND_LABELS = dict(AccountHealth.Band.choices)
+MATRIX_CHART_MAX = 300  # bubbles drawn: the biggest accounts by revenue (the table has all)
+
+
+def _matrix_filter(request: AuthenticatedHttpRequest) -> tuple[MatrixFilterForm, int, str]:
+    years = matrix.matrix_years()
+    form = MatrixFilterForm(request.GET, years=years)
+    year, quadrant = matrix.matrix_default_year(years=years), ""
+    if form.is_valid():
+        year = form.cleaned_data.get("year") or year
+        quadrant = form.cleaned_data.get("quadrant") or ""
+    return form, year, quadrant
+
+
+@page_view
+@require_GET
+def matrix_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The bubble chart (x strength, y attractiveness, size revenue, colour health) and the
+    table beside it; a KAM sees their own accounts."""
+    user = request.user
+    form, year, quadrant = _matrix_filter(request)
+    positions = matrix.matrix_positions(user=user, year=year, quadrant=quadrant or None)
+    summary = matrix.matrix_summary(user=user, year=year)
+    paginator = Paginator(positions, MATRIX_PAGE_SIZE)
+    # The quadrant counts already hold the total: no second COUNT(*) over 10 000 rows.
+    paginator.count = sum(
+        q["accounts"] for q in summary if not quadrant or q["quadrant"] == quadrant
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    ids = [r.account_id for r in rows]
+    previous = matrix.matrix_previous_quadrants(account_ids=ids, year=year)
+    this_year = timezone.localdate().year
+    fits = matrix.matrix_scores(user=user, account_ids=ids, year=this_year)
+    detail = _account_detail_url()
+    for r in rows:
+        r.previous_quadrant = previous.get(r.account_id, "")
+        r.previous_label = (
+            Account.Quadrant(r.previous_quadrant).label if r.previous_quadrant else ""
+        )
+        r.fit = fits.get(r.account_id)
+        r.health_label = BAND_LABELS.get(r.health_band, r.health_band)
+        r.detail_url = detail(r.account_id) if detail else ""
+    bubbles = [
+        {
+            "name": name,
+            "x": strength,
+            "y": attractiveness,
+            "revenue": float(revenue or 0),
+            "band": band or "none",
+        }
+        for name, attractiveness, strength, revenue, band in positions.values_list(
+            "account__name", "attractiveness", "strength", "revenue", "health_band"
+        )[:MATRIX_CHART_MAX]
+    ]
+    return render(
+        request,
+        "reports/matrix.html",
+        {
+            "form": form,
+            "year": year,
+            "quadrant": quadrant,
+            "page": page,
+            "rows": rows,
+            "bubbles": bubbles,
+            "chart_max": MATRIX_CHART_MAX,
+            "summary": summary,
+            "threshold": matrix.THRESHOLD,
+            "scoring_year": this_year,
+            "fit_choices": range(1, 6),
+        },
+    )
+
+
+@page_view
+@require_POST
+def matrix_fit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The KAM sets an account's strategic fit (1–5) for this year."""
+    account = access.account_scope(user=request.user).filter(pk=pk).first()
+    if account is None:
+        raise Http404
+    form = StrategicFitForm(request.POST)
+    back = request.POST.get("next") or reverse("reports:matrix")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = reverse("reports:matrix")
+    if not form.is_valid():
+        messages.error(request, _("A strategic fit is a score from 1 to 5."))
+        return redirect(back)
+    criterion = MatrixCriterion.objects.get(key="strategic_fit")
+    try:
+        matrix.matrix_score_set(
+            user=request.user,
+            account=account,
+            criterion=criterion,
+            year=timezone.localdate().year,
+            score=form.cleaned_data["score"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Strategic fit of %(account)s set to %(score)d; "
+                "the matrix moves at the next compute."
+            )
+            % {"account": account.name, "score": form.cleaned_data["score"]},
+        )
+    return redirect(back)
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def matrix_criteria(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Criteria and weights; heads and admins change the weights."""
+    user = request.user
+    criteria = list(MatrixCriterion.objects.select_related("updated_by"))
+    can_change = access.can_change_matrix_criteria(user)
+    form = MatrixWeightsForm(request.POST or None, criteria=criteria) if can_change else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(
+                _("Only a sales head or an admin can change the matrix criteria.")
+            )
+        if form.is_valid():
+            changes = sorted(
+                ((c, form.cleaned_data[f"weight_{c.key}"]) for c in criteria),
+                key=lambda pair: -pair[1],  # raise weights before lowering (an axis keeps one)
+            )
+            try:
+                with transaction.atomic():
+                    for c, weight in changes:
+                        if weight != c.weight:
+                            matrix.matrix_criterion_update(user=user, criterion=c, weight=weight)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, _("Weights saved; positions move at the next compute."))
+                return redirect("reports:matrix-criteria")
+        status = 400
+    axes = [
+        {
+            "axis": axis,
+            "criteria": [
+                {
+                    "c": c,
+                    "label": matrix.criterion_label(c),
+                    "rule": matrix.RULES.get(c.key, ""),
+                    "field": form[f"weight_{c.key}"] if form else None,
+                }
+                for c in criteria
+                if c.axis == axis.value
+            ],
+        }
+        for axis in MatrixCriterion.Axis
+    ]
+    return render(
+        request,
+        "reports/matrix_criteria.html",
+        {"axes": axes, "form": form, "can_change": can_change, "threshold": matrix.THRESHOLD},
+        status=status,
+    )
+
+
+@page_view
+@require_GET
+def matrix_resources(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where our time goes (interactions, 12 months) against where the matrix says."""
+    form, year, _quadrant = _matrix_filter(request)
+    resources = matrix.matrix_resources(user=request.user, year=year)
+    detail = _account_detail_url()
+    for row in resources.over + resources.under:
+        row["detail_url"] = detail(row["account_id"]) if detail else ""
+        row["quadrant_label"] = Account.Quadrant(row["quadrant"]).label
+    return render(
+        request,
+        "reports/matrix_resources.html",
+        {
+            "form": form,
+            "year": year,
+            "r": resources,
+            "weights": [(q.label, w) for q, w in matrix.EFFORT_WEIGHTS.items()],
+            "over_factor": matrix.OVER_FACTOR,
+            "under_factor": matrix.UNDER_FACTOR,
+            "over_min": matrix.OVER_MIN_INTERACTIONS,
+        },
+    )

@@ -39,7 +39,14 @@ from plans.calendar import feed_token
 from plans.models import StageProbability
 from reports.alerts.digests import unsubscribe_token
 from reports.exports.jobs import export_job_run, export_job_start
-from reports.models import ImportBatch, MetricRun, Notification, WhiteSpaceCell
+from reports.models import (
+    ImportBatch,
+    MatrixCriterion,
+    MatrixPosition,
+    MetricRun,
+    Notification,
+    WhiteSpaceCell,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +204,12 @@ ROUTES: dict[str, Row] = {
         params={"pk": "account", "unit": "account", "category": "category"},
         write_other=("post", 404),
     ),
+    # The portfolio matrix: a KAM sees their own rows; heads and admins change the weights
+    # (the criteria page's POST by a KAM is a 403, tests/reports/test_matrix_api.py).
+    "reports:matrix": page(),
+    "reports:matrix-criteria": page(),
+    "reports:matrix-resources": page(),
+    "reports:matrix-fit": post_only("account"),
     # An export job is its owner's: each caller asks for their own, kam_other for
     # the other KAM's.
     "reports:export-job": Row(OBJECT_PAGE, params={"job_id": "job"}),
@@ -251,6 +264,17 @@ ROUTES: dict[str, Row] = {
         401, 403, 403, 200, 404, 200, params={"pk": "batch", "format": "json"}
     ),
     "api:api-root": row(401, 200, 200, 200, 403, 200, params={"format": "json"}),
+    # The matrix's rows (by account id) carry the KAMs' scores: records, not for the ERP.
+    "api:portfolio-matrix-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:portfolio-matrix-detail": Row(API_RECORD, params={"pk": "account", "format": "json"}),
+    "api:portfolio-matrix-scores": Row(
+        API_RECORD, params={"pk": "account", "format": "json"}, write_other=("post", 404)
+    ),
+    # Criteria: read by everyone who reads the matrix; a KAM's change is a 403.
+    "api:portfolio-matrix-criterion-list": Row(API_RECORDS, params={"format": "json"}),
+    "api:portfolio-matrix-criterion-detail": Row(
+        API_RECORDS, params={"pk": "criterion", "format": "json"}, write_other=("patch", 403)
+    ),
     "api:metrics-accounts": Row(API_READABLE, query={"period": "2025"}),
     "api:metrics-portfolio": Row(API_READABLE, query={"period": "2025"}),
     "api:metrics-runs": Row(API_RUNS),
@@ -520,6 +544,9 @@ def _portfolio(owner) -> dict[str, Any]:
         "notification": Notification.objects.create(
             recipient=owner, account=account, rule="action_overdue", message="late"
         ),
+        "position": MatrixPosition.objects.create(
+            account=account, year=2025, attractiveness=3, strength=3, quadrant="strategic"
+        ),
     }
 
 
@@ -571,6 +598,7 @@ def _build() -> World:
             kind="opportunity", stage="idea", percent=10
         ),
         "portfolio": f.PortfolioMetricFactory(period="2025"),
+        "criterion": MatrixCriterion.objects.get(key="growth"),
         "run": MetricRun.objects.create(as_of=dt.date(2025, 12, 31), status="success"),
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),
         "group": Group.objects.create(name="Auditors"),

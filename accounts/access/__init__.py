@@ -13,10 +13,10 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `contact_link_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope`, `opportunity_scope`, `whitespace_cell_scope` (generic: `records_scoped`);
-  the numbers hanging under an account (revenue lines, metric rows: `scoped`);
-  `distributor_scope`, `user_scope`; `holding_units` (a holding's subsidiaries the user
-  sees);
+  `tender_scope`, `opportunity_scope`, `whitespace_cell_scope`, `matrix_scope` (generic:
+  `records_scoped`); the numbers hanging under an account (revenue lines, metric rows:
+  `scoped`); `distributor_scope`, `user_scope`; `holding_units` (a holding's subsidiaries
+  the user sees);
 - predicates: `can_use_pages`, `can_read_records`, `can_change_account` (and
   `ensure_can_change_account`), `can_change_event`, `can_assign`, ... ;
 - pages: the `page_view` decorator (every HTML view: pages, htmx partials, exports) and the
@@ -44,6 +44,7 @@ from .api import (
     HealthSettingsPermission,
     IsErpClient,
     IsHeadOrAdmin,
+    MatrixCriteriaPermission,
     RolePermission,
     StageProbabilitiesPermission,
 )
@@ -52,6 +53,7 @@ from .rules import (
     can_assign,
     can_change_distributors,
     can_change_health_settings,
+    can_change_matrix_criteria,
     can_change_seen_accounts,
     can_change_stage_probabilities,
     can_create_account,
@@ -94,6 +96,7 @@ from .scopes import (
     holding_units,
     import_batch_scope,
     interaction_scope,
+    matrix_scope,
     notification_scope,
     objective_scope,
     opportunity_scope,
@@ -141,6 +144,9 @@ __all__ = [
     "can_change_health_settings",
     "can_read_health_backtest",
     "HealthSettingsPermission",
+    "can_change_matrix_criteria",
+    "MatrixCriteriaPermission",
+    "matrix_scope",
     "can_own_accounts",
     "can_change_event",
     "can_create_account",

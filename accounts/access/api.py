@@ -8,6 +8,7 @@ from rest_framework import permissions
 from .rules import (
     can_change_distributors,
     can_change_health_settings,
+    can_change_matrix_criteria,
     can_change_stage_probabilities,
     can_import_erp,
     can_manage_webhooks,
@@ -117,5 +118,19 @@ class HealthSettingsPermission(RolePermission):
         if not super().has_permission(request, view):
             return False
         return request.method in permissions.SAFE_METHODS or can_change_health_settings(
+            request.user
+        )
+
+
+class MatrixCriteriaPermission(permissions.BasePermission):
+    """The portfolio matrix's criteria: read by whoever reads the KAMs' records; changed by
+    sales heads and admins (a KAM's write is refused with 403 before the body is read)."""
+
+    message = gettext_lazy("Only a sales head or an admin can change the matrix criteria.")
+
+    def has_permission(self, request, view) -> bool:
+        if not can_read_records(request.user):
+            return False
+        return request.method in permissions.SAFE_METHODS or can_change_matrix_criteria(
             request.user
         )

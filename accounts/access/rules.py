@@ -148,3 +148,9 @@ def can_change_health_settings(user: User) -> bool:
 def can_read_health_backtest(user: User) -> bool:
     """The backtest of the health score over the whole company's history: heads and admins."""
     return can_use_pages(user) and user.is_head_or_admin
+
+
+def can_change_matrix_criteria(user: User) -> bool:
+    """The portfolio matrix's criteria and weights: sales heads and admins (everyone who
+    reads the matrix reads them)."""
+    return is_signed_in(user) and user.is_head_or_admin

@@ -148,6 +148,22 @@ def holding_units(*, user: User, subtree_ids: Iterable[int]) -> QuerySet[Account
     return account_scope(user=user).filter(pk__in=list(subtree_ids))
 
 
+def matrix_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """The portfolio matrix's rows under an account (reports' MatrixPosition and MatrixScore
+    rows, handed in): they carry the KAM's own scores and the health built from their
+    records, so they are records — a KAM reads their accounts', the ERP none."""
+    if not can_read_records(user):
+        return queryset.none()
+    if sees_every_account(user):
+        return queryset
+    # A KAM's few hundred account ids as a list, not a subquery: PostgreSQL then reads
+    # their rows through the (account, year) index instead of scanning the whole year
+    # (its estimate for the owner-or-team subquery is half of all accounts).
+    return queryset.filter(
+        account_id__in=list(account_ids_in_scope(user=user).values_list("pk", flat=True))
+    )
+
+
 def event_scope(*, user: User, queryset: QuerySet | None = None) -> QuerySet[Event]:
     """Events with no account are company events everyone sees; an event with accounts is
     seen by whoever sees one of them, and by its organizer.

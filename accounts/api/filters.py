@@ -31,6 +31,8 @@ class AccountFilter(KamFilterSet):
     status = df.MultipleChoiceFilter(choices=Account.Status.choices, distinct=False)
     tier = df.MultipleChoiceFilter(choices=Account.Tier.choices, distinct=False)
     is_key = df.BooleanFilter()
+    # This year's portfolio-matrix quadrant, written down by the reports app's compute.
+    quadrant = df.MultipleChoiceFilter(choices=Account.Quadrant.choices, distinct=False)
     strategic = df.BooleanFilter()
     ttm_revenue_min = df.NumberFilter(field_name="ttm_revenue", lookup_expr="gte")
     ttm_revenue_max = df.NumberFilter(field_name="ttm_revenue", lookup_expr="lte")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports.api import forecast, health, metrics, whitespace
+from reports.api import forecast, health, matrix, metrics, whitespace
 from reports.erp.api import erp_urlpatterns, register_erp
 
 urlpatterns: list = [
@@ -42,3 +42,10 @@ urlpatterns: list = [
 def register(router) -> None:
     """Register this app's viewsets on the shared /api/v1/ router."""
     register_erp(router)
+    # The criteria first: their paths sit under the matrix's (whose ids are digits only).
+    router.register(
+        "portfolio-matrix/criteria",
+        matrix.MatrixCriterionViewSet,
+        basename="portfolio-matrix-criterion",
+    )
+    router.register("portfolio-matrix", matrix.PortfolioMatrixViewSet, basename="portfolio-matrix")

@@ -42,6 +42,7 @@ from . import bulk, names
 from .alerts import demo_alerts
 from .coverage import plant_coverage_stories
 from .health_story import plant_health_story
+from .matrix import plant_matrix
 from .pipeline import seed_pipeline_and_forecast
 from .whitespace import seed_whitespace
 
@@ -160,7 +161,7 @@ class DemoBuilder:
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
             self._account_plans_and_tenders, self._events, self._surveys, self._whitespace,
-            self._coverage_stories, self._health_story, self._alerts,
+            self._coverage_stories, self._health_story, self._matrix, self._alerts,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
@@ -180,6 +181,9 @@ class DemoBuilder:
 
     def _health_story(self) -> None:
         plant_health_story(self)
+
+    def _matrix(self) -> None:
+        self.matrix_stories = plant_matrix(self)  # reports/demo/matrix.py
 
     def _reference_data(self) -> None:
         self.regions = self._reference(Region, names.REGIONS)

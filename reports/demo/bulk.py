@@ -15,6 +15,7 @@ from django.core.management.color import no_style
 from django.db import connection, models
 
 from accounts.models import AuditEvent, User
+from reports.models import MatrixCriterion
 
 CHUNK = 10_000
 
@@ -96,7 +97,9 @@ def wipe_kam_data() -> None:
     PostgreSQL and SQLite, so the order does not matter and nothing cascades row by row.
     """
     quote = connection.ops.quote_name
+    # The matrix's criteria are configuration (seeded by their migration), not demo data.
     keep = {User, User.groups.through, User.user_permissions.through, AuditEvent}
+    keep |= {MatrixCriterion, MatrixCriterion.history.model}
     with connection.cursor() as cursor:
         for label in ("reports", "plans", "accounts"):
             for model in apps.get_app_config(label).get_models(include_auto_created=True):
