@@ -438,8 +438,14 @@ class Interaction(SoftDeletable, TimeStamped):
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=255, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    # db_default too: bulk paths that write raw rows (COPY in the demo and the benches)
+    # leave the column out.
     next_step_status = models.CharField(
-        _("next step status"), max_length=16, choices=StepStatus.choices, default=StepStatus.OPEN
+        _("next step status"),
+        max_length=16,
+        choices=StepStatus.choices,
+        default=StepStatus.OPEN,
+        db_default=StepStatus.OPEN,
     )
     next_step_closed_at = models.DateTimeField(_("next step closed"), null=True, blank=True)
     sentiment = models.CharField(

@@ -26,6 +26,7 @@ from accounts.selectors import event_list
 from .models import Action, Tender
 
 FEED_SALT = "kam.plans.calendar-feed"
+NEXT_STEP_HORIZON = dt.timedelta(days=60)
 
 
 @dataclass
@@ -85,6 +86,9 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
         author=user,
         next_step_status=Interaction.StepStatus.OPEN,
         next_step_due__isnull=False,
+        # A next step left open for months is history, not today's work: it stays open on
+        # the account's timeline (close it there) but leaves the calendar.
+        next_step_due__gte=today - NEXT_STEP_HORIZON,
         next_step_due__lte=end,
     )
     steps = (

@@ -35,7 +35,7 @@ def overdue_step(kam_user, today):
         author=kam_user,
         occurred_at=timezone.now() - dt.timedelta(days=40),
         next_step="Send the price list",
-        next_step_due=today - dt.timedelta(days=30),  # past the old 14-day horizon
+        next_step_due=today - dt.timedelta(days=30),  # a month overdue, still on today
     )
 
 
