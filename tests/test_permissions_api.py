@@ -26,6 +26,7 @@ from tests.factories import (
     IndustryFactory,
     InteractionFactory,
     ObjectiveFactory,
+    OpportunityFactory,
     RegionFactory,
     SurveyFactory,
     TenderFactory,
@@ -81,6 +82,22 @@ READ_ONLY = {
     ("integration", "other"): (SEEN, 200, 403, 403, 403),
 }
 
+
+def _contact_pair(owner) -> dict:
+    account = _account(owner)
+    first, second = ContactFactory(account=account), ContactFactory(account=account)
+    return {"from_contact": first.pk, "to_contact": second.pk, "kind": "influences"}
+
+
+def _contact_link(owner):
+    from accounts.models import ContactLink
+
+    pair = _contact_pair(owner)
+    return ContactLink.objects.create(
+        from_contact_id=pair["from_contact"], to_contact_id=pair["to_contact"], kind="influences"
+    )
+
+
 ENDPOINTS = {
     "accounts": Endpoint(
         "/api/v1/accounts/",
@@ -107,6 +124,19 @@ ENDPOINTS = {
         make=lambda owner: InteractionFactory(account=_account(owner)),
         create=lambda owner: {"account": _account(owner).pk, "summary": "Call", "kind": "call"},
         update={"outcome": "Agreed"},
+    ),
+    "contact-links": Endpoint(
+        "/api/v1/contact-links/",
+        make=lambda owner: _contact_link(owner),
+        create=lambda owner: _contact_pair(owner),
+        update={"note": "Old classmates"},
+        scope_field="from_contact",
+    ),
+    "opportunities": Endpoint(
+        "/api/v1/opportunities/",
+        make=lambda owner: OpportunityFactory(account=_account(owner), owner=owner),
+        create=lambda owner: {"account": _account(owner).pk, "title": "Upsell", "value": "1000.00"},
+        update={"title": "Upsell, second site"},
     ),
     "distributor-links": Endpoint(
         "/api/v1/distributor-links/",

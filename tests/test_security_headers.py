@@ -44,7 +44,8 @@ def test_no_template_has_inline_script_style_or_handlers():
     offenders = {
         str(path.relative_to(ROOT)): problems
         for path in project_templates()
-        if (problems := inline_code(path.read_text()))
+        # E-mails are not pages: mail clients need inline styles, and no CSP applies.
+        if "email" not in path.parts and (problems := inline_code(path.read_text()))
     }
     assert offenders == {}
 

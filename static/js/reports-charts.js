@@ -102,6 +102,9 @@
           tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + fmt.format(c.parsed.y); } } } },
         scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return fmt.format(v); } } },
                   x: { ticks: { maxTicksLimit: 8 } } } }
+    });
+  }
+
   // An account's health score by day (reports/panels/account_health.html).
   function health() {
     var d = data("health-data"), canvas = document.getElementById("health-chart");

@@ -306,7 +306,7 @@ def test_xlsx_and_pdf_exports_download_and_open(
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     total = PortfolioMetric.objects.get(period="2025").total_revenue
-    assert "Portfolio report 2025" in text
+    assert "Portfolio report, year 2025" in text
     assert _money(total).replace(",", "") in text.replace(",", "").replace("\u00a0", "")
     assert "Северсталь-Снаб" in text
 
