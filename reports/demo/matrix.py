@@ -10,8 +10,10 @@ import bisect
 import datetime as dt
 import random
 from decimal import Decimal
+from importlib import import_module
 from typing import TYPE_CHECKING
 
+from django.apps import apps as django_apps
 from django.db.models import Count, Sum
 
 from accounts.models import Account, User
@@ -35,6 +37,10 @@ def plant_matrix(builder: DemoBuilder) -> dict[str, str]:
     Star and a Streamline client. Returns {"star": name, "streamline": name}."""
     rng = random.Random(builder.rng.random())
     year = builder.as_of.year
+    # The default criteria are rows the migration seeds; a wiped database (a test's flush,
+    # a restore of an older dump) may lack them: the demo puts DESIGN's defaults back.
+    seed = import_module("reports.migrations.0012_matrix_criteria_scores_positions")
+    seed.seed_criteria(django_apps, None)
     fit = MatrixCriterion.objects.get(key="strategic_fit")
     owned = [p for p in builder.plans if p.owner and p.status == Account.Status.ACTIVE]
     keys = [p for p in owned if p.key]
