@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, TimeStamped
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class AccountPlan(TimeStamped):
@@ -177,6 +181,19 @@ class Action(TimeStamped):
         )
 
 
+def check_outcome_and_objective(record: Any, *, no_reason: StrOrPromise) -> None:
+    """The rule tenders and opportunities share: won or lost says why, and the plan
+    objective served is one of the record's own account."""
+    if record.stage in record.CLOSED_WITH_REASON and not record.outcome_reason.strip():
+        raise ValidationError({"outcome_reason": no_reason})
+    if (
+        record.account_id
+        and record.objective is not None
+        and record.objective.plan.account_id != record.account_id
+    ):
+        raise ValidationError({"objective": _("The objective belongs to another account's plan.")})
+
+
 class Tender(TimeStamped):
     class Stage(models.TextChoices):
         IDENTIFIED = "identified", _("Identified")
@@ -258,16 +275,7 @@ class Tender(TimeStamped):
 
     def clean(self) -> None:
         super().clean()
-        if self.stage in self.CLOSED_WITH_REASON and not self.outcome_reason.strip():
-            raise ValidationError({"outcome_reason": _("Say why the tender was won or lost.")})
-        if (
-            self.account_id
-            and self.objective is not None
-            and self.objective.plan.account_id != self.account_id
-        ):
-            raise ValidationError(
-                {"objective": _("The objective belongs to another account's plan.")}
-            )
+        check_outcome_and_objective(self, no_reason=_("Say why the tender was won or lost."))
 
 
 def contract_document_path(instance: ContractDocument, filename: str) -> str:
@@ -610,18 +618,9 @@ class Opportunity(TimeStamped):
 
     def clean(self) -> None:
         super().clean()
-        if self.stage in self.CLOSED_WITH_REASON and not self.outcome_reason.strip():
-            raise ValidationError({"outcome_reason": _("Say why the opportunity was won or lost.")})
+        check_outcome_and_objective(self, no_reason=_("Say why the opportunity was won or lost."))
         if self.probability is not None and self.probability > 100:
             raise ValidationError({"probability": _("A probability is 0 … 100 %.")})
-        if (
-            self.account_id
-            and self.objective is not None
-            and self.objective.plan.account_id != self.account_id
-        ):
-            raise ValidationError(
-                {"objective": _("The objective belongs to another account's plan.")}
-            )
 
     @property
     def is_open(self) -> bool:

@@ -7,27 +7,14 @@ import datetime as dt
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import ContactLink
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
+from tests.ui.browser import DESKTOP, PHONE, sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
 
 
 def met(account, author, *people, days: int) -> None:

@@ -13,8 +13,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -25,6 +23,7 @@ from tests.factories import (
     TenderFactory,
 )
 from tests.reports.portfolio_builders import build_period
+from tests.ui.browser import sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
@@ -60,15 +59,6 @@ def assert_no_violation(page: Page, what: str) -> None:
     # Nothing else broke either (the browser's own favicon request may 404: no icon is set).
     others = [e for e in page.csp_errors if "favicon.ico" not in e]
     assert others == [], what
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
 
 
 # Chart.js keeps the chart it drew on a canvas: none when its script was blocked.

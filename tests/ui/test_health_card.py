@@ -7,28 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from reports.health.compute import account_health_compute
 from tests.accounts.workspace_data import build_account
 from tests.factories import UserFactory
+from tests.ui.browser import DESKTOP, PHONE, sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
 
 
 def test_health_card_explains_the_score_and_follows_a_logged_interaction(

@@ -9,27 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from accounts.models import Contact, DistributorLink, Event, Survey
 from plans.models import Action, Tender
 from tests.factories import AccountFactory, DistributorFactory, UserFactory
+from tests.ui.browser import DESKTOP, PHONE, sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
 
 
 def test_kam_signs_in_finds_an_account_and_sees_it(

@@ -9,7 +9,6 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -18,6 +17,7 @@ from reports.models import AccountHealth, AccountMetric
 from reports.portfolio.matrix import portfolio_matrix_compute
 from tests.factories import AccountFactory, InteractionFactory
 from tests.reports.matrix_criteria import matrix_criteria  # noqa: F401  (autouse)
+from tests.ui.browser import sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +37,6 @@ NAMES = [
     "Altai Dairy",
     "Irtysh Oil Service",
 ]
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 @pytest.fixture

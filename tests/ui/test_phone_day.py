@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Interaction
 from plans.calendar import feed_token
 from tests.factories import ContactFactory, InteractionFactory
-from tests.ui.test_kam_workspace import DESKTOP, PHONE, sign_in
+from tests.ui.browser import DESKTOP, PHONE, sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 

@@ -19,7 +19,7 @@ from tests.factories import (
     RevenueLineFactory,
     UserFactory,
 )
-from tests.ui.test_kam_workspace import DESKTOP, PHONE, sign_in
+from tests.ui.browser import DESKTOP, PHONE, sign_in
 
 pytestmark = [pytest.mark.ui, pytest.mark.django_db(transaction=True)]
 
