@@ -23,6 +23,7 @@ from accounts import access
 from accounts.access import CanReadRecords, MatrixCriteriaPermission, RolePermission
 from accounts.models import Account, User
 from kam.api.pagination import Pagination
+from kam.forms import parse_id
 from kam.http import AuthenticatedRequest
 from reports.models import MatrixCriterion, MatrixPosition, MatrixScore
 from reports.portfolio import matrix
@@ -222,10 +223,14 @@ class PortfolioMatrixViewSet(viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        if parse_id(kwargs.get("pk", "")) is None:  # past 64 bits: no such row, not a 500
+            raise Http404("No such account.")
         row = self.get_object()
         return Response(MatrixDetailSerializer(row, context=self._with_previous([row])).data)
 
     def _account(self, pk: str) -> Account:
+        if parse_id(pk) is None:
+            raise Http404("No such account.")
         account = access.account_scope(user=self.request.user).filter(pk=pk).first()
         if account is None:
             raise Http404("No such account.")

@@ -200,3 +200,10 @@ def test_previous_year_can_be_shown(client, head_user, world):
     assert f"Portfolio matrix · {YEAR - 1}" in html
     assert matrix.matrix_years() == [YEAR, YEAR - 1]
     assert dt.date.today().year >= YEAR - 1
+
+
+def test_an_account_id_past_64_bits_is_a_404_not_a_500(api_client_for, head_user):
+    client = api_client_for(head_user)
+    huge = "240417977979070351776674399532"
+    assert client.get(f"/api/v1/portfolio-matrix/{huge}/").status_code == 404
+    assert client.get(f"/api/v1/portfolio-matrix/{huge}/scores/").status_code == 404
