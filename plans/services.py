@@ -354,6 +354,7 @@ def tender_stage_event(*, tender: Tender, previous: str | None, user: User) -> d
     }
 
 
+@transaction.atomic
 def tender_move_stage(*, user: User, tender: Tender, stage: str, reason: str = "") -> Tender:
     """Move a tender to `stage`; won or lost needs `reason` (and dates an undated decision)."""
     fields: dict[str, Any] = {"stage": stage}

@@ -4,7 +4,6 @@ person may see; a bounded number of queries; on PostgreSQL through the trigram i
 
 from __future__ import annotations
 
-import re
 
 import pytest
 from django.db import connection
@@ -121,8 +120,12 @@ def test_on_postgresql_the_contact_search_goes_through_the_trigram_indexes(head_
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE accounts_contact")
+        # Whether the planner prefers the indexes over a scan at this size depends on the
+        # machine's cost settings; what the search owes is expressions the indexes serve.
+        cursor.execute("SET LOCAL enable_seqscan = off")
     plan = contact_search(user=head_user, query="926 123").explain()
-    assert re.search(r"accounts_contact_(name|phone)_search", plan), plan
+    for column in ("name", "email", "phone"):
+        assert f"accounts_contact_{column}_search" in plan, plan
 
 
 # --- the contact page ----------------------------------------------------------------------
