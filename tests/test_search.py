@@ -4,7 +4,6 @@ person may see; a bounded number of queries; on PostgreSQL through the trigram i
 
 from __future__ import annotations
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
