@@ -1,5 +1,8 @@
-"""Django admin for the numbers. What the ERP sends and what the metrics job computes is
-read-only here (editing an amount would bypass its conversion); categories are editable."""
+"""Django admin for the numbers. What the ERP sends and what the nightly jobs compute
+(metrics, health, the matrix, alerts, forecast snapshots) is read-only here: editing an
+amount would bypass its conversion, a score its formula. Categories are editable; health
+weights, alert thresholds and matrix criteria are changed on their settings pages, which
+validate them."""
 
 from __future__ import annotations
 
@@ -13,10 +16,20 @@ from accounts import access
 from accounts.admin import ScopedAdmin, ScopedHistoryAdmin
 
 from .models import (
+    AccountHealth,
     AccountMetric,
+    AlertFiring,
+    AlertSettings,
+    DigestDelivery,
     ExchangeRate,
+    ForecastSnapshot,
+    HealthSettings,
     ImportBatch,
+    MatrixCriterion,
+    MatrixPosition,
+    MatrixScore,
     MetricRun,
+    Notification,
     PortfolioMetric,
     ProductCategory,
     RevenueLine,
@@ -150,3 +163,88 @@ class WhiteSpaceCellAdmin(ScopedHistoryAdmin):
     search_fields = ["account__name", "competitor", "note"]
     autocomplete_fields = ["account"]
     readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(AccountHealth)
+class AccountHealthAdmin(ReadOnlyAdmin):
+    """The nightly health snapshots (the explanation is on the account page)."""
+
+    list_display = ["account", "date", "score", "band"]
+    list_filter = ["band", "date"]
+    list_select_related = ["account"]
+    search_fields = ["account__name"]
+    date_hierarchy = "date"
+
+
+@admin.register(HealthSettings, AlertSettings, MatrixCriterion)
+class SettingsReadOnlyAdmin(ReadOnlyAdmin):
+    """Weights, bands, thresholds and criteria: shown here, changed on their pages."""
+
+    scope_path = None
+
+
+@admin.register(MatrixScore)
+class MatrixScoreAdmin(ReadOnlyAdmin):
+    list_display = ["account", "year", "criterion", "score", "scored_by", "scored_at"]
+    list_filter = ["year", "criterion"]
+    list_select_related = ["account", "criterion", "scored_by"]
+    search_fields = ["account__name"]
+
+
+@admin.register(MatrixPosition)
+class MatrixPositionAdmin(ReadOnlyAdmin):
+    list_display = ["account", "year", "quadrant", "attractiveness", "strength", "computed_at"]
+    list_filter = ["year", "quadrant"]
+    list_select_related = ["account"]
+    search_fields = ["account__name"]
+
+
+@admin.register(AlertFiring)
+class AlertFiringAdmin(ReadOnlyAdmin):
+    """Every rule that fired, when it was first and last seen, and when it cleared."""
+
+    list_display = ["rule", "account", "first_seen", "last_seen", "cleared_at"]
+    list_filter = ["rule", "cleared_at"]
+    list_select_related = ["account"]
+    search_fields = ["account__name", "message"]
+    date_hierarchy = "created_at"
+
+
+class OwnRowsAdmin(ReadOnlyAdmin):
+    """A person's own rows; an admin sees everyone's."""
+
+    scope_path = None
+    owner_field = "recipient"
+
+    def scope_queryset(self, qs, user):
+        if access.reads_everyones_inbox(user):
+            return qs
+        return qs.filter(**{self.owner_field: user})
+
+
+@admin.register(Notification)
+class NotificationAdmin(OwnRowsAdmin):
+    list_display = ["created_at", "recipient", "rule", "account", "read_at"]
+    list_filter = ["rule", "read_at"]
+    list_select_related = ["recipient", "account"]
+    search_fields = ["recipient__username", "message"]
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(OwnRowsAdmin):
+    owner_field = "user"
+    list_display = ["day", "kind", "user", "items", "claimed_at", "sent_at"]
+    list_filter = ["kind", "day"]
+    list_select_related = ["user"]
+
+
+@admin.register(ForecastSnapshot)
+class ForecastSnapshotAdmin(ReadOnlyAdmin):
+    """The weekly forecast snapshots (company, region, KAM and account rows): for heads."""
+
+    scope_path = None
+    list_display = ["week", "period", "level", "label", "actual", "forecast", "target"]
+    list_filter = ["level", "period", "week"]
+
+    def scope_queryset(self, qs, user):
+        return qs if access.sees_every_account(user) else qs.none()

@@ -43,6 +43,7 @@ def test_every_admin_page_loads_for_an_admin(client, admin_user_, two_portfolios
     f.EventFactory().accounts.add(two_portfolios[0])
     f.SurveyFactory(account=two_portfolios[0])
     f.DistributorLinkFactory(account=two_portfolios[0])
+    _health_and_notifications(two_portfolios)
     client.force_login(admin_user_)
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
@@ -162,3 +163,29 @@ def test_admin_history_page_shows_who_changed_the_account(
     client.force_login(admin_user_)
     page = client.get(reverse("admin:accounts_account_history", args=[account.pk])).content.decode()
     assert "head" in page
+
+
+def _health_and_notifications(two_portfolios):
+    from reports.models import AccountHealth, Notification
+
+    for account in two_portfolios:
+        AccountHealth.objects.create(
+            account=account, date="2026-11-30", score=55, band="watch", components=[]
+        )
+        Notification.objects.create(
+            recipient=account.owner, account=account, message=f"Note for {account.name}"
+        )
+
+
+def test_staff_kam_sees_health_of_their_accounts_and_only_their_own_notifications(
+    client, staff_kam, two_portfolios
+):
+    _health_and_notifications(two_portfolios)
+    staff_kam.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_accounthealth", "view_notification"])
+    )
+    client.force_login(staff_kam)
+    health = client.get(reverse("admin:reports_accounthealth_changelist")).content.decode()
+    assert "Mine Ltd" in health and "Theirs Ltd" not in health
+    inbox = client.get(reverse("admin:reports_notification_changelist")).content.decode()
+    assert "Mine Ltd" in inbox and "Theirs Ltd" not in inbox

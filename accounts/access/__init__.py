@@ -75,6 +75,7 @@ from .rules import (
     is_signed_in,
     offers_portfolio_pages,
     owns_export,
+    reads_everyones_inbox,
     receives_head_alerts,
     sees_every_account,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "can_change_seen_accounts",
     "can_change_health_settings",
     "can_read_health_backtest",
+    "reads_everyones_inbox",
     "HealthSettingsPermission",
     "can_change_matrix_criteria",
     "MatrixCriteriaPermission",

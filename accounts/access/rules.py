@@ -154,3 +154,9 @@ def can_change_matrix_criteria(user: User) -> bool:
     """The portfolio matrix's criteria and weights: sales heads and admins (everyone who
     reads the matrix reads them)."""
     return is_signed_in(user) and user.is_head_or_admin
+
+
+def reads_everyones_inbox(user: User) -> bool:
+    """Other people's notifications and digest deliveries (the Django admin): the admin role
+    only; everyone else reads their own."""
+    return is_signed_in(user) and user.is_admin_role

@@ -1,5 +1,6 @@
 """Digest e-mails: a daily one per KAM (their accounts overnight, what is due today,
-what is overdue) and a weekly one for sales heads (portfolio moves, KAM workload).
+what is overdue) and a weekly one for sales heads (portfolio moves, key accounts at risk,
+key accounts' relationship-coverage gaps, KAM workload).
 
 Each is built in the recipient's language and time zone, sent only when there is
 something to say, through Django's mail backend (EMAIL_URL), with a signed one-click
@@ -25,7 +26,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.access import account_scope, receives_head_alerts
+from accounts.access import account_scope, contact_scope, receives_head_alerts
+from accounts.coverage import coverage_for_accounts
 from accounts.models import Account, User
 from plans.models import Action, Tender
 from reports.health.selectors import health_latest
@@ -179,7 +181,8 @@ def health_changes(*, account_ids: list[int], today: dt.date) -> list[dict[str, 
 
 def weekly_digest(*, user: User, now: dt.datetime | None = None) -> Digest:
     """The weekly digest of a sales head as of `now`: the portfolio's alerts of the last
-    7 days by rule, and each KAM's workload."""
+    7 days by rule, key accounts at risk, key accounts with coverage gaps, and each KAM's
+    workload."""
     now = now or timezone.now()
     today = now.astimezone(user_zone(user)).date()
     digest = Digest(user=user, kind=WEEKLY, day=today - dt.timedelta(days=today.weekday()))
@@ -236,17 +239,50 @@ def weekly_digest(*, user: User, now: dt.datetime | None = None) -> Digest:
             {
                 "account": accounts[r.account_id].name,
                 "score": r.score,
-                "owner": getattr(accounts[r.account_id].owner, "username", ""),
+                "owner": _person(accounts[r.account_id].owner),
             }
             for r in at_risk
         ],
+        "coverage_gaps": _coverage_gaps(user=user, key_ids=key_ids, today=today),
         "workload": workload,
         "key_accounts": len(key_ids),
     }
     digest.items = (
-        sum(len(m["lines"]) for m in moves) + len(digest.context["at_risk"]) + len(workload)
+        sum(len(m["lines"]) for m in moves)
+        + len(digest.context["at_risk"])
+        + len(digest.context["coverage_gaps"])
+        + len(workload)
     )
     return digest
+
+
+def _person(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def _coverage_gaps(*, user: User, key_ids: list[int], today: dt.date) -> list[dict[str, Any]]:
+    """Key accounts with relationship-coverage gaps (accounts.coverage's rules), worst
+    first: the account, its KAM and the gaps' titles in the reader's language."""
+    key_accounts = list(
+        Account.objects.filter(pk__in=key_ids).select_related("owner").order_by("name", "pk")
+    )
+    coverage = coverage_for_accounts(
+        accounts=key_accounts, contacts=contact_scope(user=user), as_of=today
+    )
+    rows = []
+    with translation.override(user_language(user)):
+        for account in key_accounts:
+            gaps = coverage[account.pk].gaps
+            if gaps:
+                rows.append(
+                    {
+                        "account": account.name,
+                        "owner": _person(account.owner),
+                        "gaps": [g.title for g in gaps],
+                    }
+                )
+    rows.sort(key=lambda r: (-len(r["gaps"]), r["account"]))
+    return rows[:LIST_LIMIT]
 
 
 def digest_render(digest: Digest) -> Digest:

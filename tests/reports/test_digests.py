@@ -248,3 +248,23 @@ def test_weekly_digest_lists_key_accounts_at_risk():
     digest = digest_build(user=head, kind="weekly", now=NOW)
     assert digest.context["at_risk"] == [{"account": "Risky Key", "score": 31, "owner": "vera"}]
     assert "Key accounts at risk" in digest.text and "Risky Small" not in digest.text
+
+
+def test_weekly_digest_names_key_accounts_with_coverage_gaps_in_the_heads_language():
+    from accounts.models import Contact
+
+    head = f.UserFactory(username="boss", role=User.Role.HEAD, language="ru")
+    kam = f.UserFactory(username="vera", first_name="Вера", last_name="Соколова")
+    lonely = f.AccountFactory(owner=kam, name="Без чемпиона", is_key=True)
+    f.ContactFactory(account=lonely, decision_role=Contact.DecisionRole.INFLUENCER)
+    covered = f.AccountFactory(owner=kam, name="Covered Key", is_key=True)
+    f.ContactFactory(account=covered, decision_role=Contact.DecisionRole.CHAMPION)
+    small = f.AccountFactory(owner=kam, name="Not Key")  # gaps, but not a key account
+
+    digest = digest_build(user=head, kind="weekly", now=NOW)
+
+    rows = digest.context["coverage_gaps"]
+    assert [(r["account"], r["owner"]) for r in rows] == [("Без чемпиона", "Вера Соколова")]
+    assert "Нет чемпиона" in rows[0]["gaps"]
+    assert "Ключевые клиенты с пробелами в охвате" in digest.text
+    assert small.name not in digest.text and covered.name not in digest.text
