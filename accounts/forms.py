@@ -22,6 +22,7 @@ from . import access
 from .models import (
     Account,
     Contact,
+    ContactLink,
     Distributor,
     DistributorLink,
     Event,
@@ -174,6 +175,21 @@ class ContactForm(ServiceModelForm):
             managers = managers.exclude(pk=self.instance.pk)
         self.fields["reports_to"].queryset = managers
         self.fields["reports_to"].empty_label = _("Nobody (top of the chart)")
+
+
+class ContactLinkForm(ServiceModelForm):
+    """A link from the contact whose page it is to another person of their account."""
+
+    class Meta:
+        model = ContactLink
+        fields = ["kind", "to_contact", "note"]
+
+    def __init__(self, *args, contact: Contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_contact"].queryset = contact.account.contacts.exclude(
+            pk=contact.pk
+        ).order_by("name")
+        self.fields["to_contact"].empty_label = None
 
 
 class AccountForm(ServiceModelForm):

@@ -37,13 +37,14 @@ from .forms import (
     AccountPickForm,
     AttendanceForm,
     ContactForm,
+    ContactLinkForm,
     DistributorLinkForm,
     EventForm,
     HomeFilterForm,
     InteractionForm,
     SurveyForm,
 )
-from .models import Account, AuditEvent, Event, Interaction
+from .models import Account, AuditEvent, Contact, Event, Interaction
 from .relationship_map import relationship_drawing
 from .selectors import (
     SOFT_DELETED_KINDS,
@@ -379,16 +380,27 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One person: how to reach them (tap to call, write), where they sit in the org
     chart, and what we did together."""
     contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    return _contact_page(request, contact)
+
+
+def _contact_page(
+    request: AuthenticatedHttpRequest,
+    contact: Contact,
+    link_form: ContactLinkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     services.audit_record(  # their e-mail and phone are on this page
         user=request.user,
         action=AuditEvent.Action.VIEW_CONTACTS,
         account_id=contact.account_id,
         details={"contact": contact.pk},
     )
+    can_change = access.can_change_account(user=request.user, account=contact.account)
     context = {
         "contact": contact,
         "account": contact.account,
-        "can_change": access.can_change_account(user=request.user, account=contact.account),
+        "can_change": can_change,
+        "link_form": (link_form or ContactLinkForm(contact=contact)) if can_change else None,
         "neighbours": contact_neighbours(contact=contact),
         "timeline": contact_timeline(contact=contact),
         "coverage": contact_coverage(user=request.user, contact=contact),
@@ -398,7 +410,36 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             .order_by("kind", "pk")
         ),
     }
-    return render(request, "accounts/contact_detail.html", context)
+    return render(request, "accounts/contact_detail.html", context, status=status)
+
+
+@page_view
+@require_POST
+def contact_link_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Link the contact to another person of their account ("influences", "is close to"…);
+    a refused link shows the contact page again with the error beside its field."""
+    contact = get_object_or_404(contact_list(user=request.user), pk=pk)
+    form = ContactLinkForm(request.POST, contact=contact)
+    if form.is_valid() and save_with(
+        form, services.contact_link_create, user=request.user, from_contact=contact
+    ):
+        messages.success(request, _("Link saved."))
+        return redirect(reverse("accounts:contact", args=[contact.pk]) + "#contact-links")
+    return _contact_page(request, contact, link_form=form, status=400)
+
+
+@page_view
+@require_POST
+def contact_link_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Remove a link between two people (its history keeps who removed it, and when)."""
+    link = get_object_or_404(
+        contact_link_list(user=request.user).select_related("from_contact__account"), pk=pk
+    )
+    services.contact_link_delete(user=request.user, link=link)
+    messages.info(request, _("Link removed."))
+    back = request.POST.get("contact")
+    target = link.to_contact_id if back == str(link.to_contact_id) else link.from_contact_id
+    return redirect(reverse("accounts:contact", args=[target]) + "#contact-links")
 
 
 @page_view

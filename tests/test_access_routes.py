@@ -40,9 +40,16 @@ from plans.models import StageProbability
 from reports.alerts.digests import unsubscribe_token
 from reports.exports.jobs import export_job_run, export_job_start
 from reports.models import (
+    AccountHealth,
+    AlertFiring,
+    AlertSettings,
+    DigestDelivery,
+    ForecastSnapshot,
+    HealthSettings,
     ImportBatch,
     MatrixCriterion,
     MatrixPosition,
+    MatrixScore,
     MetricRun,
     Notification,
     WhiteSpaceCell,
@@ -141,6 +148,8 @@ ROUTES: dict[str, Row] = {
     "accounts:contact-create": page("account", write_other=("post", 404)),
     "accounts:contact": page("contact"),
     "accounts:contact-edit": page("contact", write_other=("post", 404)),
+    "accounts:contact-link-add": post_only("contact"),
+    "accounts:contact-link-remove": post_only("contact_link"),
     "accounts:survey-create": page("account", write_other=("post", 404)),
     "accounts:survey-edit": page("survey", write_other=("post", 404)),
     "accounts:survey-delete": post_only("survey"),
@@ -368,6 +377,17 @@ ADMIN_MODELS = {
     "reports_metricrun": ("run", False),
     "reports_importbatch": ("batch", False),
     "reports_whitespacecell": ("whitespace", True),
+    # What the nightly jobs compute, and settings changed on their own pages: read-only.
+    "reports_accounthealth": ("health", False),
+    "reports_healthsettings": ("health_settings", False),
+    "reports_alertsettings": ("alert_settings", False),
+    "reports_matrixcriterion": ("criterion", False),
+    "reports_matrixscore": ("score", False),
+    "reports_matrixposition": ("position", False),
+    "reports_alertfiring": ("firing", False),
+    "reports_notification": ("notification", False),
+    "reports_digestdelivery": ("digest", False),
+    "reports_forecastsnapshot": ("snapshot", False),
     # django-axes' records of sign-in attempts: admins read them (and clear a lockout).
     "axes_accessattempt": ("axes_attempt", False),
     "axes_accesslog": ("axes_log", False),
@@ -547,6 +567,22 @@ def _portfolio(owner) -> dict[str, Any]:
         "position": MatrixPosition.objects.create(
             account=account, year=2025, attractiveness=3, strength=3, quadrant="strategic"
         ),
+        "health": AccountHealth.objects.create(
+            account=account, date=dt.date(2025, 12, 31), score=50, band="watch"
+        ),
+        "firing": AlertFiring.objects.create(
+            rule="action_overdue",
+            account=account,
+            message="late",
+            first_seen=dt.date(2025, 12, 30),
+            last_seen=dt.date(2025, 12, 31),
+        ),
+        "score": MatrixScore.objects.create(
+            account=account, criterion=MatrixCriterion.objects.get(key="growth"), year=2025, score=3
+        ),
+        "digest": DigestDelivery.objects.create(
+            user=owner, kind="daily", day=dt.date(2025, 12, 31)
+        ),
     }
 
 
@@ -599,6 +635,22 @@ def _build() -> World:
         ),
         "portfolio": f.PortfolioMetricFactory(period="2025"),
         "criterion": MatrixCriterion.objects.get(key="growth"),
+        "health_settings": HealthSettings.load(),
+        "alert_settings": AlertSettings.objects.get_or_create(pk=1)[0],
+        "snapshot": ForecastSnapshot.objects.create(
+            week=dt.date(2025, 12, 29),
+            as_of=dt.date(2025, 12, 31),
+            period="2026",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31),
+            level="company",
+            label="Company",
+            actual=0,
+            run_rate=0,
+            opportunities=0,
+            tenders=0,
+            forecast=0,
+        ),
         "run": MetricRun.objects.create(as_of=dt.date(2025, 12, 31), status="success"),
         "batch": ImportBatch.objects.create(endpoint="accounts", status="applied", http_status=200),
         "group": Group.objects.create(name="Auditors"),

@@ -120,3 +120,58 @@ def test_contact_page_shows_who_covers_them_and_their_links(kam_client, story):
     boss = kam_client.get(reverse("accounts:contact", args=[story["boss"].pk])).content.decode()
     assert "nobody on our side" in boss
     assert "Ivan Rival</a> influences <a" in boss
+
+
+# --- links between people, from the contact page ------------------------------------------
+def test_a_kam_links_two_people_from_the_contact_page_and_removes_it(client, kam_user, story):
+    client.force_login(kam_user)
+    boss, buyer = story["boss"], story["buyer"]
+
+    response = client.post(
+        reverse("accounts:contact-link-add", args=[buyer.pk]),
+        {"kind": "close_to", "to_contact": boss.pk, "note": "Old classmates"},
+    )
+
+    assert response.status_code == 302
+    assert response.url.endswith(f"/contacts/{buyer.pk}/#contact-links")
+    link = ContactLink.objects.get(from_contact=buyer, to_contact=boss)
+    assert (link.kind, link.note) == ("close_to", "Old classmates")
+    page = client.get(reverse("accounts:contact", args=[boss.pk])).content.decode()
+    assert "Old classmates" in page  # shown on the other person's page too
+
+    response = client.post(
+        reverse("accounts:contact-link-remove", args=[link.pk]), {"contact": boss.pk}
+    )
+
+    assert response.url.endswith(f"/contacts/{boss.pk}/#contact-links")
+    assert not ContactLink.objects.filter(pk=link.pk).exists()
+    removed = ContactLink.history.filter(id=link.pk, history_type="-").get()
+    assert removed.history_user == kam_user  # traced: who removed it, and when
+
+
+def test_a_refused_link_shows_the_error_beside_its_field_and_saves_nothing(client, kam_user, story):
+    client.force_login(kam_user)
+    buyer, rival = story["buyer"], story["rival"]
+    stranger = ContactFactory(account=AccountFactory(owner=kam_user), name="Elsewhere")
+    before = ContactLink.objects.count()
+
+    duplicate = client.post(
+        reverse("accounts:contact-link-add", args=[rival.pk]),
+        {"kind": "rivals", "to_contact": buyer.pk},  # "rivals" is symmetric: already there
+    )
+    foreign = client.post(
+        reverse("accounts:contact-link-add", args=[buyer.pk]),
+        {"kind": "influences", "to_contact": stranger.pk},
+    )
+
+    assert duplicate.status_code == foreign.status_code == 400
+    assert "already linked" in str(duplicate.context["link_form"].errors["to_contact"])
+    assert "to_contact" in foreign.context["link_form"].errors
+    assert ContactLink.objects.count() == before
+
+
+def test_a_reader_without_the_right_to_change_gets_no_link_form(client, head_user, story):
+    # A head may change every account; a KAM who is only reading another's… sees 404.
+    client.force_login(head_user)
+    page = client.get(reverse("accounts:contact", args=[story["buyer"].pk]))
+    assert page.context["link_form"] is not None
