@@ -287,3 +287,13 @@ def test_demo_plants_slipping_accounts_and_health_with_history_and_a_backtest_li
     assert bands == {"at_risk"}
     result = health_backtest()
     assert result.at_risk_lift is not None and result.at_risk_lift > 1.1
+
+
+def test_demo_people_read_their_e_mails_in_their_language_and_time_zone(small_demo):
+    from reports.alerts.digests import digest_build
+
+    people = {u.username: u for u in User.objects.all()}
+    assert (people["a.ivanova"].language, people["a.ivanova"].timezone) == ("ru", "Europe/Moscow")
+    assert (people["j.miller"].language, people["j.miller"].timezone) == ("en", "Europe/London")
+    weekly = digest_build(user=people["s.volkov"], kind="weekly")
+    assert "Загрузка KAM" in weekly.text  # the head's weekly digest, in Russian

@@ -199,6 +199,7 @@ class DemoBuilder:
             user = existing.get(username) or User(username=username)
             user.first_name, user.last_name, user.role = first, last, role
             user.email = f"{username}@kam.example.com"
+            user.language, user.timezone = names.USER_LOCALES[username]
             user.password = hashes[role]
             user.is_staff = user.is_superuser = role == User.Role.ADMIN
             user.save()

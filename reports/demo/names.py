@@ -48,6 +48,17 @@ DISTRIBUTORS = [
     ("D-06", "TransAsia Distribution LLC", "CENTER"),
 ]
 
+# Each person's language and time zone for e-mails and notifications (the pages follow the
+# browser): the Russian team in Russian on their regions' clocks, James in English.
+USER_LOCALES = {
+    "admin": ("en", "Europe/Moscow"),
+    "s.volkov": ("ru", "Europe/Moscow"),
+    "a.ivanova": ("ru", "Europe/Moscow"),
+    "d.petrov": ("ru", "Europe/Moscow"),
+    "e.smirnova": ("ru", "Asia/Yekaterinburg"),
+    "j.miller": ("en", "Europe/London"),
+}
+
 # username, first, last, role, region code (KAMs only)
 USERS = [
     ("admin", "Admin", "KAM", "admin", None),
