@@ -63,8 +63,9 @@ GENERATE = [
     "INSERT INTO accounts_region (code, name) SELECT 'R' || g, 'Region ' || g "
     "FROM generate_series(1, 10) g",
     """INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
-           is_staff, is_active, date_joined, role)
-       SELECT '!', false, 'kam' || g, '', '', '', false, true, now(), 'kam'
+           is_staff, is_active, date_joined, role, language, timezone, digest_daily,
+           digest_weekly)
+       SELECT '!', false, 'kam' || g, '', '', '', false, true, now(), 'kam', '', '', true, true
        FROM generate_series(1, 50) g""",
     """INSERT INTO reports_productcategory (code, name, active, created_at, updated_at)
        SELECT 'CAT' || g, 'Category ' || g, g <= 10, now(), now() FROM generate_series(1, 12) g""",

@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 UNMET_MONTHS = 19  # months since anyone met the account
 SLIP_MONTHS = 13  # months since its revenue started to fall
 MONTHLY_FALL = 0.85
+SLIPPING_EVERY = 7  # one ordinary account in this many slips (the backtest shows a lift)
 SNAPSHOT_WEEKS = (12, 10, 8, 6, 4, 2, 0)
 RU_NAMES = ["Ирина Волкова", "Олег Смирнов"]
 EN_NAMES = ["Anna Weber", "Mark Hill"]
 
 
 def plant_health_story(builder: DemoBuilder) -> None:
-    """Rewrite the history of ~1 in 10 ordinary active accounts as a slow slip, then compute
+    """Rewrite the history of ~1 in 7 ordinary active accounts as a slow slip, then compute
     health snapshots for every account."""
     rng = random.Random(f"health-{builder.n}-{builder.as_of}")  # leaves the builder's alone
     as_of = builder.as_of
@@ -42,7 +43,7 @@ def plant_health_story(builder: DemoBuilder) -> None:
         for p in builder.plans
         if not p.key and p.owner and p.status == Account.Status.ACTIVE and p.parent is None
     ]
-    chosen = rng.sample(pool, min(len(pool), max(4, builder.n // 10)))
+    chosen = rng.sample(pool, min(len(pool), max(4, builder.n // SLIPPING_EVERY)))
     ids = [p.account.pk for p in chosen]
     RevenueLine.objects.filter(account_id__in=ids).delete()
     Interaction.all_objects.filter(account_id__in=ids).delete()
