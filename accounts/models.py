@@ -29,10 +29,20 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.KAM)
     # Preferences for what reaches the person outside the pages (reports.alerts digests).
     # Blank language / time zone: the site's LANGUAGE_CODE / TIME_ZONE.
-    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
-    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
-    digest_daily = models.BooleanField(_("daily digest e-mail"), default=True)
-    digest_weekly = models.BooleanField(_("weekly digest e-mail"), default=True)
+    # Defaults in the database too: rows written by SQL (bulk loads, benches) get them.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        default="",
+        db_default="",
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", db_default=""
+    )
+    digest_daily = models.BooleanField(_("daily digest e-mail"), default=True, db_default=True)
+    digest_weekly = models.BooleanField(_("weekly digest e-mail"), default=True, db_default=True)
 
     # Facts about the role; what each role may see and do is decided in accounts.access.
     @property
@@ -205,7 +215,13 @@ class Account(TimeStamped):
     # The portfolio matrix's quadrant this year (reports.portfolio.matrix writes it down):
     # strategic, star, status, streamline, or blank when the account has no position.
     quadrant = models.CharField(
-        _("matrix quadrant"), max_length=16, choices=Quadrant.choices, blank=True, db_index=True
+        _("matrix quadrant"),
+        max_length=16,
+        choices=Quadrant.choices,
+        blank=True,
+        db_index=True,
+        default="",
+        db_default="",  # rows written by SQL (bulk loads, benches) have no position yet
     )
 
     history = HistoricalRecords(m2m_fields=[team], excluded_fields=["updated_at", "quadrant"])
