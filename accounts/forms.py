@@ -183,6 +183,7 @@ class ContactLinkForm(ServiceModelForm):
     class Meta:
         model = ContactLink
         fields = ["kind", "to_contact", "note"]
+        widgets = {"note": forms.TextInput()}
 
     def __init__(self, *args, contact: Contact, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,6 +191,7 @@ class ContactLinkForm(ServiceModelForm):
             pk=contact.pk
         ).order_by("name")
         self.fields["to_contact"].empty_label = None
+        self.fields["kind"].choices = ContactLink.Kind.choices  # no "---------": one is needed
 
 
 class AccountForm(ServiceModelForm):
