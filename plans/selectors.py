@@ -21,7 +21,7 @@ from accounts import access
 from accounts.models import Account, User
 from kam import textsearch
 
-from .models import AccountPlan, Action, Objective, Opportunity, Tender
+from .models import AccountPlan, Action, Objective, Opportunity, Target, Tender
 
 
 def plan_scope(*, user: User) -> QuerySet[AccountPlan]:
@@ -222,3 +222,15 @@ def plan_facts_by_account(*, account_ids: Iterable[int]) -> dict[int, dict]:
         .values("pk", "action_text", "action_due", "tender_title", "tender_deadline")
     )
     return {row["pk"]: row for row in rows}
+
+
+# --- Targets ------------------------------------------------------------------------------
+def target_scope(*, user: User) -> QuerySet[Target]:
+    return access.target_scope(user=user, queryset=Target.objects.all())
+
+
+def target_list(*, user: User) -> QuerySet[Target]:
+    """Visible targets with their account (and its owner), who set and approved them."""
+    return target_scope(user=user).select_related(
+        "account", "account__owner", "account__region", "set_by", "approved_by"
+    )

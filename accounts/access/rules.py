@@ -154,3 +154,9 @@ def can_change_matrix_criteria(user: User) -> bool:
     """The portfolio matrix's criteria and weights: sales heads and admins (everyone who
     reads the matrix reads them)."""
     return is_signed_in(user) and user.is_head_or_admin
+
+
+def can_approve_targets(user: User) -> bool:
+    """Revenue and margin targets are set by the KAMs and approved by sales heads (and
+    admins); a KAM's own approval would make the approval meaningless."""
+    return is_signed_in(user) and user.is_head_or_admin
