@@ -193,6 +193,13 @@ ROUTES: dict[str, Row] = {
     "reports:distributors": page(),
     "reports:opportunity-pipeline": page(),
     "reports:forecast": page(),
+    # Targets: everyone who uses the pages sets and reads their own; heads approve (a
+    # KAM's POST is a 403, a GET a 405 for whoever may approve).
+    "reports:targets": page(),
+    "reports:target": page("target", write_other=("post", 404)),
+    "reports:target-approve": row(
+        LOGIN, 403, 403, 405, 403, 405, params={"pk": "target"}, write_other=("post", 403)
+    ),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),
     # The white-space matrix of a holding (an account page), its cells and the one click.
     "reports:whitespace": page("account"),

@@ -39,6 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import Account, User
 from plans.models import Target
 from reports.metrics.periods import QUARTER, YEAR, Period, period_of
@@ -215,6 +216,7 @@ def attainment(
     as_of: dt.date | None = None,
     accounts: QuerySet[Account] | None = None,
     quarters: bool = False,
+    named: bool = True,
 ) -> Attainment:
     """Attainment of `period` (default: this year) as of a date, by `level`, over the
     accounts the user sees (None: every account), or the given subset of them. With
@@ -226,6 +228,7 @@ def attainment(
         as_of=as_of,
         accounts=accounts,
         quarters=quarters,
+        named=named,
     )[level]
 
 
@@ -237,9 +240,11 @@ def attainment_levels(
     as_of: dt.date | None = None,
     accounts: QuerySet[Account] | None = None,
     quarters: bool = False,
+    named: bool = True,
 ) -> dict[str, Attainment]:
     """`attainment` at several levels from the same two grouped queries (the head's
-    dashboard: by KAM and by region)."""
+    dashboard: by KAM and by region); `named=False` leaves out the names (a query per
+    level) for a caller that has them."""
     as_of = as_of or timezone.localdate()
     period = period or period_of(YEAR, as_of)
     periods = [period]
@@ -254,7 +259,7 @@ def attainment_levels(
         if level != COMPANY:
             index = fields.index(_FIELDS[level])
             keys = {group[index] for group in sums[2]}
-        labels = forecast_labels(level, keys, scope)
+        labels = forecast_labels(level, keys, scope) if named else {}
         by_period = {p.key: _rows(level, p, as_of, fields, sums, labels) for p in periods}
         rows = by_period.pop(period.key)
         result[level] = Attainment(
@@ -269,13 +274,15 @@ def attainment_levels(
     return result
 
 
-def my_attainment(*, user: User, as_of: dt.date | None = None) -> Attainment:
-    """The home page's card: this year for the accounts the user owns (a KAM's own target
-    — the owner's, as the head's roll-up by KAM counts it); for whoever owns none (a head,
-    an admin) the company's, over every account they see."""
-    owned = Account.objects.filter(owner_id=user.pk)
-    mine = owned if owned.exists() else None
-    return attainment(user=user, level=COMPANY, as_of=as_of, accounts=mine)
+def my_attainment(*, user: User, as_of: dt.date | None = None) -> tuple[Attainment, bool]:
+    """The home page's card: for a KAM this year's target of the accounts they own (their
+    own target — the owner's, as the head's roll-up by KAM counts it); for whoever sees
+    every account (a head, an admin) the company's. The second value: whether it is the
+    company's."""
+    company = access.sees_every_account(user)
+    mine = None if company else Account.objects.filter(owner_id=user.pk)
+    result = attainment(user=user, level=COMPANY, as_of=as_of, accounts=mine, named=False)
+    return result, company
 
 
 def with_attainment(qs: QuerySet[Account], *, period: Period, as_of: dt.date) -> QuerySet[Account]:
@@ -317,7 +324,14 @@ def with_attainment(qs: QuerySet[Account], *, period: Period, as_of: dt.date) ->
     )
 
 
+def this_years_attainment(qs: QuerySet[Account]) -> QuerySet[Account]:
+    """`with_attainment` of the current year as of today (the accounts table's column)."""
+    today = timezone.localdate()
+    return with_attainment(qs, period=period_of(YEAR, today), as_of=today)
+
+
 __all__ = [
+    "this_years_attainment",
     "ACCOUNT",
     "COMPANY",
     "OWNER",
