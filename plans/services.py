@@ -49,7 +49,6 @@ def account_plan_create(
     period_end: dt.date,
     owner: User | None | Unset = UNSET,
     status: str | Unset = UNSET,
-    revenue_target: Decimal | None | Unset = UNSET,
     client_goals: str | Unset = UNSET,
     our_strategy: str | Unset = UNSET,
     mutual_value: str | Unset = UNSET,
@@ -61,7 +60,6 @@ def account_plan_create(
         period_end=period_end,
         owner=owner,
         status=status,
-        revenue_target=revenue_target,
         client_goals=client_goals,
         our_strategy=our_strategy,
         mutual_value=mutual_value,
@@ -82,7 +80,6 @@ def account_plan_update(
     period_end: dt.date | Unset = UNSET,
     owner: User | None | Unset = UNSET,
     status: str | Unset = UNSET,
-    revenue_target: Decimal | None | Unset = UNSET,
     client_goals: str | Unset = UNSET,
     our_strategy: str | Unset = UNSET,
     mutual_value: str | Unset = UNSET,
@@ -95,7 +92,6 @@ def account_plan_update(
         period_end=period_end,
         owner=owner,
         status=status,
-        revenue_target=revenue_target,
         client_goals=client_goals,
         our_strategy=our_strategy,
         mutual_value=mutual_value,
@@ -138,10 +134,13 @@ def _is_untouched_template(name: str, value: str) -> bool:
 
 
 def account_plan_completeness(*, plan: AccountPlan) -> dict[str, Any]:
-    """Which parts of the plan are filled: sections, at least one objective and action."""
+    """Which parts of the plan are filled: sections, at least one objective and action.
+    Its revenue target is filled when the account has targets for the plan's year."""
+    values = {name: getattr(plan, name) for name in PLAN_SECTIONS if name != "revenue_target"}
+    values["revenue_target"] = plan.year_revenue_target
     filled = {
-        name: bool(getattr(plan, name))
-        and not (name in _section_templates() and _is_untouched_template(name, getattr(plan, name)))
+        name: bool(values[name])
+        and not (name in _section_templates() and _is_untouched_template(name, values[name]))
         for name in PLAN_SECTIONS
     }
     filled["objectives"] = plan.objectives.exists()
