@@ -108,8 +108,6 @@ def targets(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page)
     _attach_attainment(rows, year)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "reports/targets.html",
@@ -121,7 +119,6 @@ def targets(request: AuthenticatedHttpRequest) -> HttpResponse:
             "year": year,
             "years": list(range(today.year + 1, today.year - 4, -1)),
             "can_approve": access.can_approve_targets(user),
-            "query": query.urlencode(),
         },
         status=400 if request.method == "POST" else 200,
     )
