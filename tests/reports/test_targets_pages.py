@@ -140,3 +140,27 @@ def test_dashboard_rolls_up_by_kam_and_region_with_links(
     by_region = section[section.index('id="targets-by-region"') :]
     assert f"?region={world['north'].pk}&amp;sort=attainment" in by_region
     assert "1,500,000" in by_region and "23 %" in by_region  # 350 000 / 1 500 000
+
+
+@pytest.mark.parametrize("n", [5, 40])
+def test_targets_page_runs_a_bounded_number_of_queries(
+    client, kam_user, head_user, n, django_assert_max_num_queries
+):
+    year = timezone.localdate().year
+    for i in range(n):
+        account = f.AccountFactory(owner=kam_user, name=f"Client {i:03d}", is_key=True)
+        f.RevenueLineFactory(account=account, date=dt.date(year, 1, 1))
+        if i % 2:
+            f.TargetFactory(account=account, year=year, quarter=1, status="approved")
+            f.TargetFactory(account=account, year=year, quarter=2, approved_by=head_user)
+        else:
+            f.TargetFactory(account=account, year=year)
+    for user in (kam_user, head_user):
+        client.force_login(user)
+        with django_assert_max_num_queries(14):
+            response = client.get(reverse("reports:targets"))
+        assert response.status_code == 200
+        assert len(response.context["targets"]) == min(50, n + n // 2)
+        with django_assert_max_num_queries(16):
+            response = client.get(reverse("reports:accounts"), {"sort": "-attainment"})
+        assert response.status_code == 200
