@@ -164,3 +164,16 @@ def test_targets_page_runs_a_bounded_number_of_queries(
         with django_assert_max_num_queries(16):
             response = client.get(reverse("reports:accounts"), {"sort": "-attainment"})
         assert response.status_code == 200
+
+
+def test_accounts_export_sorts_by_attainment_too(client, head_user, world):
+    year = world["today"].year
+    f.TargetFactory(account=world["mine"], year=year, revenue_target=D(500000))
+    client.force_login(head_user)
+    response = client.get(
+        reverse("reports:export", args=["accounts", "csv"]), {"sort": "-attainment"}
+    )
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content if response.streaming else [response.content])
+    text = body.decode("utf-8-sig")
+    assert text.index("Mine") < text.index("Theirs")
