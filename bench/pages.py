@@ -165,7 +165,6 @@ def seed(n_accounts: int) -> dict:
                 period_end=dt.date(today.year, 12, 31),
                 owner=a.owner,
                 client_goals="Grow",
-                revenue_target=Decimal("1000000"),
             )
             for a in accounts
         ],

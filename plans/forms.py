@@ -25,7 +25,6 @@ class PlanForm(ServiceModelForm):
             "period_start",
             "period_end",
             "status",
-            "revenue_target",
             "client_goals",
             "our_strategy",
             "mutual_value",

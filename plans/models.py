@@ -82,6 +82,19 @@ class AccountPlan(TimeStamped):
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The period ends before it starts.")})
 
+    @property
+    def year_revenue_target(self) -> Decimal | None:
+        """The plan's revenue target: the sum of its account's targets (Target) for the
+        year the plan starts in — not a number of its own (the old `revenue_target` column
+        is no longer written). The selectors annotate it (`targets_revenue_sum`)."""
+        if hasattr(self, "targets_revenue_sum"):
+            return self.targets_revenue_sum
+        if not self.account_id or not self.period_start:
+            return None
+        return Target.objects.filter(
+            account_id=self.account_id, year=self.period_start.year
+        ).aggregate(total=models.Sum("revenue_target"))["total"]
+
 
 class Objective(TimeStamped):
     class Status(models.TextChoices):

@@ -11,7 +11,18 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -21,7 +32,25 @@ from accounts import access
 from accounts.models import Account, User
 from kam import textsearch
 
-from .models import AccountPlan, Action, Objective, Opportunity, Tender
+from .models import AccountPlan, Action, Objective, Opportunity, Target, Tender
+
+
+def with_year_revenue_target(qs: QuerySet[AccountPlan]) -> QuerySet[AccountPlan]:
+    """Annotate each plan with the sum of its account's targets for the plan's year
+    (`AccountPlan.year_revenue_target` reads it): one subquery, no query per plan."""
+    targets = (
+        Target.objects.filter(
+            account_id=OuterRef("account_id"), year=ExtractYear(OuterRef("period_start"))
+        )
+        .values("account_id")
+        .annotate(total=Sum("revenue_target"))
+        .values("total")
+    )
+    return qs.annotate(
+        targets_revenue_sum=Subquery(
+            targets, output_field=DecimalField(max_digits=18, decimal_places=2)
+        )
+    )
 
 
 def plan_scope(*, user: User) -> QuerySet[AccountPlan]:
@@ -95,7 +124,7 @@ def opportunity_page_list(
 def account_plan_list(*, user: User) -> QuerySet[AccountPlan]:
     """Plans of visible accounts, each with its objectives and actions (three queries)."""
     return (
-        plan_scope(user=user)
+        with_year_revenue_target(plan_scope(user=user))
         .select_related("account", "owner")
         .prefetch_related(
             Prefetch("objectives", queryset=Objective.objects.order_by("due", "id")),
@@ -123,7 +152,7 @@ ATTENTION_TENDER_DAYS = 14
 def plan_get(*, user: User, pk: int) -> AccountPlan:
     """One visible plan with its objectives and actions (AccountPlan.DoesNotExist if not)."""
     return (
-        plan_scope(user=user)
+        with_year_revenue_target(plan_scope(user=user))
         .select_related("account", "owner")
         .prefetch_related(
             Prefetch("objectives", queryset=Objective.objects.order_by("due", "id")),
@@ -141,7 +170,7 @@ def plan_get(*, user: User, pk: int) -> AccountPlan:
 def plan_current_for_account(*, account: Account) -> AccountPlan | None:
     """The plan covering today, else the latest one (None when the account has none)."""
     today = timezone.localdate()
-    plans = AccountPlan.objects.filter(account=account)
+    plans = with_year_revenue_target(AccountPlan.objects.filter(account=account))
     return (
         plans.filter(period_start__lte=today, period_end__gte=today)
         .order_by("-period_start")
@@ -222,3 +251,15 @@ def plan_facts_by_account(*, account_ids: Iterable[int]) -> dict[int, dict]:
         .values("pk", "action_text", "action_due", "tender_title", "tender_deadline")
     )
     return {row["pk"]: row for row in rows}
+
+
+# --- Targets ------------------------------------------------------------------------------
+def target_scope(*, user: User) -> QuerySet[Target]:
+    return access.target_scope(user=user, queryset=Target.objects.all())
+
+
+def target_list(*, user: User) -> QuerySet[Target]:
+    """Visible targets with their account (and its owner), who set and approved them."""
+    return target_scope(user=user).select_related(
+        "account", "account__owner", "account__region", "set_by", "approved_by"
+    )

@@ -20,12 +20,20 @@ from simple_history.utils import bulk_create_with_history
 from accounts import access
 from accounts.access import ensure_can_change_account
 from accounts.models import Account, User, WebhookEventType
-from accounts.services import facts_changed, validated_save
+from accounts.services import account_record_delete, facts_changed, validated_save
 from accounts.webhooks import outbox_emit
 from kam.unset import UNSET, Unset, given
 
 from . import categories, probabilities
-from .models import AccountPlan, Action, Objective, Opportunity, StageProbability, Tender
+from .models import (
+    AccountPlan,
+    Action,
+    Objective,
+    Opportunity,
+    StageProbability,
+    Target,
+    Tender,
+)
 
 # Sections of a plan a KAM is expected to fill; "completeness" counts them.
 PLAN_SECTIONS = ("client_goals", "our_strategy", "mutual_value", "revenue_target")
@@ -41,7 +49,6 @@ def account_plan_create(
     period_end: dt.date,
     owner: User | None | Unset = UNSET,
     status: str | Unset = UNSET,
-    revenue_target: Decimal | None | Unset = UNSET,
     client_goals: str | Unset = UNSET,
     our_strategy: str | Unset = UNSET,
     mutual_value: str | Unset = UNSET,
@@ -53,7 +60,6 @@ def account_plan_create(
         period_end=period_end,
         owner=owner,
         status=status,
-        revenue_target=revenue_target,
         client_goals=client_goals,
         our_strategy=our_strategy,
         mutual_value=mutual_value,
@@ -74,7 +80,6 @@ def account_plan_update(
     period_end: dt.date | Unset = UNSET,
     owner: User | None | Unset = UNSET,
     status: str | Unset = UNSET,
-    revenue_target: Decimal | None | Unset = UNSET,
     client_goals: str | Unset = UNSET,
     our_strategy: str | Unset = UNSET,
     mutual_value: str | Unset = UNSET,
@@ -87,7 +92,6 @@ def account_plan_update(
         period_end=period_end,
         owner=owner,
         status=status,
-        revenue_target=revenue_target,
         client_goals=client_goals,
         our_strategy=our_strategy,
         mutual_value=mutual_value,
@@ -130,10 +134,13 @@ def _is_untouched_template(name: str, value: str) -> bool:
 
 
 def account_plan_completeness(*, plan: AccountPlan) -> dict[str, Any]:
-    """Which parts of the plan are filled: sections, at least one objective and action."""
+    """Which parts of the plan are filled: sections, at least one objective and action.
+    Its revenue target is filled when the account has targets for the plan's year."""
+    values = {name: getattr(plan, name) for name in PLAN_SECTIONS if name != "revenue_target"}
+    values["revenue_target"] = plan.year_revenue_target
     filled = {
-        name: bool(getattr(plan, name))
-        and not (name in _section_templates() and _is_untouched_template(name, getattr(plan, name)))
+        name: bool(values[name])
+        and not (name in _section_templates() and _is_untouched_template(name, values[name]))
         for name in PLAN_SECTIONS
     }
     filled["objectives"] = plan.objectives.exists()
@@ -505,3 +512,118 @@ def stage_probabilities_set(*, user: User, kind: str, percents: dict[str, int]) 
             row.percent = percent
             row.updated_by = user
             row.save(update_fields=["percent", "updated_by", "updated_at"])
+
+
+# --- Targets (DESIGN.md "Contracts, targets, opportunities and the forecast") -------------
+# What a head approves: a change to one of these after approval is flagged and recorded.
+TARGET_NUMBERS = ("year", "quarter", "revenue_target", "margin_target")
+TARGET_YEARS = (2000, 2100)
+
+
+def _check_target_period(
+    *, account: Account, year: int, quarter: int | None, pk: int | None
+) -> None:
+    """An account's year has one annual target or quarterly ones, never both, and one row
+    per quarter. The account row is locked, so two KAMs saving at once cannot both pass."""
+    if not TARGET_YEARS[0] <= year <= TARGET_YEARS[1]:
+        first, last = TARGET_YEARS
+        message = _("A year between %(a)s and %(b)s.") % {"a": first, "b": last}
+        raise ValidationError({"year": message})
+    if quarter is not None and quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": _("A quarter is 1 … 4, or empty for the whole year.")})
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    same_year = Target.objects.filter(account=account, year=year)
+    if pk is not None:
+        same_year = same_year.exclude(pk=pk)
+    if quarter is None and same_year.filter(quarter__isnull=False).exists():
+        raise ValidationError(
+            {"quarter": _("This year has quarterly targets: change those, or delete them first.")}
+        )
+    if quarter is not None and same_year.filter(quarter__isnull=True).exists():
+        raise ValidationError(
+            {"quarter": _("This year has an annual target: change it, or delete it first.")}
+        )
+    if same_year.filter(quarter=quarter).exists():
+        raise ValidationError(
+            {"quarter": _("There is a target for this period already: change that one.")}
+        )
+
+
+@transaction.atomic
+def target_set(
+    *,
+    user: User,
+    target: Target | None = None,
+    account: Account | Unset = UNSET,
+    year: int | Unset = UNSET,
+    quarter: int | None | Unset = UNSET,
+    revenue_target: Decimal | Unset = UNSET,
+    margin_target: Decimal | None | Unset = UNSET,
+) -> Target:
+    """Create (no `target`) or change a target of an account the user may change.
+
+    A change to an approved target's numbers keeps it approved but flags it
+    `changed_after_approval`; its history records the change with that reason, until the
+    head approves it again.
+    """
+    fields = given(
+        year=year, quarter=quarter, revenue_target=revenue_target, margin_target=margin_target
+    )
+    if target is None:
+        if account is UNSET or "year" not in fields or "revenue_target" not in fields:
+            raise ValidationError(_("A target needs an account, a year and a revenue target."))
+        target = Target(account=account)
+    elif account is not UNSET and account != target.account:
+        raise ValidationError({"account": _("A target cannot move to another account.")})
+    ensure_can_change_account(user=user, account=target.account)
+    # The stored row (a bound ModelForm has already set the new values on `target`).
+    stored = (
+        Target.objects.select_for_update().filter(pk=target.pk).values(*TARGET_NUMBERS).first()
+        if target.pk
+        else None
+    )
+    new = {name: fields.get(name, getattr(target, name)) for name in TARGET_NUMBERS}
+    _check_target_period(
+        account=target.account, year=new["year"], quarter=new["quarter"], pk=target.pk
+    )
+    changed = stored is not None and any(new[name] != stored[name] for name in TARGET_NUMBERS)
+    if stored is None:
+        fields["set_by"] = user
+    elif changed:
+        fields["set_by"] = user
+        if target.status == Target.Status.APPROVED:
+            fields["changed_after_approval"] = True
+            target._change_reason = "changed after approval"  # type: ignore[attr-defined]  # simple-history
+    target._history_user = user  # type: ignore[attr-defined]  # simple-history
+    return validated_save(target, fields)
+
+
+@transaction.atomic
+def target_approve(*, user: User, target: Target) -> Target:
+    """A sales head (or an admin) approves a target: it is approved, by them, now, and a
+    change flagged since the last approval is cleared."""
+    if not access.can_approve_targets(user):
+        raise PermissionDenied(_("Only a sales head or an admin can approve targets."))
+    if not access.target_scope(user=user, queryset=Target.objects.filter(pk=target.pk)).exists():
+        raise PermissionDenied(_("You cannot change this account."))
+    target._history_user = user  # type: ignore[attr-defined]  # simple-history
+    target._change_reason = "approved"  # type: ignore[attr-defined]
+    return validated_save(
+        target,
+        {
+            "status": Target.Status.APPROVED,
+            "approved_by": user,
+            "approved_at": timezone.now(),
+            "changed_after_approval": False,
+        },
+    )
+
+
+@transaction.atomic
+def target_delete(*, user: User, target: Target) -> None:
+    """Delete a target of an account the user may change; an approved one only by whoever
+    approves targets (a KAM cannot drop what the head signed off)."""
+    if target.status == Target.Status.APPROVED and not access.can_approve_targets(user):
+        raise PermissionDenied(_("An approved target is deleted by a sales head or an admin."))
+    target._history_user = user  # type: ignore[attr-defined]  # simple-history
+    account_record_delete(user=user, record=target, account=target.account)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Region, User
 from accounts.selectors import assignable_user_list, my_accounts
 from kam.forms import ModelMultipleIdsField
+from plans.models import Target
 
 from .metrics.periods import Period, parse_period
 from .models import WhiteSpaceCell
@@ -22,6 +23,7 @@ from .portfolio.accounts import (
 )
 from .portfolio.matrix import criterion_label
 from .portfolio.periods import DEFAULT_PERIOD
+from .portfolio.targets import this_years_attainment
 
 
 class PeriodForm(forms.Form):
@@ -59,6 +61,10 @@ class SortFilter(django_filters.OrderingFilter):
             value = ["-revenue"]
         if any(v.lstrip("-") == "last_interaction" for v in value):
             qs = with_last_interaction(qs)
+        if any(v.lstrip("-") == "attainment" for v in value) and (
+            "attainment" not in qs.query.annotations
+        ):
+            qs = this_years_attainment(qs)
         return qs.order_by(*[self.get_ordering_value(v) for v in value], "name", "pk")
 
 
@@ -116,6 +122,7 @@ class AccountTableFilter(django_filters.FilterSet):
             ("ttm_growth", "growth"),
             ("ttm_penetration", "penetration"),
             ("last_interaction_at", "last_interaction"),
+            ("attainment", "attainment"),
         ),
         label=_("Sort"),
     )
@@ -224,3 +231,55 @@ class MatrixWeightsForm(forms.Form):
             self.fields[f"weight_{c.key}"] = forms.IntegerField(
                 label=criterion_label(c), min_value=0, max_value=100, initial=c.weight
             )
+
+
+# --- Targets (set by the KAMs through plans.services.target_set) --------------------------
+def _quarter_choices() -> list[tuple[str, str]]:
+    from django.utils.translation import gettext
+
+    quarters = [(str(q), gettext("Quarter %(q)s") % {"q": q}) for q in (1, 2, 3, 4)]
+    return [("", gettext("Whole year")), *quarters]
+
+
+class TargetForm(forms.ModelForm):
+    """A target of an account's year or quarter. `account` only when creating (the
+    accounts offered are those the user may set targets for)."""
+
+    quarter = forms.TypedChoiceField(
+        label=_("Period"),
+        choices=_quarter_choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        model = Target
+        fields = ["account", "year", "quarter", "revenue_target", "margin_target"]
+
+    def __init__(self, *args, accounts: QuerySet[Account] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if accounts is None:
+            del self.fields["account"]
+        else:
+            self.fields["account"].queryset = accounts
+        self.fields["year"].widget.attrs.update(min=2000, max=2100)
+
+    def _post_clean(self) -> None:
+        pass  # the service validates the whole row (and the annual-or-quarterly rule)
+
+
+class TargetFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any status")),
+            ("draft", _("Draft")),
+            ("approved", _("Approved")),
+            ("changed", _("Changed after approval")),
+        ],
+    )
+    q = forms.CharField(label=_("Account"), required=False, max_length=200)
+    account = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, whitespace_views
+from . import targets_views, views, whitespace_views
 from .health import views as health_views
 
 app_name = "reports"
@@ -28,6 +28,9 @@ urlpatterns: list = [
     path("portfolio/tenders/", views.pipeline, name="pipeline"),
     path("portfolio/opportunities/", views.opportunity_pipeline_page, name="opportunity-pipeline"),
     path("forecast/", views.forecast, name="forecast"),
+    path("targets/", targets_views.targets, name="targets"),
+    path("targets/<int:pk>/", targets_views.target_edit, name="target"),
+    path("targets/<int:pk>/approve/", targets_views.target_approve, name="target-approve"),
     path("portfolio/distributors/", views.distributors, name="distributors"),
     path("portfolio/matrix/", views.matrix_page, name="matrix"),
     path("portfolio/matrix/criteria/", views.matrix_criteria, name="matrix-criteria"),

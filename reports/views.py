@@ -63,6 +63,7 @@ from .portfolio.forecast_history import forecast_history
 from .portfolio.opportunities import opportunity_pipeline
 from .portfolio.periods import DEFAULT_PERIOD, periods_available
 from .portfolio.pipeline import tender_pipeline
+from .portfolio.targets import attainment_levels, this_years_attainment
 from .portfolio.workload import kam_workload
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -84,7 +85,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dash = portfolio_dashboard(user=request.user, period=period)
     matrix_year = matrix.matrix_default_year()
     summary = matrix.matrix_summary(user=request.user, year=matrix_year)
+    by = attainment_levels(user=request.user, levels=(fc.OWNER, fc.REGION))
     context |= {
+        "targets_by_kam": by[fc.OWNER],
+        "targets_by_region": by[fc.REGION],
         "matrix_year": matrix_year,
         "matrix_summary": summary if any(q["accounts"] for q in summary) else None,
     }
@@ -122,7 +126,9 @@ def _page_size(request: AuthenticatedHttpRequest) -> int:
 @require_http_methods(["GET", "POST"])
 def accounts(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    filterset = AccountTableFilter(request.GET, queryset=account_table(user=user))
+    filterset = AccountTableFilter(
+        request.GET, queryset=this_years_attainment(account_table(user=user))
+    )
     reassign_form = None
     status = 200
     if request.method == "POST":
@@ -222,6 +228,7 @@ SORTABLE = (
     ("share", _lazy("Share"), True),
     ("growth", _lazy("Growth"), True),
     ("penetration", _lazy("Penetration"), True),
+    ("attainment", _lazy("Target attainment"), True),
     ("last_interaction", _lazy("Last interaction"), False),
     ("", _lazy("Open actions"), True),
     ("", _lazy("Open tenders"), True),

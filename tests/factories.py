@@ -225,3 +225,13 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     value = Decimal("1000.00")
     currency = "RUB"
     stage = "idea"
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Target"
+
+    account = factory.SubFactory(AccountFactory)
+    year = 2026
+    quarter = None
+    revenue_target = Decimal("120000.00")

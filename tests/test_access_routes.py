@@ -202,6 +202,13 @@ ROUTES: dict[str, Row] = {
     "reports:distributors": page(),
     "reports:opportunity-pipeline": page(),
     "reports:forecast": page(),
+    # Targets: everyone who uses the pages sets and reads their own; heads approve (a
+    # KAM's POST is a 403, a GET a 405 for whoever may approve).
+    "reports:targets": page(),
+    "reports:target": page("target", write_other=("post", 404)),
+    "reports:target-approve": row(
+        LOGIN, 403, 403, 405, 403, 405, params={"pk": "target"}, write_other=("post", 403)
+    ),
     "reports:export": page(params={"kind": "accounts", "fmt": "csv"}),
     # The white-space matrix of a holding (an account page), its cells and the one click.
     "reports:whitespace": page("account"),
@@ -257,6 +264,19 @@ ROUTES: dict[str, Row] = {
     **api("action", history=True),
     **api("tender", history=True),
     **api("opportunity", history=True),
+    **api("target", history=True),
+    # Heads and admins approve; a KAM's POST is a 403 (even on their own target), a GET
+    # on it a 405 for whoever may approve (tests/test_permissions_api.py).
+    "api:target-approve": row(
+        401,
+        403,
+        403,
+        405,
+        403,
+        405,
+        params={"pk": "target", "format": "json"},
+        write_other=("post", 403),
+    ),
     # Read by whoever reads the KAMs' records; changed by heads (tests/plans/
     # test_opportunity_api.py).
     "api:stage-probabilities": Row(API_RECORDS),
@@ -518,7 +538,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 # Parameters that name something one KAM has and the other has not.
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
-    "action", "tender", "opportunity", "line", "metric", "user", "job", "feed",
+    "action", "tender", "opportunity", "line", "metric", "user", "job", "feed", "target",
     "whitespace", "contact_link", "notification",
 }  # fmt: skip
 
@@ -556,6 +576,7 @@ def _portfolio(owner) -> dict[str, Any]:
         "action": f.ActionFactory(plan=plan),
         "tender": f.TenderFactory(account=account),
         "opportunity": f.OpportunityFactory(account=account, owner=owner),
+        "target": f.TargetFactory(account=account),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
         "whitespace": WhiteSpaceCell.objects.create(

@@ -29,6 +29,7 @@ from tests.factories import (
     OpportunityFactory,
     RegionFactory,
     SurveyFactory,
+    TargetFactory,
     TenderFactory,
 )
 
@@ -201,6 +202,16 @@ ENDPOINTS = {
         create=lambda owner: {"account": _account(owner).pk, "title": "Supply 2027"},
         update={"platform": "B2B-Center"},
     ),
+    "targets": Endpoint(
+        "/api/v1/targets/",
+        make=lambda owner: TargetFactory(account=_account(owner)),  # a draft
+        create=lambda owner: {
+            "account": _account(owner).pk,
+            "year": 2027,
+            "revenue_target": "1000000.00",
+        },
+        update={"revenue_target": "1500000.00"},
+    ),
     "distributors": Endpoint(
         "/api/v1/distributors/",
         make=lambda owner: DistributorFactory(),
@@ -348,3 +359,39 @@ def test_matrix_covers_every_registered_endpoint():
         if viewset.__module__.startswith(("accounts.", "plans."))  # reports has its own tests
     }
     assert ours <= set(ENDPOINTS), ours - set(ENDPOINTS)
+
+
+# Approving a target: heads and admins on any account; a KAM on none (not even their own:
+# 403, nothing changed); the ERP none; anonymous must sign in.
+APPROVE = {
+    ("kam", "own"): 403,
+    ("kam", "other"): 403,
+    ("head", "own"): 200,
+    ("head", "other"): 200,
+    ("admin", "own"): 200,
+    ("admin", "other"): 200,
+    ("integration", "own"): 403,
+    ("integration", "other"): 403,
+    ("anonymous", "own"): 401,
+    ("anonymous", "other"): 401,
+}
+
+
+@pytest.mark.parametrize(("role", "scope"), list(APPROVE), ids=["-".join(k) for k in APPROVE])
+def test_target_approval_matrix(
+    role, scope, kam_user, other_kam, head_user, admin_user_, integration_user, api_client_for
+):
+    users = {
+        "kam": kam_user,
+        "head": head_user,
+        "admin": admin_user_,
+        "integration": integration_user,
+        "anonymous": None,
+    }
+    target = TargetFactory(account=_account(kam_user if scope == "own" else other_kam))
+    response = api_client_for(users[role]).post(f"/api/v1/targets/{target.pk}/approve/")
+    assert response.status_code == APPROVE[(role, scope)], response.content
+    if response.status_code >= 400:
+        assert response["Content-Type"].startswith("application/problem+json")
+    target.refresh_from_db()
+    assert (target.status == "approved") == (response.status_code == 200)

@@ -27,7 +27,7 @@ from accounts.models import (
     Survey,
     User,
 )
-from plans.models import AccountPlan, Action, Tender
+from plans.models import AccountPlan, Action, Target, Tender
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +88,19 @@ def test_default_demo_company_has_the_promised_shape(client):
     assert this_year.values("account").distinct().count() == len(keys)  # each has a plan
     assert this_year.annotate(n=Count("objectives")).filter(n__lt=2).count() == 0
     assert Action.objects.filter(status="open", due__lt=today).exists()  # overdue ones
+    # Targets for every key account this year: some approved, one changed after that,
+    # some by quarter; the plan's revenue target is their sum.
+    targets = Target.objects.filter(year=today.year)
+    assert key_ids <= set(targets.values_list("account_id", flat=True))
+    assert targets.filter(status="approved").exists() and targets.filter(status="draft").exists()
+    changed = targets.get(changed_after_approval=True)
+    assert changed.status == "approved"
+    assert changed.history.first().history_change_reason == "changed after approval"
+    assert targets.filter(quarter__isnull=False).exists()
+    plan = this_year.select_related("account").first()
+    assert plan.year_revenue_target == sum(
+        t.revenue_target for t in targets.filter(account=plan.account)
+    )
     assert Action.objects.filter(status="done", completed_at__isnull=False).exists()
 
     assert Distributor.objects.count() == 6

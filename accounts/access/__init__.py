@@ -13,10 +13,10 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `contact_link_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope`, `opportunity_scope`, `whitespace_cell_scope`, `matrix_scope` (generic:
-  `records_scoped`); the numbers hanging under an account (revenue lines, metric rows:
-  `scoped`); `distributor_scope`, `user_scope`; `holding_units` (a holding's subsidiaries
-  the user sees);
+  `tender_scope`, `opportunity_scope`, `target_scope`, `whitespace_cell_scope`,
+  `matrix_scope` (generic: `records_scoped`); the numbers hanging under an account
+  (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
+  `holding_units` (a holding's subsidiaries the user sees);
 - predicates: `can_use_pages`, `can_read_records`, `can_change_account` (and
   `ensure_can_change_account`), `can_change_event`, `can_assign`, ... ;
 - pages: the `page_view` decorator (every HTML view: pages, htmx partials, exports) and the
@@ -37,6 +37,7 @@ of those models to its account — is written here, the caller only hands over t
 from __future__ import annotations
 
 from .api import (
+    CanApproveTargets,
     CanManageWebhooks,
     CanReadRecords,
     CanTuneAlerts,
@@ -50,6 +51,7 @@ from .api import (
 )
 from .pages import PageAccess, page_view, template_context
 from .rules import (
+    can_approve_targets,
     can_assign,
     can_change_distributors,
     can_change_health_settings,
@@ -107,12 +109,16 @@ from .scopes import (
     scoped,
     soft_delete_cutoff,
     survey_scope,
+    target_scope,
     tender_scope,
     user_scope,
     whitespace_cell_scope,
 )
 
 __all__ = [
+    "CanApproveTargets",
+    "can_approve_targets",
+    "target_scope",
     "CanTuneAlerts",
     "can_tune_alerts",
     "notification_scope",

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 from .rules import (
+    can_approve_targets,
     can_change_distributors,
     can_change_health_settings,
     can_change_matrix_criteria,
@@ -134,3 +135,12 @@ class MatrixCriteriaPermission(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or can_change_matrix_criteria(
             request.user
         )
+
+
+class CanApproveTargets(permissions.BasePermission):
+    """Approving a target: sales heads and admins (a KAM gets 403 before anything is read)."""
+
+    message = gettext_lazy("Only a sales head or an admin can approve targets.")
+
+    def has_permission(self, request, view) -> bool:
+        return can_approve_targets(request.user)

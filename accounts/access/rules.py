@@ -160,3 +160,9 @@ def reads_everyones_inbox(user: User) -> bool:
     """Other people's notifications and digest deliveries (the Django admin): the admin role
     only; everyone else reads their own."""
     return is_signed_in(user) and user.is_admin_role
+
+
+def can_approve_targets(user: User) -> bool:
+    """Revenue and margin targets are set by the KAMs and approved by sales heads (and
+    admins); a KAM's own approval would make the approval meaningless."""
+    return is_signed_in(user) and user.is_head_or_admin

@@ -133,6 +133,12 @@ def opportunity_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     return records_scoped(queryset, user=user, field="account")
 
 
+def target_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """Revenue and margin targets (plans.Target) of the accounts the user sees; the ERP
+    reads none (they are the KAMs' and the heads' plans, not numbers it sent)."""
+    return records_scoped(queryset, user=user, field="account")
+
+
 def whitespace_cell_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     """White-space cells (reports.WhiteSpaceCell: the KAM's estimate of a unit and a
     category) of the accounts the user sees; none for the ERP user."""

@@ -101,6 +101,17 @@ class AccountPlanSerializer(KamModelSerializer):
     objectives = ObjectiveSerializer(many=True, read_only=True)
     actions = ActionSerializer(many=True, read_only=True)
     completeness = serializers.SerializerMethodField()
+    revenue_target = serializers.DecimalField(
+        source="year_revenue_target",
+        max_digits=18,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Read-only: the sum of the account's targets (/api/v1/targets/) for the year "
+            "the plan starts in; null when it has none. Set targets there, not here."
+        ),
+    )
 
     class Meta:
         model = AccountPlan

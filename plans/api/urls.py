@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import targets, views
 
 urlpatterns: list = [
     path(
@@ -20,3 +20,4 @@ def register(router) -> None:
     router.register("actions", views.ActionViewSet, basename="action")
     router.register("tenders", views.TenderViewSet, basename="tender")
     router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
+    router.register("targets", targets.TargetViewSet, basename="target")

@@ -44,6 +44,7 @@ from .coverage import plant_coverage_stories
 from .health_story import plant_health_story
 from .matrix import plant_matrix
 from .pipeline import seed_pipeline_and_forecast
+from .targets import seed_targets
 from .whitespace import seed_whitespace
 
 FOREIGN = ("USD", "EUR")
@@ -131,6 +132,7 @@ class DemoBuilder:
         self.counts: Counter[str] = Counter()
         self.now = timezone.now()
         self.timings: dict[str, float] = {}
+        self.year_targets: dict[int, float] = {}  # plan index -> this year's revenue aim
 
     # --- helpers --------------------------------------------------------------------------
     def _when(self, day: dt.date) -> dt.datetime:
@@ -160,8 +162,9 @@ class DemoBuilder:
         steps = [
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
-            self._account_plans_and_tenders, self._events, self._surveys, self._whitespace,
-            self._coverage_stories, self._health_story, self._matrix, self._alerts,
+            self._account_plans_and_tenders, self._targets, self._events, self._surveys,
+            self._whitespace, self._coverage_stories, self._health_story, self._matrix,
+            self._alerts,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
@@ -169,6 +172,9 @@ class DemoBuilder:
             self.timings[step.__name__.lstrip("_")] = time.perf_counter() - started
         self.timings["pipeline_and_forecast"] = seed_pipeline_and_forecast(self)
         return self.counts
+
+    def _targets(self) -> None:
+        seed_targets(self)  # this year's targets of every key account (reports/demo/targets.py)
 
     def _coverage_stories(self) -> None:
         plant_coverage_stories(self)  # a single-threaded key account, an unmet decider, links
@@ -617,7 +623,11 @@ class DemoBuilder:
             ):
                 if y < year and rng.random() < 0.5:
                     continue
+                # The plan's revenue target is the sum of the account's targets
+                # (reports/demo/targets.py writes this year's from this figure).
                 target = self._annual(plan) * rng.uniform(1.05, 1.25)
+                if y == year:
+                    self.year_targets[plan.index] = target
                 ap = AccountPlan(
                     account=plan.obj,
                     title=(f"План развития {y}" if plan.russian else f"Account plan {y}"),
@@ -625,7 +635,6 @@ class DemoBuilder:
                     period_end=dt.date(y, 12, 31),
                     owner=owner,
                     status=status,
-                    revenue_target=_money(round(target, -3)),
                     client_goals=rng.choice(
                         ["Снизить простои оборудования", "Cut unplanned downtime by 20 %"]
                     ),

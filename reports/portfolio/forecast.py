@@ -178,15 +178,45 @@ def _within(qs: QuerySet, accounts: QuerySet | None) -> QuerySet:
     return qs if accounts is None else qs.filter(account_id__in=accounts.values("pk"))
 
 
+def actual_lines(period: Period, as_of: dt.date) -> Q | None:
+    """The revenue lines of `period` to date (from its start to as-of, inclusive), as a
+    filter on RevenueLine; None before the period begins (nothing is actual yet). The one
+    rule of "actual to date" (the forecast, attainment, the accounts table)."""
+    actual_end = min(as_of, period.end)
+    if actual_end < period.start:
+        return None
+    return Q(date__gte=period.start, date__lte=actual_end)
+
+
+def recent_lines(as_of: dt.date) -> Q:
+    """The revenue lines of the run-rate window (run_rate_window), as a filter."""
+    rr_start, rr_end = run_rate_window(as_of)
+    return Q(date__gte=rr_start, date__lte=rr_end)
+
+
+def period_target(period: Period) -> tuple[Q, Any]:
+    """(which Target rows count, the amount of each) for the target of `period`: a year is
+    the sum of its rows; a quarter its quarterly row, or a quarter of an annual target."""
+    if period.kind == QUARTER:
+        quarter = (period.start.month - 1) // 3 + 1
+        amount = Case(
+            When(quarter=quarter, then=F("revenue_target")),
+            When(quarter__isnull=True, then=F("revenue_target") / 4),
+            default=Value(ZERO),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        )
+        return Q(year=period.start.year) & (Q(quarter=quarter) | Q(quarter__isnull=True)), amount
+    return Q(year=period.start.year), F("revenue_target")
+
+
 def _revenue(
     accounts: QuerySet | None, *, period: Period, as_of: dt.date, level: str
 ) -> dict[Any, tuple[Decimal, Decimal]]:
     """{key: (actual to date, revenue of the run-rate window)} in one grouped query."""
-    rr_start, rr_end = run_rate_window(as_of)
     actual_end = min(as_of, period.end)
     lines = _within(RevenueLine.objects.all(), accounts)
-    actual = Q(date__gte=period.start, date__lte=actual_end)
-    recent = Q(date__gte=rr_start, date__lte=rr_end)
+    actual = actual_lines(period, as_of) or Q(pk__in=[])
+    recent = recent_lines(as_of)
     wanted = recent | actual if actual_end >= period.start else recent
     rows = (
         _group(lines.filter(wanted), level)
@@ -293,18 +323,8 @@ def _pipeline(
 
 
 def _targets(accounts: QuerySet | None, *, period: Period, level: str) -> dict[Any, Decimal]:
-    targets = _within(Target.objects.all(), accounts).filter(year=period.start.year)
-    if period.kind == QUARTER:
-        quarter = (period.start.month - 1) // 3 + 1
-        amount = Case(
-            When(quarter=quarter, then=F("revenue_target")),
-            When(quarter__isnull=True, then=F("revenue_target") / 4),
-            default=Value(ZERO),
-            output_field=DecimalField(max_digits=18, decimal_places=2),
-        )
-        targets = targets.filter(Q(quarter=quarter) | Q(quarter__isnull=True))
-    else:
-        amount = F("revenue_target")  # type: ignore[assignment]
+    which, amount = period_target(period)
+    targets = _within(Target.objects.all(), accounts).filter(which)
     rows = _group(targets, level).annotate(t=Sum(amount)).values_list("k", "t").order_by()
     return {k: money(t) for k, t in rows if t is not None}
 
@@ -324,6 +344,18 @@ def forecast_labels(level: str, keys: set, accounts: QuerySet | None = None) -> 
     return {**regions, None: _("No region")}
 
 
+def forecast_scope(
+    user: User | None, accounts: QuerySet[Account] | None
+) -> tuple[QuerySet[Account], QuerySet[Account] | None]:
+    """(the accounts the user sees, narrowed to `accounts` if given; the subset to filter
+    rows by — None when that is every account, so no `IN (SELECT …)` is paid for)."""
+    scope = Account.objects.all() if user is None else access.account_scope(user=user)
+    if accounts is not None:
+        scope = scope.filter(pk__in=accounts.values("pk"))
+    everything = user is None or access.sees_every_account(user)
+    return scope, None if accounts is None and everything else scope
+
+
 def forecast(
     *,
     user: User | None,
@@ -338,11 +370,7 @@ def forecast(
     if level not in LEVELS:
         raise ValueError(level)
     as_of = as_of or timezone.localdate()
-    scope = Account.objects.all() if user is None else access.account_scope(user=user)
-    if accounts is not None:
-        scope = scope.filter(pk__in=accounts.values("pk"))
-    everything = user is None or access.sees_every_account(user)
-    subset = None if accounts is None and everything else scope
+    scope, subset = forecast_scope(user, accounts)
     revenue = _revenue(subset, period=period, as_of=as_of, level=level)
     opps, tends, dropped = _pipeline(user, subset, period=period, as_of=as_of, level=level)
     targets = _targets(subset, period=period, level=level)

@@ -111,3 +111,41 @@ def test_deleting_a_tender_keeps_its_history(kam_user, api_client_for):
     assert api_client_for(kam_user).delete(f"/api/v1/tenders/{tender.pk}/").status_code == 204
     deleted = Tender.history.filter(id=tender.pk, history_type="-").get()
     assert deleted.history_user == kam_user
+
+
+def test_a_plans_revenue_target_is_the_sum_of_its_years_targets_and_read_only(
+    kam_user, api_client_for
+):
+    from decimal import Decimal
+
+    from plans.models import AccountPlan
+    from tests.factories import AccountFactory, TargetFactory
+
+    account = AccountFactory(owner=kam_user)
+    client = api_client_for(kam_user)
+    response = client.post(
+        "/api/v1/plans/",
+        {
+            "account": account.pk,
+            "title": "2027",
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "revenue_target": "999.00",  # read-only: ignored
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["revenue_target"] is None
+    plan = AccountPlan.objects.get(pk=response.json()["id"])
+    assert plan.revenue_target is None  # the old column is not written
+    TargetFactory(account=account, year=2027, revenue_target=Decimal("1200000"))
+    TargetFactory(account=account, year=2028, revenue_target=Decimal("7"))
+    body = client.get(f"/api/v1/plans/{plan.pk}/").json()
+    assert body["revenue_target"] == "1200000.00"
+    listed = client.get("/api/v1/plans/", {"account": account.pk}).json()["results"]
+    assert [row["revenue_target"] for row in listed] == ["1200000.00"]
+    client.patch(f"/api/v1/plans/{plan.pk}/", {"revenue_target": "5.00"}, format="json")
+    assert client.get(f"/api/v1/plans/{plan.pk}/").json()["revenue_target"] == "1200000.00"
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    field = schema["components"]["schemas"]["AccountPlan"]["properties"]["revenue_target"]
+    assert field.get("readOnly") is True and "targets" in field["description"]

@@ -19,6 +19,7 @@ from tests.factories import (
     ActionFactory,
     EventFactory,
     InteractionFactory,
+    TargetFactory,
     TenderFactory,
 )
 
@@ -60,10 +61,26 @@ def test_plan_created_and_untouched_template_sections_count_as_empty(kam_client,
     )
     plan = AccountPlan.objects.get()
     assert response.url == reverse("plans:plan", args=[plan.pk])
-    assert plan.owner == kam_user and plan.revenue_target == Decimal("2500000")
+    # The plan's revenue target is its account's targets for 2027: the posted figure is
+    # not a field of the form any more, and nothing is written to the old column.
+    assert plan.owner == kam_user and plan.revenue_target is None
     page = kam_client.get(response.url)
     missing = page.context["completeness"]["missing"]
-    assert set(missing) == {"our_strategy", "mutual_value", "objectives", "actions"}
+    assert set(missing) == {
+        "our_strategy",
+        "mutual_value",
+        "objectives",
+        "actions",
+        "revenue_target",
+    }
+    TargetFactory(account=account, year=2027, quarter=1, revenue_target=Decimal("1000000"))
+    TargetFactory(account=account, year=2027, quarter=2, revenue_target=Decimal("1500000"))
+    TargetFactory(account=account, year=2026, revenue_target=Decimal("9"))  # another year
+    page = kam_client.get(response.url)
+    assert "revenue_target" not in page.context["completeness"]["missing"]
+    html = page.content.decode()
+    shown = html[html.index('id="plan-revenue-target"') :]
+    assert shown.split("<", 1)[0].split(">", 1)[1].strip() == "2,500,000"
 
 
 def test_plan_period_error_beside_the_field_keeps_input(kam_client, kam_user):
