@@ -45,14 +45,6 @@ class AccountPlan(TimeStamped):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
-    revenue_target = models.DecimalField(
-        _("revenue target"),
-        max_digits=16,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
     client_goals = models.TextField(_("client's goals"), blank=True)
     our_strategy = models.TextField(_("our strategy"), blank=True)
     mutual_value = models.TextField(_("mutual value"), blank=True)
@@ -68,10 +60,6 @@ class AccountPlan(TimeStamped):
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="plan_period_end_after_start",
             ),
-            models.CheckConstraint(
-                condition=Q(revenue_target__isnull=True) | Q(revenue_target__gte=0),
-                name="plan_revenue_target_non_negative",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -85,8 +73,8 @@ class AccountPlan(TimeStamped):
     @property
     def year_revenue_target(self) -> Decimal | None:
         """The plan's revenue target: the sum of its account's targets (Target) for the
-        year the plan starts in — not a number of its own (the old `revenue_target` column
-        is no longer written). The selectors annotate it (`targets_revenue_sum`)."""
+        year the plan starts in — not a number of its own (the plan's former column was
+        dropped in plans 0005). The selectors annotate it (`targets_revenue_sum`)."""
         if hasattr(self, "targets_revenue_sum"):
             return self.targets_revenue_sum
         if not self.account_id or not self.period_start:

@@ -62,8 +62,8 @@ def test_plan_created_and_untouched_template_sections_count_as_empty(kam_client,
     plan = AccountPlan.objects.get()
     assert response.url == reverse("plans:plan", args=[plan.pk])
     # The plan's revenue target is its account's targets for 2027: the posted figure is
-    # not a field of the form any more, and nothing is written to the old column.
-    assert plan.owner == kam_user and plan.revenue_target is None
+    # not a field of the form (nor a column of the plan) any more.
+    assert plan.owner == kam_user and plan.year_revenue_target is None
     page = kam_client.get(response.url)
     missing = page.context["completeness"]["missing"]
     assert set(missing) == {
