@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.forms import (
     ISO_DATE,
+    FastCheckboxSelectMultiple,
+    FastRadioSelect,
     LongSelectMultiple,
     ModelMultipleIdsField,
     ServiceModelForm,
@@ -98,7 +100,7 @@ class InteractionForm(forms.Form):
         label=_("Kind"),
         choices=[c for c in Interaction.Kind.choices if c[0] != Interaction.Kind.SURVEY],
         initial=Interaction.Kind.MEETING,
-        widget=forms.RadioSelect(attrs={"class": "chips"}),
+        widget=FastRadioSelect(attrs={"class": "chips"}),
     )
     occurred_at = forms.DateTimeField(
         label=_("When"),
@@ -109,7 +111,7 @@ class InteractionForm(forms.Form):
         label=_("Who was there"),
         queryset=Contact.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        widget=FastCheckboxSelectMultiple(attrs={"class": "checks"}),
     )
     summary = forms.CharField(
         label=_("Summary"),

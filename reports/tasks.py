@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from reports.erp.batches import import_batches_sweep as batches_sweep
+from reports.health.backtest import health_backtest_store as backtest_store
 from reports.health.compute import account_health_compute as health_compute
 from reports.metrics.nightly import nightly_run_missed
 from reports.metrics.run import metric_run_claim
@@ -131,3 +132,14 @@ def portfolio_matrix_compute(as_of: str | None = None) -> int:
     """Place every account in the portfolio matrix for the year of `as_of` (ISO date,
     default today); run after health in the nightly chain. Returns the accounts placed."""
     return matrix_compute(as_of=dt.date.fromisoformat(as_of) if as_of else None)
+
+
+@shared_task(name="reports.tasks.health_backtest_store")
+def health_backtest_store() -> dict:
+    """Recompute the health backtest over the whole history and keep it for the head's
+    page (beat: HEALTH_BACKTEST_AT, after the nightly chain). Returns its size."""
+    stored = backtest_store()
+    return {
+        "observations": stored.result.observations,
+        "computed_at": stored.computed_at.isoformat(),
+    }

@@ -20,11 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Max, Min, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.cache import cache_call
 from reports.metrics.periods import add_months, month_end
 from reports.models import AccountHealth, HealthSettings, RevenueLine
 
@@ -211,3 +213,45 @@ def health_backtest(
                 c.n += 1
                 c.fell += fell
     return result
+
+
+# The backtest scores every account at every month of history: minutes at 10 000 accounts.
+# The page shows a stored result with its date, refreshed by the nightly chain and the
+# `health_backtest --store` command; a change of weights or bands (HealthSettings'
+# updated_at) makes a new key, so the page never shows figures of the old weights.
+BACKTEST_CACHE_SECONDS = 8 * 24 * 3600
+BACKTEST_CACHE_VERSION = 1
+
+
+@dataclass
+class StoredBacktest:
+    result: BacktestResult
+    computed_at: dt.datetime
+
+
+def _stored_key() -> str:
+    hs = HealthSettings.load()
+    stamp = hs.updated_at.isoformat() if hs.updated_at else "default"
+    return f"reports:health-backtest:v{BACKTEST_CACHE_VERSION}:{stamp}"
+
+
+def health_backtest_store() -> StoredBacktest:
+    """Run the whole backtest now and keep its result for the page."""
+    key = _stored_key()
+    stored = StoredBacktest(result=health_backtest(), computed_at=timezone.now())
+    cache_call(
+        lambda: cache.set(key, stored, BACKTEST_CACHE_SECONDS),
+        fallback=None,
+        what="health backtest",
+    )
+    return stored
+
+
+def health_backtest_stored() -> StoredBacktest:
+    """The last stored backtest for the current weights; computed (and stored) when none
+    is (a cold cache or new weights): slow once, never wrong."""
+    key = _stored_key()
+    found = cache_call(lambda: cache.get(key), fallback=None, what="health backtest")
+    if isinstance(found, StoredBacktest):
+        return found
+    return health_backtest_store()

@@ -17,7 +17,7 @@ from accounts.access import page_view
 from kam.http import AuthenticatedHttpRequest
 from reports.models import AccountHealth, HealthSettings
 
-from .backtest import CANNOT_SEE, FALL, HORIZON_MONTHS, health_backtest
+from .backtest import CANNOT_SEE, FALL, HORIZON_MONTHS, health_backtest_stored
 from .definitions import COMPONENTS, DEFAULT_WEIGHTS, KEYS
 from .selectors import health_list
 from .services import health_settings_update
@@ -85,7 +85,8 @@ def health_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 @page_view(allow=access.can_read_health_backtest)
 @require_GET
 def health_backtest_page(request: AuthenticatedHttpRequest) -> HttpResponse:
-    result = health_backtest()
+    stored = health_backtest_stored()
+    result = stored.result
     chart = [
         {"label": str(r["label"]), "rate": round(100 * r["rate"], 1) if r["rate"] else 0}
         for r in result.band_rows()
@@ -95,6 +96,7 @@ def health_backtest_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "reports/health_backtest.html",
         {
             "result": result,
+            "computed_at": stored.computed_at,
             "cannot_see": CANNOT_SEE,
             "fall_pct": int(FALL * 100),
             "horizon": HORIZON_MONTHS,

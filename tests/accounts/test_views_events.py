@@ -533,3 +533,26 @@ def test_the_long_account_list_renders_as_djangos_select_would(kam_user):
             "accounts", value, attrs
         )
         assert parse_html(ours) == parse_html(django)
+
+
+def test_the_quick_log_choices_render_as_djangos_widgets_would(kam_user):
+    """The quick log's radio chips and contact checkboxes are written out in Python for
+    speed (kam.forms.FastRadioSelect/FastCheckboxSelectMultiple); a person must see the
+    same form Django's own widgets would give, checked boxes and odd names included."""
+    from django import forms
+    from django.test.html import parse_html
+
+    from kam.forms import FastCheckboxSelectMultiple, FastRadioSelect
+
+    choices = [("meeting", "Meeting"), ("call", "Call & <chat>"), ("visit", "Визит")]
+    for ours_class, django_class, value in (
+        (FastRadioSelect, forms.RadioSelect, "call"),
+        (FastCheckboxSelectMultiple, forms.CheckboxSelectMultiple, ["meeting", "visit"]),
+        (FastCheckboxSelectMultiple, forms.CheckboxSelectMultiple, []),
+    ):
+        attrs = {"id": "id_kind", "required": True, "aria-invalid": "true"}
+        ours = ours_class(attrs={"class": "chips"}, choices=choices).render("kind", value, attrs)
+        django = django_class(attrs={"class": "chips"}, choices=choices).render(
+            "kind", value, attrs
+        )
+        assert parse_html(ours) == parse_html(django)

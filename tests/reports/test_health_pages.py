@@ -57,3 +57,37 @@ def test_backtest_page_states_what_it_cannot_see(client):
     html = client.get("/portfolio/health/backtest/").content.decode()
     assert "What the backtest cannot see" in html
     assert "as they stand today" in html
+
+
+def test_backtest_page_shows_the_stored_result_with_its_date(client, monkeypatch):
+    """The backtest takes minutes at 10 000 accounts: the page shows the stored run and its
+    date; new weights make it compute afresh instead of showing the old weights' figures."""
+    from reports.health import backtest
+
+    runs = []
+    real = backtest.health_backtest
+    monkeypatch.setattr(backtest, "health_backtest", lambda: runs.append(1) or real())
+    client.force_login(UserFactory(role=User.Role.HEAD))
+    first = client.get("/portfolio/health/backtest/").content.decode()
+    client.get("/portfolio/health/backtest/")
+    assert len(runs) == 1
+    assert 'data-testid="backtest-computed"' in first and "Computed" in first
+    hs = HealthSettings.load()
+    hs.weights = {**hs.weights, "activity": 7}
+    hs.save()
+    client.get("/portfolio/health/backtest/")
+    assert len(runs) == 2
+
+
+def test_health_backtest_store_command_keeps_the_result(monkeypatch):
+    from django.core.management import call_command
+
+    from reports.health import backtest
+
+    call_command("health_backtest", "--store")
+
+    def not_again():
+        raise AssertionError("the page recomputed instead of reading the stored result")
+
+    monkeypatch.setattr(backtest, "health_backtest", not_again)
+    assert backtest.health_backtest_stored().computed_at is not None

@@ -1,5 +1,6 @@
 """manage.py health_backtest [--from YYYY-MM] [--to YYYY-MM]: does the health score predict
-a revenue fall of 20 % or more over the next 6 months? Prints per band and per component."""
+a revenue fall of 20 % or more over the next 6 months? Prints per band and per component.
+With --store, the whole history is computed and kept for the head's backtest page."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.health.backtest import CANNOT_SEE, health_backtest
+from reports.health.backtest import CANNOT_SEE, health_backtest, health_backtest_store
 
 
 def _month(text: str) -> dt.date:
@@ -31,9 +32,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--from", dest="first", type=_month, help="first month (YYYY-MM)")
         parser.add_argument("--to", dest="last", type=_month, help="last month (YYYY-MM)")
+        parser.add_argument(
+            "--store", action="store_true", help="compute all months and keep it for the page"
+        )
 
     def handle(self, *args, **options) -> None:
-        r = health_backtest(first=options["first"], last=options["last"])
+        if options["store"]:
+            if options["first"] or options["last"]:
+                raise CommandError("--store computes the whole history: no --from/--to")
+            r = health_backtest_store().result
+        else:
+            r = health_backtest(first=options["first"], last=options["last"])
         if not r.months:
             self.stdout.write("No history to test: fewer than 19 months of revenue.")
             return
