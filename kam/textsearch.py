@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import CharField, Func, Q
 
 MIN_QUERY = 2  # shorter queries match too much to be useful and defeat the indexes
+PHONE_CHARACTERS = frozenset("0123456789 +-().")
 MIN_PHONE_DIGITS = 3
 
 _NOT_DIGIT = re.compile(r"\D")
@@ -60,12 +61,14 @@ class Digits(Func):
 
 def matching(query: str, *, text: tuple[str, ...] = (), phones: tuple[str, ...] = ()) -> Q:
     """A filter: rows whose `text` fields contain the folded query, or whose `phones`
-    contain its digits (when it has at least MIN_PHONE_DIGITS of them)."""
+    contain its digits — when the query reads as a phone number (digits and + - ( ) .
+    only, at least MIN_PHONE_DIGITS digits): "Client 000" is a name, not every phone with
+    000 in it."""
     needle, number = fold(query.strip()), digits(query)
     condition = Q()
     for name in text:
         condition |= Q(**{f"{_alias(name)}__contains": needle})
-    if len(number) >= MIN_PHONE_DIGITS:
+    if len(number) >= MIN_PHONE_DIGITS and set(query.strip()) <= PHONE_CHARACTERS:
         for name in phones:
             condition |= Q(**{f"{_alias(name, 'digits')}__contains": number})
     return condition

@@ -60,6 +60,12 @@ def test_a_contact_is_found_by_a_part_of_her_phone_number(client, kam_user, peop
     assert found["contacts"] == [people["fyodor"].pk]
 
 
+def test_words_with_digits_are_a_name_not_a_phone_number(client, kam_user, people):
+    # "Smith 0000" names nobody; read as digits it would match Anna Smith's phone (…7946 0000).
+    assert _found(client, kam_user, "Smith 0000").get("contacts", []) == []
+    assert _found(client, kam_user, "+44 (20) 7946")["contacts"] == [people["anna"].pk]
+
+
 def test_a_russian_name_typed_with_e_for_yo_finds_the_contact(client, kam_user, people):
     for query in ("федор артемов", "ФЕДОР", "Артем", "фёдор"):
         assert _found(client, kam_user, query)["contacts"] == [people["fyodor"].pk], query
