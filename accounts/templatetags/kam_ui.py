@@ -1,6 +1,6 @@
 """Formatting shared by every app's templates (the lowest layer, so all may load it).
 
-Money without kopecks, ratios as percent, "—" for a missing value (a null share or growth
+Money without kopecks and with its currency, ratios as percent, "—" for a missing value (a null share or growth
 means "not defined", not zero)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
@@ -86,11 +87,32 @@ def ratio_figure(value, digits: int = PCT_DIGITS, *, grouping: bool = True) -> s
     return _localize(f"{float(value) * 100:,.{int(digits)}f}", grouping=grouping)
 
 
+# A currency's sign where it has one everyone reads; otherwise its ISO code.
+CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "KZT": "₸"}
+
+
+def currency_sign(code: str | None = None) -> str:
+    """The sign shown after an amount: "₽" for RUB, the code for a currency without one."""
+    code = (code or settings.BASE_CURRENCY).upper()
+    return CURRENCY_SIGNS.get(code, code)
+
+
 @register.filter
-def money(value) -> str:
+def money(value, currency: str | None = None) -> str:
+    """An amount in whole units with its currency, the one way money is shown (pages, PDF):
+    "48,897,776 ₽" in English, "48 897 776 ₽" in Russian; `currency` is an ISO code
+    (the base currency when not given)."""
     if value is None or value == "":
         return "—"
-    return figure(value)
+    return f"{figure(value)}\u00a0{currency_sign(currency)}"
+
+
+@register.filter
+def number(value, digits: int = 0) -> str:
+    """A count or measure that is not money (an objective's target, a score), "—" if missing."""
+    if value is None or value == "":
+        return "—"
+    return figure(value, int(digits))
 
 
 @register.filter
