@@ -1,7 +1,7 @@
 """Formatting shared by every app's templates (the lowest layer, so all may load it).
 
-Money without kopecks and with its currency, ratios as percent, "—" for a missing value (a null share or growth
-means "not defined", not zero)."""
+Money without kopecks and with its currency, ratios as percent, "—" for a missing value
+(a null share or growth means "not defined", not zero)."""
 
 from __future__ import annotations
 
