@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django.utils.translation import override
 
 from accounts.templatetags import kam_ui
@@ -31,3 +33,44 @@ def test_money_in_another_currency_shows_its_sign_or_code():
 def test_a_measure_that_is_not_money_has_no_currency():
     with override("ru"):
         assert kam_ui.number(Decimal("1200.00")) == f"1{NBSP}200"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "alone"),
+    [("en", "3 Dec 2026", "May 2026"), ("ru", "3 дек. 2026", "май 2026")],
+)
+def test_one_date_format_per_language(language, shown, alone):
+    with override(language):
+        assert kam_ui.day(dt.date(2026, 12, 3)) == shown
+        assert kam_ui.month(dt.date(2026, 5, 1)) == alone
+    with override("ru"):
+        assert kam_ui.day(dt.date(2026, 5, 9)) == "9 мая 2026"
+
+
+@pytest.mark.parametrize(
+    ("offset", "en", "ru"),
+    [
+        (0, "today", "сегодня"),
+        (-1, "yesterday", "вчера"),
+        (1, "tomorrow", "завтра"),
+        (3, "in 3 days", "через 3 дня"),
+        (5, "in 5 days", "через 5 дней"),
+        (-21, "21 days ago", "21 день назад"),
+        (-3, "3 days ago", "3 дня назад"),
+        (-11, "11 days ago", "11 дней назад"),
+    ],
+)
+def test_relative_days_never_say_zero_days(offset, en, ru):
+    when = timezone.localdate() + dt.timedelta(days=offset)
+    with override("en"):
+        assert kam_ui.relday(when) == en
+    with override("ru"):
+        assert kam_ui.relday(when) == ru
+
+
+def test_no_change_is_said_in_words_not_plus_zero_points():
+    with override("en"):
+        assert kam_ui.points(0.0001) == "no change"
+        assert kam_ui.points(0.012) == "+1.2 pp"
+    with override("ru"):
+        assert kam_ui.points(0) == "без изменений"

@@ -5,6 +5,7 @@ Money without kopecks and with its currency, ratios as percent, "—" for a miss
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 register = template.Library()
 
@@ -135,5 +137,63 @@ def points(value) -> str:
     """A change of a 0–1 ratio, in percentage points."""
     if value is None:
         return "—"
+    if round(float(value) * 100, 1) == 0:
+        return _("no change")
     text = f"{float(value) * 100:+.1f}".replace(".", _separators()[1])
     return _("%(value)s pp") % {"value": text}
+
+
+# One date format per language (README "Formats"): "3 Dec 2026" / "3 дек. 2026"; a month
+# alone "Dec 2026" / "дек. 2026". Russian months take the genitive after a day ("3 мая")
+# and the nominative alone ("май 2026"), hence two contexts.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+@register.filter
+def day(value) -> str:
+    """A date (or a datetime's local date) the one way pages show it: "3 Dec 2026"."""
+    if not value:
+        return "—"
+    d = _as_date(value)
+    return f"{d.day} {pgettext('month after a day', _MONTHS[d.month - 1])} {d.year}"
+
+
+@register.filter
+def day_time(value) -> str:
+    """A datetime as its local date and time: "3 Dec 2026, 14:05"."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{day(local)}, {local:%H:%M}"
+
+
+@register.filter
+def month(value) -> str:
+    """A month the one way pages show it: "Dec 2026" / "дек. 2026"."""
+    if not value:
+        return "—"
+    return f"{pgettext('month alone', _MONTHS[value.month - 1])} {value.year}"
+
+
+@register.filter
+def relday(value) -> str:
+    """A date relative to today: "today", "yesterday", "tomorrow", "in 3 days", "3 days ago"
+    (never "0 days"); for last contacts, due dates and deadlines."""
+    if not value:
+        return "—"
+    n = (_as_date(value) - timezone.localdate()).days
+    if n == 0:
+        return _("today")
+    if n == -1:
+        return _("yesterday")
+    if n == 1:
+        return _("tomorrow")
+    if n > 1:
+        return ngettext("in %(n)d day", "in %(n)d days", n) % {"n": n}
+    return ngettext("%(n)d day ago", "%(n)d days ago", -n) % {"n": -n}
