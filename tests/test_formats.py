@@ -74,3 +74,20 @@ def test_no_change_is_said_in_words_not_plus_zero_points():
         assert kam_ui.points(0.012) == "+1.2 pp"
     with override("ru"):
         assert kam_ui.points(0) == "без изменений"
+
+
+@pytest.mark.django_db
+def test_a_person_is_shown_by_full_name_or_username():
+    from tests.factories import UserFactory
+
+    named = UserFactory(username="ivanov", first_name="Ivan", last_name="Ivanov")
+    bare = UserFactory(username="petrov", first_name="", last_name="")
+    assert kam_ui.person(named) == "Ivan Ivanov"
+    assert kam_ui.person(bare) == "petrov"
+    assert kam_ui.person(None) == "—"
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "68.1 %"), ("ru", "68,1 %")])
+def test_percentages_have_one_decimal(language, shown):
+    with override(language):
+        assert kam_ui.pct(0.6814) == shown

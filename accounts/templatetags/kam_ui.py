@@ -30,6 +30,12 @@ def undo_url(extra_tags: str | None) -> str:
 
 
 @register.filter
+def person(user) -> str:
+    """A person the one way pages show them: full name, else username; "—" for nobody."""
+    return user.display_name if user else "—"
+
+
+@register.filter
 def lookup(mapping, key):
     return mapping.get(key) if mapping else None
 
