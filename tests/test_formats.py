@@ -91,3 +91,19 @@ def test_a_person_is_shown_by_full_name_or_username():
 def test_percentages_have_one_decimal(language, shown):
     with override(language):
         assert kam_ui.pct(0.6814) == shown
+
+
+def test_a_period_in_progress_and_one_before_the_data_are_marked(settings):
+    from reports.metrics.periods import parse_period, period_of
+
+    today = timezone.localdate()
+    with override("en"):
+        now = period_of("month", today)
+        assert now.shown == f"{now.key} (to date)"
+        year = parse_period("2024").with_data_start(dt.date(2024, 10, 1))
+        assert year.shown == "2024 (3 months of data)"
+        assert parse_period("2023").with_data_start(dt.date(2023, 1, 1)).shown == "2023"
+        assert parse_period("2024").with_data_start(dt.date(2024, 10, 1)) == parse_period("2024")
+    with override("ru"):
+        assert year.shown == "2024 (данные за 3 месяца)"
+        assert now.title_shown.endswith("(на сегодня)")

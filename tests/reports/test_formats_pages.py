@@ -30,3 +30,15 @@ def test_penetration_reads_the_same_on_home_and_the_account_page(client, kam_use
     for url in ("/", f"/accounts/{big.pk}/"):
         html = client.get(url).content.decode()
         assert "68.1 %" in html and "68 %<" not in html, url
+
+
+def test_the_dashboard_marks_a_year_with_fewer_months_of_data(client, head_user, portfolio):  # noqa: F811
+    import datetime as dt
+
+    from tests.reports.portfolio_builders import build_period
+
+    oct24 = ("2024-10", "month", dt.date(2024, 10, 1), dt.date(2024, 10, 31))
+    build_period(*oct24, {portfolio["big"]: 1000})
+    html = page(client, head_user, "dashboard", period="2024").content.decode()
+    assert '<span class="period-label">2024 (3 months of data)</span>' in html
+    assert ">2025-Q3<" in html  # a complete period keeps its plain name in the picker
