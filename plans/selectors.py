@@ -227,23 +227,28 @@ def plan_facts_by_account(*, account_ids: Iterable[int]) -> dict[int, dict]:
 def account_plan_progress(*, plan: AccountPlan, today: dt.date | None = None) -> dict[str, int]:
     """How the plan is going, beside how filled in it is: objectives achieved of those due
     (due by today, or already achieved), and actions done on time (completed by their due
-    date) of those due by today. Cancelled actions are not counted. Two queries."""
+    date) of those due by today. Cancelled actions are not counted. One query."""
     today = today or timezone.localdate()
-    due_objective = Q(due__lte=today) | Q(status=Objective.Status.ACHIEVED)
-    objectives = plan.objectives.aggregate(
-        n_due=Count("id", filter=due_objective),
-        n_achieved=Count("id", filter=Q(status=Objective.Status.ACHIEVED)),
-    )
-    actions = plan.actions.exclude(status=Action.Status.CANCELLED).aggregate(
-        n_due=Count("id", filter=Q(due__lte=today)),
-        n_on_time=Count(
-            "id",
-            filter=Q(due__lte=today, status=Action.Status.DONE, completed_at__date__lte=F("due")),
+    achieved = Objective.Status.ACHIEVED
+    live = ~Q(actions__status=Action.Status.CANCELLED) & Q(actions__due__lte=today)
+    counts = AccountPlan.objects.filter(pk=plan.pk).aggregate(
+        objectives_due=Count(
+            "objectives",
+            filter=Q(objectives__due__lte=today) | Q(objectives__status=achieved),
+            distinct=True,
+        ),
+        objectives_achieved=Count(
+            "objectives", filter=Q(objectives__status=achieved), distinct=True
+        ),
+        actions_due=Count("actions", filter=live, distinct=True),
+        actions_on_time=Count(
+            "actions",
+            filter=live
+            & Q(
+                actions__status=Action.Status.DONE,
+                actions__completed_at__date__lte=F("actions__due"),
+            ),
+            distinct=True,
         ),
     )
-    return {
-        "objectives_due": objectives["n_due"],
-        "objectives_achieved": objectives["n_achieved"],
-        "actions_due": actions["n_due"],
-        "actions_on_time": actions["n_on_time"],
-    }
+    return {key: counts[key] or 0 for key in counts}
