@@ -44,6 +44,17 @@ class User(AbstractUser):
     digest_daily = models.BooleanField(_("daily digest e-mail"), default=True, db_default=True)
     digest_weekly = models.BooleanField(_("weekly digest e-mail"), default=True, db_default=True)
 
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """A person as every page names them: the full name, or the username without one
+        (for rows read with .values())."""
+        return f"{first_name} {last_name}".strip() or username
+
+    @property
+    def display_name(self) -> str:
+        """The full name, or the username without one (the `person` template filter)."""
+        return self.name_of(self.first_name, self.last_name, self.username)
+
     # Facts about the role; what each role may see and do is decided in accounts.access.
     @property
     def is_admin_role(self) -> bool:

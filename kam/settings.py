@@ -77,6 +77,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.access.template_context",
             ],
+            # The format filters (money, day, relday, person, pct …) are the one way every
+            # page, e-mail and partial shows a value, so no template can forget to load them.
+            "builtins": ["accounts.templatetags.kam_ui"],
         },
     },
 ]

@@ -263,3 +263,33 @@ def target_list(*, user: User) -> QuerySet[Target]:
     return target_scope(user=user).select_related(
         "account", "account__owner", "account__region", "set_by", "approved_by"
     )
+
+
+def account_plan_progress(*, plan: AccountPlan, today: dt.date | None = None) -> dict[str, int]:
+    """How the plan is going, beside how filled in it is: objectives achieved of those due
+    (due by today, or already achieved), and actions done on time (completed by their due
+    date) of those due by today. Cancelled actions are not counted. One query."""
+    today = today or timezone.localdate()
+    achieved = Objective.Status.ACHIEVED
+    live = ~Q(actions__status=Action.Status.CANCELLED) & Q(actions__due__lte=today)
+    counts = AccountPlan.objects.filter(pk=plan.pk).aggregate(
+        objectives_due=Count(
+            "objectives",
+            filter=Q(objectives__due__lte=today) | Q(objectives__status=achieved),
+            distinct=True,
+        ),
+        objectives_achieved=Count(
+            "objectives", filter=Q(objectives__status=achieved), distinct=True
+        ),
+        actions_due=Count("actions", filter=live, distinct=True),
+        actions_on_time=Count(
+            "actions",
+            filter=live
+            & Q(
+                actions__status=Action.Status.DONE,
+                actions__completed_at__date__lte=F("actions__due"),
+            ),
+            distinct=True,
+        ),
+    )
+    return {key: counts[key] or 0 for key in counts}

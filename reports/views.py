@@ -61,7 +61,7 @@ from .portfolio.dashboard import portfolio_dashboard
 from .portfolio.forecast import forecast_periods, parse_forecast_period
 from .portfolio.forecast_history import forecast_history
 from .portfolio.opportunities import opportunity_pipeline
-from .portfolio.periods import DEFAULT_PERIOD, periods_available
+from .portfolio.periods import DEFAULT_PERIOD, first_data_month, period_names, periods_available
 from .portfolio.pipeline import tender_pipeline
 from .portfolio.targets import attainment_levels, this_years_attainment
 from .portfolio.workload import kam_workload
@@ -72,8 +72,19 @@ PAGE_SIZES = (25, 50, 100, 200)
 def _period_context(request: AuthenticatedHttpRequest):
     """The chosen period (default ttm), or None with the error on the form."""
     form = PeriodForm({"period": request.GET.get("period") or DEFAULT_PERIOD})
-    period = form.cleaned_data["period"] if form.is_valid() else None
-    return form, period, {"period_form": form, "period": period, "periods": periods_available()}
+    periods = periods_available()
+    first = first_data_month(periods)
+    period = form.cleaned_data["period"].with_data_start(first) if form.is_valid() else None
+    return (
+        form,
+        period,
+        {
+            "period_form": form,
+            "period": period,
+            "periods": periods,
+            "period_names": period_names(periods, first),
+        },
+    )
 
 
 @page_view

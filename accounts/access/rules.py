@@ -97,9 +97,10 @@ def can_use_admin(user: User) -> bool:
 
 
 def offers_portfolio_pages(user: User) -> bool:
-    """The head's pages are in the menu of heads and admins. A KAM may open them too (the
-    figures are scoped to their accounts) but works from their home page."""
-    return can_use_pages(user) and user.is_head_or_admin
+    """The portfolio pages are in everyone's menu who uses the pages: a head's show every
+    account, a KAM's the same pages over their own accounts (every figure is scoped), so a
+    KAM finds them without typing the URL."""
+    return can_use_pages(user)
 
 
 def owns_export(*, user: User, owner_id: int | None) -> bool:

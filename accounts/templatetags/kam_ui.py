@@ -1,16 +1,19 @@
 """Formatting shared by every app's templates (the lowest layer, so all may load it).
 
-Money without kopecks, ratios as percent, "—" for a missing value (a null share or growth
-means "not defined", not zero)."""
+Money without kopecks and with its currency, ratios as percent, "—" for a missing value
+(a null share or growth means "not defined", not zero)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 register = template.Library()
 
@@ -24,6 +27,12 @@ def undo_url(extra_tags: str | None) -> str:
         if tag.startswith(UNDO_TAG):
             return tag[len(UNDO_TAG) :]
     return ""
+
+
+@register.filter
+def person(user) -> str:
+    """A person the one way pages show them: full name, else username; "—" for nobody."""
+    return user.display_name if user else "—"
 
 
 @register.filter
@@ -86,11 +95,32 @@ def ratio_figure(value, digits: int = PCT_DIGITS, *, grouping: bool = True) -> s
     return _localize(f"{float(value) * 100:,.{int(digits)}f}", grouping=grouping)
 
 
+# A currency's sign where it has one everyone reads; otherwise its ISO code.
+CURRENCY_SIGNS = {"RUB": "₽", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "KZT": "₸"}
+
+
+def currency_sign(code: str | None = None) -> str:
+    """The sign shown after an amount: "₽" for RUB, the code for a currency without one."""
+    code = (code or settings.BASE_CURRENCY).upper()
+    return CURRENCY_SIGNS.get(code, code)
+
+
 @register.filter
-def money(value) -> str:
+def money(value, currency: str | None = None) -> str:
+    """An amount in whole units with its currency, the one way money is shown (pages, PDF):
+    "48,897,776 ₽" in English, "48 897 776 ₽" in Russian; `currency` is an ISO code
+    (the base currency when not given)."""
     if value is None or value == "":
         return "—"
-    return figure(value)
+    return f"{figure(value)}\u00a0{currency_sign(currency)}"
+
+
+@register.filter
+def number(value, digits: int = 0) -> str:
+    """A count or measure that is not money (an objective's target, a score), "—" if missing."""
+    if value is None or value == "":
+        return "—"
+    return figure(value, int(digits))
 
 
 @register.filter
@@ -113,5 +143,63 @@ def points(value) -> str:
     """A change of a 0–1 ratio, in percentage points."""
     if value is None:
         return "—"
+    if round(float(value) * 100, 1) == 0:
+        return _("no change")
     text = f"{float(value) * 100:+.1f}".replace(".", _separators()[1])
     return _("%(value)s pp") % {"value": text}
+
+
+# One date format per language (README "Formats"): "3 Dec 2026" / "3 дек. 2026"; a month
+# alone "Dec 2026" / "дек. 2026". Russian months take the genitive after a day ("3 мая")
+# and the nominative alone ("май 2026"), hence two contexts.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+@register.filter
+def day(value) -> str:
+    """A date (or a datetime's local date) the one way pages show it: "3 Dec 2026"."""
+    if not value:
+        return "—"
+    d = _as_date(value)
+    return f"{d.day} {pgettext('month after a day', _MONTHS[d.month - 1])} {d.year}"
+
+
+@register.filter
+def day_time(value) -> str:
+    """A datetime as its local date and time: "3 Dec 2026, 14:05"."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{day(local)}, {local:%H:%M}"
+
+
+@register.filter
+def month(value) -> str:
+    """A month the one way pages show it: "Dec 2026" / "дек. 2026"."""
+    if not value:
+        return "—"
+    return f"{pgettext('month alone', _MONTHS[value.month - 1])} {value.year}"
+
+
+@register.filter
+def relday(value) -> str:
+    """A date relative to today: "today", "yesterday", "tomorrow", "in 3 days", "3 days ago"
+    (never "0 days"); for last contacts, due dates and deadlines."""
+    if not value:
+        return "—"
+    n = (_as_date(value) - timezone.localdate()).days
+    if n == 0:
+        return _("today")
+    if n == -1:
+        return _("yesterday")
+    if n == 1:
+        return _("tomorrow")
+    if n > 1:
+        return ngettext("in %(n)d day", "in %(n)d days", n) % {"n": n}
+    return ngettext("%(n)d day ago", "%(n)d days ago", -n) % {"n": -n}

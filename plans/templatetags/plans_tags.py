@@ -9,6 +9,7 @@ from accounts import access
 from plans import probabilities
 from plans.models import Action, Opportunity, Tender
 from plans.selectors import (
+    account_plan_progress,
     overdue_actions,
     plan_current_for_account,
     plan_facts_by_account,
@@ -25,6 +26,13 @@ ACCOUNT_OPPORTUNITIES = 10
 def plan_facts_for(accounts) -> dict[int, dict]:
     """{account id: next open action and nearest tender} for a page of accounts."""
     return plan_facts_by_account(account_ids=[a.pk for a in accounts])
+
+
+@register.simple_tag
+def plan_progress(plan) -> dict[str, int]:
+    """The plan's real progress (objectives achieved, actions done on time), for the
+    "Plan filled in" partial."""
+    return account_plan_progress(plan=plan)
 
 
 @register.inclusion_tag("plans/panels/attention.html")

@@ -223,6 +223,8 @@ def weekly_digest(*, user: User, now: dt.datetime | None = None) -> Digest:
             "overdue_actions",
         )
     )
+    for row in workload:
+        row["display_name"] = User.name_of(row["first_name"], row["last_name"], row["username"])
     key_ids = list(visible.filter(is_key=True).values_list("pk", flat=True))
     at_risk = sorted(
         (

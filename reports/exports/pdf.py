@@ -167,7 +167,7 @@ def portfolio_pdf(*, user: User, period: Period) -> bytes:
     for style in styles.byName.values():
         style.fontName = font
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
-    title = _("Portfolio report, %(period)s") % {"period": period.title}
+    title = _("Portfolio report, %(period)s") % {"period": period.title_shown}
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,

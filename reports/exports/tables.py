@@ -21,6 +21,7 @@ from reports.models import AccountMetric
 from reports.portfolio.accounts import account_table, account_table_extras
 from reports.portfolio.dashboard import Dashboard, portfolio_dashboard
 from reports.portfolio.distributors import distributor_report
+from reports.portfolio.periods import first_data_month
 from reports.portfolio.pipeline import tender_pipeline, tender_scope
 
 BATCH = 2000
@@ -130,7 +131,7 @@ def period_from_params(params: QueryDict) -> Period:
     form = PeriodForm(params)
     if not form.is_valid():
         raise ExportError("; ".join(map(str, form.errors["period"])))
-    return form.cleaned_data["period"]
+    return form.cleaned_data["period"].with_data_start(first_data_month())
 
 
 def dependency_risk(dash: Dashboard) -> str:
@@ -156,7 +157,7 @@ def portfolio_export(*, user: User, params: QueryDict, progress: Progress | None
     dash = portfolio_dashboard(user=user, period=period)
     m = dash.metric
     summary: list[list[Any]] = [
-        [_("Period"), period.title],
+        [_("Period"), period.title_shown],
         [_("From"), period.start],
         [_("To"), period.end],
         [_("Total revenue"), m.total_revenue if m else None],

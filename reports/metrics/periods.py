@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 MONTH, QUARTER, YEAR, TTM = "month", "quarter", "year", "ttm"
 KINDS = (MONTH, QUARTER, YEAR, TTM)
@@ -44,6 +44,9 @@ class Period:
     kind: str
     start: dt.date
     key: str
+    # The first month with data, when the caller knows it (`with_data_start`): a period that
+    # begins before it is partial. Not part of the period's identity.
+    data_start: dt.date | None = field(default=None, compare=False, repr=False)
 
     @property
     def months(self) -> int:
@@ -76,6 +79,33 @@ class Period:
             quarter = (self.start.month - 1) // 3 + 1
             return gettext("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": self.start.year}
         return gettext("year %(year)s") % {"year": self.start.year}
+
+    @property
+    def note(self) -> str:
+        """What makes the period partial, to put after its name: " (to date)" for the period
+        in progress, " (3 months of data)" for one that begins before the first month of data;
+        "" for a complete period. The one rule; pages, charts' tables and exports use it."""
+        today = timezone.localdate()
+        if self.kind != TTM and self.contains(today):
+            return " " + gettext("(to date)")
+        if self.data_start and self.start < self.data_start <= self.end:
+            n = sum(1 for m in self.month_starts() if m >= self.data_start)
+            return " " + ngettext("(%(n)d month of data)", "(%(n)d months of data)", n) % {"n": n}
+        return ""
+
+    @property
+    def shown(self) -> str:
+        """The label with its partial-period note: "2026-12 (to date)"."""
+        return f"{self.label}{self.note}"
+
+    @property
+    def title_shown(self) -> str:
+        """The title in words with its note: "December 2026 (to date)"."""
+        return f"{self.title}{self.note}"
+
+    def with_data_start(self, first_month: dt.date | None) -> Period:
+        """This period knowing the first month with data (for `note`)."""
+        return replace(self, data_start=first_month)
 
     def __str__(self) -> str:
         return self.key

@@ -227,13 +227,25 @@ def _penetration(dash: Dashboard, *, user: User) -> None:
             "account_id",
             "account__name",
             "account__owner__username",
+            "account__owner__first_name",
+            "account__owner__last_name",
             "revenue",
             "potential",
             "room",
             "penetration",
         )[:LIST_LIMIT]
     )
-    dash.room = list(room)
+    dash.room = [
+        {
+            **r,
+            "owner_name": User.name_of(
+                r.pop("account__owner__first_name") or "",
+                r.pop("account__owner__last_name") or "",
+                r["account__owner__username"] or "",
+            ),
+        }
+        for r in room
+    ]
     # A buyer squeezing us: revenue grew while the margin fell by 2 points or more.
     erosion = (
         key_rows.filter(growth__gt=0, margin_change__lte=-MARGIN_EROSION)

@@ -15,7 +15,13 @@ from reports.models import AccountMetric, RevenueLine
 
 # The biggest key accounts of each distributor; the page says how many there are in all.
 ACCOUNTS_PER_DISTRIBUTOR = 25
-ACCOUNT_FIELDS = ("account__name", "account__external_id", "account__owner__username")
+ACCOUNT_FIELDS = (
+    "account__name",
+    "account__external_id",
+    "account__owner__username",
+    "account__owner__first_name",
+    "account__owner__last_name",
+)
 
 
 def _top_per_distributor(grouped: QuerySet, limit: int) -> list[dict[str, Any]]:
@@ -103,7 +109,12 @@ def distributor_report(*, user: User, period: Period) -> list[dict[str, Any]]:
                 "account_id": account_id,
                 "name": source["account__name"],
                 "external_id": source["account__external_id"],
-                "owner": source["account__owner__username"],
+                "owner": source["account__owner__username"]
+                and User.name_of(
+                    source["account__owner__first_name"],
+                    source["account__owner__last_name"],
+                    source["account__owner__username"],
+                ),
                 "revenue": Decimal(0),
                 "account_revenue": account_revenue.get(account_id),
                 "link": None,

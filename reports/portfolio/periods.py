@@ -6,7 +6,9 @@ The period type, its parsing and the ttm window are the metrics engine's
 
 from __future__ import annotations
 
-from reports.metrics.periods import MONTHS_IN
+import datetime as dt
+
+from reports.metrics.periods import MONTH, MONTHS_IN, parse_period
 from reports.models import PortfolioMetric
 
 # What the head's pages show when no period is asked for (and what the nightly run warms).
@@ -22,3 +24,27 @@ def periods_available() -> dict[str, list[str]]:
     for key, kind in rows:
         grouped.setdefault(kind, []).append(key)
     return grouped
+
+
+def first_data_month(grouped: dict[str, list[str]] | None = None) -> dt.date | None:
+    """The first month with stored portfolio numbers (a period before it is partial); from
+    the picker's keys when the caller has them (no query)."""
+    if grouped is not None:
+        months = grouped.get(MONTH) or []
+        return parse_period(min(months)).start if months else None
+    return (
+        PortfolioMetric.objects.filter(period_kind=MONTH)
+        .order_by("period_start")
+        .values_list("period_start", flat=True)
+        .first()
+    )
+
+
+def period_names(grouped: dict[str, list[str]], first: dt.date | None) -> dict[str, str]:
+    """Each picker key's name with its partial-period note ("2024 (3 months of data)")."""
+    return {
+        key: parse_period(key).with_data_start(first).shown
+        for keys in grouped.values()
+        for key in keys
+        if key != "ttm"
+    }

@@ -78,7 +78,7 @@ def _cell(cell: Cell, t: _Text, *, url: str, can_change: bool, error: str = "", 
     for o in cell.opportunities:
         out.append(
             f'<div class="ws-opp"><a href="{t.opportunity_url.format(o.pk)}">{escape(o.title)}</a>'
-            f" · {money(o.value)} {escape(o.currency)} "
+            f" · {money(o.value, o.currency)} "
             f'<span class="badge">{escape(o.stage_label)}</span></div>'
         )
     if cell.potential is not None and cell.relevant:

@@ -142,7 +142,9 @@ def test_csv_follows_the_languages_number_format(language, delimiter, expected):
         assert pct(0.8) == expected[0][2] + " %"
 
 
-@pytest.mark.parametrize(("language", "shown"), [("en", "48,897,776"), ("ru", "48\xa0897\xa0776")])
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "48,897,776\xa0₽"), ("ru", "48\xa0897\xa0776\xa0₽")]
+)
 def test_money_rounds_half_up_like_the_web(language, shown):
     """The PDF truncated 48 897 775.6 to 48 897 775; it calls the web's filter now."""
     with override(language):

@@ -238,7 +238,7 @@ def page(client, user, name, language, **params):
 def same_money(shown: str, amount: Decimal) -> bool:
     """Whether a page's whole-rouble figure is the file's amount rounded half up."""
     whole = amount.quantize(Decimal(1), ROUND_HALF_UP)
-    return shown.replace(",", "").replace(" ", "") == str(whole)
+    return shown.removesuffix("₽").replace(",", "").replace(" ", "") == str(whole)
 
 
 def dashboard_figures(html: str) -> dict[str, str]:
@@ -265,7 +265,7 @@ def test_pdf_shows_the_dashboards_figures_in_its_language(client, head_user, boa
     content = download(client, head_user, "portfolio", "pdf", language, period="ttm").content
     text = pdf_text(content, f"portfolio-{language}.pdf")
     # Rounded half up as on the page, with the language's separators.
-    assert web["total-revenue"] == {"en": "113,157,749", "ru": "113 157 749"}[language]
+    assert web["total-revenue"] == {"en": "113,157,749 ₽", "ru": "113 157 749 ₽"}[language]
     for figure in web.values():
         assert figure in text, (figure, text)
     # The period in words, not its key.
@@ -278,7 +278,7 @@ def test_pdf_shows_the_dashboards_figures_in_its_language(client, head_user, boa
         "Northwind Trading",
         "Берёзка",
     ]
-    big = {"en": "48,897,776", "ru": "48 897 776"}[language]
+    big = {"en": "48,897,776 ₽", "ru": "48 897 776 ₽"}[language]
     assert risks[0][1] == big
     for name, revenue, share in (r[0].split(" ", 1)[1:] + r[1:] for r in risks):
         assert f"{name} {revenue} {share}" in text
@@ -355,7 +355,7 @@ def test_accounts_exports_match_the_accounts_table(client, head_user, board, lan
     assert [r[0] for r in rows[1:]].count("B-01") == 1
     big = next(r for r in rows if r[0] == "B-01")
     assert big[7] == f"48897775{locale['decimal']}60"
-    assert web["B-01"][6] == {"en": "48,897,776", "ru": "48 897 776"}[language]
+    assert web["B-01"][6] == {"en": "48,897,776 ₽", "ru": "48 897 776 ₽"}[language]
 
 
 def test_xlsx_has_a_filter_a_frozen_header_formats_and_widths(client, head_user, board):

@@ -196,7 +196,7 @@ def _xlsx_rows(download) -> list[tuple]:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.0f}"
+    return f"{value:,.0f},₽"  # the page's no-break spaces read as ","
 
 
 @pytest.mark.parametrize("period", ["2025", "2025-Q3", "ttm"])
@@ -307,7 +307,7 @@ def test_xlsx_and_pdf_exports_download_and_open(
     text = reader.pages[0].extract_text()
     total = PortfolioMetric.objects.get(period="2025").total_revenue
     assert "Portfolio report, year 2025" in text
-    assert _money(total).replace(",", "") in text.replace(",", "").replace("\u00a0", "")
+    assert f"{total:,.0f}".replace(",", "") in text.replace(",", "").replace("\u00a0", "")
     assert "Северсталь-Снаб" in text
 
     # A large portfolio: the export becomes a job with a progress page and a link.
