@@ -80,7 +80,7 @@ def test_plan_created_and_untouched_template_sections_count_as_empty(kam_client,
     assert "revenue_target" not in page.context["completeness"]["missing"]
     html = page.content.decode()
     shown = html[html.index('id="plan-revenue-target"') :]
-    assert shown.split("<", 1)[0].split(">", 1)[1].strip() == "2,500,000"
+    assert shown.split("<", 1)[0].split(">", 1)[1].strip() == "2,500,000\xa0₽"
 
 
 def test_plan_period_error_beside_the_field_keeps_input(kam_client, kam_user):

@@ -50,9 +50,9 @@ def test_kam_sets_a_target_and_sees_attainment_on_home(client, kam_user, world):
     home = _html(client.get("/"))
     card = home[home.index('id="target-card"') :]
     card = card[: card.index("</div>")]
-    assert "25 %" in card and "1,000,000" in card and "250,000" in card
+    assert "25.0 %" in card and "1,000,000" in card and "250,000" in card
     page = _html(client.get(reverse("reports:targets")))
-    assert "Mine" in page and "25 %" in page and "Draft" in page
+    assert "Mine" in page and "25.0 %" in page and "Draft" in page
     assert "/approve/" not in page  # no approve button for a KAM
     # Nor may they post it.
     approve = reverse("reports:target-approve", args=[target.pk])
@@ -106,7 +106,7 @@ def test_account_page_shows_target_against_actual_with_quarters(client, kam_user
     panel = html[html.index('id="account-targets"') :]
     panel = panel[: panel.index("</section>")]
     assert "2,000,000" in panel and "250,000" in panel
-    assert "Q1" in panel and "Q4" in panel and "50 %" in panel  # Q1: 250 000 / 500 000
+    assert "Q1" in panel and "Q4" in panel and "50.0 %" in panel  # Q1: 250 000 / 500 000
 
 
 def test_accounts_table_sorts_by_attainment(client, head_user, kam_user, other_kam, world):
@@ -121,7 +121,7 @@ def test_accounts_table_sorts_by_attainment(client, head_user, kam_user, other_k
     html = _html(client.get(reverse("reports:accounts"), {"sort": "-attainment"}))
     table = html[html.index('id="accounts-table"') :]
     assert table.index("Mine") < table.index("Theirs") < table.index("No target")
-    assert "50 %" in table and "10 %" in table
+    assert "50.0 %" in table and "10.0 %" in table
 
 
 def test_dashboard_rolls_up_by_kam_and_region_with_links(
@@ -136,10 +136,10 @@ def test_dashboard_rolls_up_by_kam_and_region_with_links(
     section = section[: section.index("</section>")]
     by_kam = section[section.index('id="targets-by-kam"') : section.index('id="targets-by-region"')]
     assert f"?owner={kam_user.pk}&amp;sort=attainment" in by_kam
-    assert "50 %" in by_kam and "10 %" in by_kam
+    assert "50.0 %" in by_kam and "10.0 %" in by_kam
     by_region = section[section.index('id="targets-by-region"') :]
     assert f"?region={world['north'].pk}&amp;sort=attainment" in by_region
-    assert "1,500,000" in by_region and "23 %" in by_region  # 350 000 / 1 500 000
+    assert "1,500,000" in by_region and "23.3 %" in by_region  # 350 000 / 1 500 000
 
 
 @pytest.mark.parametrize("n", [5, 40])
