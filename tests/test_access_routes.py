@@ -248,6 +248,13 @@ ROUTES: dict[str, Row] = {
     **api("action", history=True),
     **api("tender", history=True),
     **api("opportunity", history=True),
+    **api("contract", history=True),
+    # A contract's documents: listed and uploaded (multipart), one downloaded or deleted,
+    # by whoever sees the account; another KAM's are a 404.
+    "api:contract-documents": Row(API_RECORD, params={"pk": "contract"}, write_other=("post", 404)),
+    "api:contract-document": Row(
+        API_RECORD, params={"pk": "contract", "doc_id": "document"}, write_other=("delete", 404)
+    ),
     # Read by whoever reads the KAMs' records; changed by heads (tests/plans/
     # test_opportunity_api.py).
     "api:stage-probabilities": Row(API_RECORDS),
@@ -499,7 +506,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
     "action", "tender", "opportunity", "line", "metric", "user", "job", "feed",
-    "whitespace", "contact_link", "notification",
+    "whitespace", "contact_link", "notification", "contract", "document",
 }  # fmt: skip
 
 
@@ -536,6 +543,8 @@ def _portfolio(owner) -> dict[str, Any]:
         "action": f.ActionFactory(plan=plan),
         "tender": f.TenderFactory(account=account),
         "opportunity": f.OpportunityFactory(account=account, owner=owner),
+        "contract": (contract := f.ContractFactory(account=account)),
+        "document": _document(contract, owner),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
         "whitespace": WhiteSpaceCell.objects.create(
@@ -548,6 +557,15 @@ def _portfolio(owner) -> dict[str, Any]:
             account=account, year=2025, attractiveness=3, strength=3, quadrant="strategic"
         ),
     }
+
+
+def _document(contract, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plans.services import document_add
+
+    pdf = SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    return document_add(user=owner, contract=contract, file=pdf)
 
 
 def _sign_in_records() -> dict:

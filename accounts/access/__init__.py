@@ -13,7 +13,8 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `contact_link_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope`, `opportunity_scope`, `contract_scope`, `document_scope`, `whitespace_cell_scope`, `matrix_scope` (generic:
+  `tender_scope`, `opportunity_scope`, `contract_scope`, `document_scope`,
+  `whitespace_cell_scope`, `matrix_scope` (generic:
   `records_scoped`); the numbers hanging under an account (revenue lines, metric rows:
   `scoped`); `distributor_scope`, `user_scope`; `holding_units` (a holding's subsidiaries
   the user sees);
