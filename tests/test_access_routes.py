@@ -174,6 +174,17 @@ ROUTES: dict[str, Row] = {
     # Everyone who uses the pages reads the probabilities (heads change them: see
     # tests/plans/test_opportunity_pages.py).
     "plans:stage-probabilities": page(),
+    "plans:contracts": page(),
+    "plans:contract-create": page(),
+    "plans:contract": page("contract"),
+    "plans:contract-edit": page("contract", write_other=("post", 404)),
+    "plans:contract-delete": post_only("contract"),
+    "plans:contract-document-upload": post_only("contract"),
+    # The file: to whoever sees the account (another KAM's: 404), never to the ERP user.
+    "plans:contract-document": page("contract", params={"doc_id": "document"}),
+    "plans:contract-document-delete": Row(
+        POST_ONLY, params={"pk": "contract", "doc_id": "document"}, write_other=("post", 404)
+    ),
     # Authenticated by the secret in its URL, not by a session: anyone holding a valid
     # feed URL reads it (anonymous asks for kam_own's); a KAM's token with another id
     # is a 404; the integration user has no feed.

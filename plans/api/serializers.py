@@ -296,7 +296,9 @@ class StageProbabilitiesUpdateSerializer(serializers.Serializer):
 class ContractDocumentSerializer(serializers.ModelSerializer):
     """A stored document; `url` downloads it (served only to whoever sees the account)."""
 
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     url = serializers.SerializerMethodField()
 
     class Meta:

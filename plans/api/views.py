@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.access import RolePermission, StageProbabilitiesPermission
 from accounts.api.history import HistoryMixin
 from kam.api.base import ServiceModelViewSet
+from kam.http import AuthenticatedRequest
 from plans import documents, probabilities, selectors, services
 from plans.models import Contract, ContractDocument
 
@@ -178,8 +179,11 @@ MULTIPART_SLACK = 64 * 1024
 
 
 class _ContractDocumentsBase(GenericAPIView):
+    request: AuthenticatedRequest  # RolePermission admits signed-in users only
     permission_classes = [RolePermission]  # signed in; not the ERP user
     queryset = ContractDocument.objects.none()  # the schema's model; rows: the scopes
+    filter_backends: list = []
+    pagination_class = None
 
     def contract(self, pk: int) -> Contract:
         if pk >= 2**63:  # past 64 bits: no such row (the database would fail on it)
@@ -199,19 +203,23 @@ class ContractDocumentsView(_ContractDocumentsBase):
     # Reads and bounds its own body (kam.middleware): a file is larger than a JSON body.
     max_body_bytes = "CONTRACT_DOCUMENT_MAX_BYTES"
 
+    @extend_schema(
+        operation_id="v1_contracts_documents_list",
+        responses=serializers.ContractDocumentSerializer(many=True),
+    )
     def get(self, request, pk: int):
+        """The contract's documents, newest first (a contract has a handful: one list)."""
         contract = self.contract(pk)
         rows = (
-            selectors.document_scope(user=request.user)
+            selectors.document_scope(user=self.request.user)
             .filter(contract=contract)
             .select_related("uploaded_by")
             .order_by("-created_at", "-id")
         )
-        page = self.paginate_queryset(rows)
-        data = serializers.ContractDocumentSerializer(page, many=True).data
-        return self.get_paginated_response(data)
+        return Response(serializers.ContractDocumentSerializer(rows, many=True).data)
 
     @extend_schema(
+        operation_id="v1_contracts_documents_create",
         request={"multipart/form-data": serializers.ContractDocumentUploadSerializer},
         responses={201: serializers.ContractDocumentSerializer},
     )
@@ -254,14 +262,15 @@ class ContractDocumentView(_ContractDocumentsBase):
             raise Http404 from missing
 
     @extend_schema(
+        operation_id="v1_contracts_documents_download",
         responses={
             (200, content_type): OpenApiTypes.BINARY for content_type in documents.TYPES.values()
-        }
+        },
     )
     def get(self, request, pk: int, doc_id: int):
         return documents.document_response(self.document(pk, doc_id))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="v1_contracts_documents_destroy", responses={204: None})
     def delete(self, request, pk: int, doc_id: int):
         services.document_delete(user=request.user, document=self.document(pk, doc_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

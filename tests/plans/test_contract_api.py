@@ -113,7 +113,7 @@ def test_document_is_served_to_the_accounts_kam_and_head_not_another_kam(kam, co
     assert upload(other, contract, "x.pdf", PDF).status_code == 404
     assert client_for(f.UserFactory(role="integration")).get(url).status_code == 403
     listed = client_for(kam).get(f"/api/v1/contracts/{contract.pk}/documents/").json()
-    assert [d["name"] for d in listed["results"]] == ["signed.pdf"]
+    assert [d["name"] for d in listed] == ["signed.pdf"]
     assert client_for(kam).delete(url).status_code == 204
     assert not ContractDocument.objects.exists()
 
