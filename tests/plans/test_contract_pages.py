@@ -150,3 +150,44 @@ def test_contract_delete_removes_its_documents(
     assert response.status_code == 302
     assert not Contract.objects.filter(pk=mine.pk).exists()
     assert not stored.exists()
+
+
+def test_calendar_and_ics_feed_show_the_renewal_dates(kam_user, other_kam, client):
+    from icalendar import Calendar
+
+    from plans.calendar import feed_token
+
+    today = timezone.localdate()
+    account = f.AccountFactory(owner=kam_user, name="Renewing Client")
+    contract = f.ContractFactory(
+        account=account,
+        number="R-9",
+        title="Frame",
+        end_date=today + dt.timedelta(days=20),
+        notice_days=10,
+        auto_renewal=True,
+    )
+    f.ContractFactory(  # another KAM's: not on this calendar
+        account=f.AccountFactory(owner=other_kam), end_date=today + dt.timedelta(days=15)
+    )
+    page = signed_in(kam_user).get("/calendar/")
+    items = [i for _, day in page.context["days"] for i in day if i.kind.startswith("contract")]
+    assert [(i.kind, i.day) for i in items] == [
+        ("contract_notice", today + dt.timedelta(days=10)),
+        ("contract_end", today + dt.timedelta(days=20)),
+    ]
+    html = page.content.decode()
+    assert "Contract notice date" in html and "Last day to give notice" in html
+    feed = client.get(f"/calendar/{kam_user.pk}/{feed_token(kam_user)}.ics")
+    events = {
+        str(e["UID"]): e
+        for e in Calendar.from_ical(feed.content).walk("VEVENT")
+        if str(e["UID"]).startswith("contract-")
+    }
+    notice = events[f"contract-notice-{contract.pk}-{contract.notice_date.isoformat()}@kam"]
+    assert notice.decoded("DTSTART") == contract.notice_date
+    assert "R-9 Frame" in str(notice["SUMMARY"]) and "Renewing Client" in str(notice["SUMMARY"])
+    assert "renews by itself" in str(notice["DESCRIPTION"])
+    end = events[f"contract-end-{contract.pk}-{contract.end_date.isoformat()}@kam"]
+    assert end.decoded("DTSTART") == contract.end_date
+    assert len(events) == 2
