@@ -204,7 +204,7 @@ def _contract_items(*, user: User, start: dt.date, end: dt.date) -> list[Calenda
                     label,
                     account_name,
                     url,
-                    note=_("The contract ends today. %(renewal)s") % {"renewal": renewal},
+                    note=_("The contract's last day. %(renewal)s") % {"renewal": renewal},
                 )
             )
     return items
