@@ -57,8 +57,9 @@ def view_reads_its_own_body(path: str) -> bool:
         match = resolve(path)
     except Resolver404:
         return False
-    view_class = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
-    return getattr(view_class, "max_body_bytes", None) is not None
+    # A class-based view (the ERP's) or a function view (a page's upload) may say so.
+    view = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    return getattr(view or match.func, "max_body_bytes", None) is not None
 
 
 class RequestBodyLimitMiddleware:

@@ -125,7 +125,14 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded contract documents and queued exports. An S3-compatible bucket is one
+    # setting away (README, "Contract documents"): django-storages' backend and options.
+    "default": {
+        "BACKEND": env.str(
+            "DEFAULT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("DEFAULT_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
@@ -226,7 +233,8 @@ SPECTACULAR_SETTINGS = {
 # declared Content-Length before anything reads the body (kam.middleware); the ERP
 # endpoints read and bound their own bodies (reports.erp.batches.MAX_BODY_BYTES, 32 MB).
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
-# Form posts; KAM has no file uploads, so this bounds the whole body of a page's request.
+# Form posts; this bounds the whole body of a page's request (the one file upload, a
+# contract's document, reads and bounds its own body: CONTRACT_DOCUMENT_MAX_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=1024 * 1024)
 # Lists/objects nested deeper than this in an API body answer 400 (kam.api.parsers).
 API_MAX_JSON_DEPTH = 64
@@ -394,6 +402,9 @@ LOGGING = {
 
 # Health probes (load balancer, docker/healthcheck.py) speak plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# --- Contract documents (plans): stored through the default storage (STORAGES["default"],
+# the file system under MEDIA_ROOT; see the README for an S3-compatible bucket) ---------
+CONTRACT_DOCUMENT_MAX_BYTES = env.int("CONTRACT_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # --- Exports (reports app): files of queued exports go to the default storage ----------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Exports with more rows than this are built by a Celery task with a progress page.

@@ -1,4 +1,5 @@
-"""The KAM's calendar: actions, next steps, tender deadlines and events, as a page and .ics.
+"""The KAM's calendar: actions, next steps, tender deadlines, contracts' renewal dates and
+events, as a page and .ics.
 
 The feed URL carries a per-user secret (an HMAC of the user id and password hash) because
 calendar apps fetch it without our session cookie; changing the password revokes it.
@@ -23,7 +24,7 @@ from accounts import access
 from accounts.models import Interaction, User
 from accounts.selectors import event_list
 
-from .models import Action, Tender
+from .models import Action, Contract, Tender
 
 FEED_SALT = "kam.plans.calendar-feed"
 NEXT_STEP_HORIZON = dt.timedelta(days=60)
@@ -31,7 +32,7 @@ NEXT_STEP_HORIZON = dt.timedelta(days=60)
 
 @dataclass
 class CalendarItem:
-    kind: str  # action | next_step | tender | event
+    kind: str  # action | next_step | tender | contract_notice | contract_end | event
     uid: str
     day: dt.date
     title: str
@@ -43,6 +44,7 @@ class CalendarItem:
     due: dt.date | None = None  # an overdue item's own date (it shows on today)
     close_url: str = ""  # where to post done / cancelled / open (actions, next steps)
     pk: int | None = None
+    note: str = ""  # a line that explains the date (contracts' renewal dates)
 
     @property
     def kind_label(self) -> str:
@@ -138,6 +140,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 at=at,
             )
         )
+    items += _contract_items(user=user, start=start, end=end)
     # Events running on any day of the window (one-day events have no end date).
     events = (
         event_list(user=user)
@@ -161,6 +164,52 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
     return items
 
 
+def _contract_items(*, user: User, start: dt.date, end: dt.date) -> list[CalendarItem]:
+    """Renewal dates of the live contracts the user sees: the notice date (the last day
+    to give notice, end − notice days) and the end. One query over the contracts not yet
+    ended (a few per account); the notice date is worked out here."""
+    live = Contract.objects.filter(status__in=Contract.LIVE_STATUSES, end_date__gte=start)
+    rows = access.contract_scope(user=user, queryset=live).values_list(
+        "pk", "number", "title", "end_date", "notice_days", "auto_renewal", "account__name"
+    )
+    items = []
+    for pk, number, title, end_date, notice_days, auto_renewal, account_name in rows:
+        notice = end_date - dt.timedelta(days=notice_days)
+        url = reverse("plans:contract", args=[pk])
+        renewal = (
+            _("It renews by itself unless notice is given.")
+            if auto_renewal
+            else _("It does not renew by itself: agree a renewal before it ends.")
+        )
+        label = f"{number} {title}"
+        if start <= notice <= end and notice_days:
+            items.append(
+                CalendarItem(
+                    "contract_notice",
+                    f"contract-notice-{pk}-{notice.isoformat()}",
+                    notice,
+                    label,
+                    account_name,
+                    url,
+                    note=_("Last day to give notice: the contract ends on %(end)s. %(renewal)s")
+                    % {"end": date_format(end_date), "renewal": renewal},
+                )
+            )
+        if start <= end_date <= end:
+            items.append(
+                CalendarItem(
+                    "contract_end",
+                    f"contract-end-{pk}-{end_date.isoformat()}",
+                    end_date,
+                    label,
+                    account_name,
+                    url,
+                    note=_("The contract's last day. %(renewal)s") % {"renewal": renewal},
+                )
+            )
+    return items
+
+
 def feed_token(user: User) -> str:
     return salted_hmac(FEED_SALT, f"{user.pk}:{user.password}", algorithm="sha256").hexdigest()[:40]
 
@@ -178,6 +227,8 @@ KIND_LABELS = {
     "next_step": lambda: _("Next step"),
     "tender": lambda: _("Tender deadline"),
     "event": lambda: _("Event"),
+    "contract_notice": lambda: _("Contract notice date"),
+    "contract_end": lambda: _("Contract ends"),
 }
 
 
@@ -214,6 +265,8 @@ def calendar_ics(*, user: User, items: list[CalendarItem], base_url: str) -> byt
 
 def _ics_description(item: CalendarItem, label: str, base_url: str) -> str:
     lines = [label + (f" — {item.account_name}" if item.account_name else "")]
+    if item.note:
+        lines.append(item.note)
     if item.overdue and item.due:
         lines.append(_("Overdue: it was due on %(date)s.") % {"date": date_format(item.due)})
     if item.close_url:

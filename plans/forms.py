@@ -7,11 +7,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, User
+from accounts.access import user_scope
+from accounts.models import Account, Contact, User
 from kam.forms import ISO_DATE, ServiceModelForm
 
 from . import categories
-from .models import AccountPlan, Action, Objective, Opportunity, Tender
+from .documents import ACCEPT
+from .models import AccountPlan, Action, Contract, Objective, Opportunity, Tender
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -251,3 +253,96 @@ class StageProbabilitiesForm(forms.Form):
 
     def fields_of(self, kind: str) -> list:
         return [self[name] for name in self.fields if name.startswith(f"{kind}-")]
+
+
+class ContractForm(ServiceModelForm):
+    """Create (with the account) or edit a contract; plans.services checks the dates, the
+    signatory's and the tender's account."""
+
+    class Meta:
+        model = Contract
+        fields = [
+            "account",
+            "number",
+            "title",
+            "kind",
+            "status",
+            "start_date",
+            "end_date",
+            "notice_days",
+            "auto_renewal",
+            "annual_value",
+            "currency",
+            "payment_terms",
+            "client_signatory",
+            "our_signatory",
+            "tender",
+            "notes",
+        ]
+        widgets = {
+            "start_date": ISO_DATE,
+            "end_date": ISO_DATE,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, accounts, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_signatory"].empty_label = _("Nobody yet")
+        self.fields["our_signatory"].empty_label = _("Nobody yet")
+        self.fields["tender"].empty_label = _("No tender")
+        self.fields["notice_days"].widget.attrs.update(min=0)
+        won = Tender.objects.filter(stage=Tender.Stage.WON)
+        if self.instance.pk:
+            del self.fields["account"]  # a contract stays with its account
+            account = self.instance.account
+            self.fields["client_signatory"].queryset = Contact.objects.filter(
+                account=account
+            ).order_by("name")
+            self.fields["tender"].queryset = won.filter(account=account).order_by("-id")
+            self.fields["our_signatory"].queryset = team_of(account, plus=user)
+        else:
+            self.fields["account"].queryset = accounts
+            self.fields["client_signatory"].queryset = (
+                Contact.objects.filter(account__in=accounts)
+                .select_related("account")
+                .order_by("account__name", "name")
+            )
+            self.fields["client_signatory"].label_from_instance = (
+                lambda c: f"{c.account.name}: {c.name}"
+            )
+            self.fields["tender"].queryset = (
+                won.filter(account__in=accounts)
+                .select_related("account")
+                .order_by("account__name", "-id")
+            )
+            self.fields["tender"].label_from_instance = lambda t: f"{t.account.name}: {t.title}"
+            self.fields["our_signatory"].queryset = user_scope(user=user).order_by(
+                "last_name", "username"
+            )
+            if not self.is_bound:
+                self.initial.setdefault("currency", settings.BASE_CURRENCY)
+                self.initial.setdefault("our_signatory", user.pk)
+        self.fields["our_signatory"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+    def clean_currency(self) -> str:
+        value = (self.cleaned_data.get("currency") or "").upper()
+        if len(value) != 3 or not value.isalpha():
+            raise forms.ValidationError(_("Use a three-letter ISO 4217 code, e.g. RUB."))
+        return value
+
+
+class ContractFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *Contract.Status.choices],
+    )
+    renewing = forms.BooleanField(label=_("Renewing soon"), required=False)
+
+
+class ContractDocumentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Document (PDF, DOCX or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )

@@ -366,6 +366,9 @@ class Contract(TimeStamped):
 
     history = HistoricalRecords(excluded_fields=["updated_at", "renewal_reminded_for"])
 
+    # Not a column: set on the rows of the contracts page (plans.views.contracts).
+    renewing_now: bool
+
     class Meta:
         ordering = ["end_date", "id"]
         verbose_name = _("contract")

@@ -32,7 +32,17 @@ from accounts import access
 from accounts.models import Account, User
 from kam import textsearch
 
-from .models import AccountPlan, Action, Objective, Opportunity, Target, Tender
+from .models import (
+    RENEWAL_LEAD_DAYS,
+    AccountPlan,
+    Action,
+    Contract,
+    ContractDocument,
+    Objective,
+    Opportunity,
+    Target,
+    Tender,
+)
 
 
 def with_year_revenue_target(qs: QuerySet[AccountPlan]) -> QuerySet[AccountPlan]:
@@ -293,3 +303,72 @@ def account_plan_progress(*, plan: AccountPlan, today: dt.date | None = None) ->
         ),
     )
     return {key: counts[key] or 0 for key in counts}
+
+
+# --- Contracts ----------------------------------------------------------------------------
+def contract_scope(*, user: User) -> QuerySet[Contract]:
+    return access.contract_scope(user=user, queryset=Contract.objects.all())
+
+
+def document_scope(*, user: User) -> QuerySet[ContractDocument]:
+    return access.document_scope(user=user, queryset=ContractDocument.objects.all())
+
+
+def contract_list(*, user: User) -> QuerySet[Contract]:
+    return contract_scope(user=user).select_related(
+        "account", "client_signatory", "our_signatory", "tender"
+    )
+
+
+def contract_get(*, user: User, pk: int) -> Contract:
+    """One visible contract (Contract.DoesNotExist if not)."""
+    return contract_list(user=user).get(pk=pk)
+
+
+def renewing_ids(queryset: QuerySet[Contract], *, on: dt.date) -> list[int]:
+    """Ids of the live contracts of `queryset` renewing on `on` (DESIGN: from 60 days
+    before the notice date, end − notice days, until the end). The date arithmetic is done
+    here, not in SQL (SQLite and PostgreSQL disagree on date + integer × interval), over
+    the live contracts not yet ended: a few per account."""
+    rows = queryset.filter(status__in=Contract.LIVE_STATUSES, end_date__gte=on).values_list(
+        "pk", "end_date", "notice_days"
+    )
+    lead = dt.timedelta(days=RENEWAL_LEAD_DAYS)
+    return [pk for pk, end, notice in rows if end - dt.timedelta(days=notice) - lead <= on]
+
+
+def contract_page_list(
+    *,
+    user: User,
+    mine: bool = False,
+    status: str = "",
+    renewing: bool = False,
+    account: Account | None = None,
+    q: str = "",
+) -> QuerySet[Contract]:
+    """The contracts page: visible contracts (a KAM's own accounts' with `mine`)."""
+    qs = contract_scope(user=user).select_related("account")
+    if mine:
+        qs = qs.filter(Q(account__owner_id=user.pk) | Q(account__team=user)).distinct()
+    if status:
+        qs = qs.filter(status=status)
+    if renewing:
+        qs = qs.filter(pk__in=renewing_ids(qs, on=timezone.localdate()))
+    if account is not None:
+        qs = qs.filter(account=account)
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q) | Q(title__icontains=q) | Q(account__name__icontains=q)
+        )
+    return qs.order_by("end_date", "id")
+
+
+def contracts_renewing(*, user: User, on: dt.date | None = None) -> list[Contract]:
+    """Visible live contracts renewing on `on` (today), the nearest notice date first."""
+    on = on or timezone.localdate()
+    scope = contract_scope(user=user)
+    rows = list(
+        scope.filter(pk__in=renewing_ids(scope, on=on)).select_related("account").order_by("id")
+    )
+    rows.sort(key=lambda c: (c.notice_date, c.pk))
+    return rows

@@ -1,4 +1,5 @@
-"""Writes of the plans app: account plans, objectives, actions and tenders.
+"""Writes of the plans app: account plans, objectives, actions, tenders, opportunities
+and contracts with their documents.
 
 Like accounts.services: keyword-only arguments named like the model's fields, optional ones
 `UNSET` when not given, the whole row validated, ValidationError naming the field."""
@@ -7,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -19,15 +23,18 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts import access
 from accounts.access import ensure_can_change_account
-from accounts.models import Account, User, WebhookEventType
+from accounts.models import Account, Contact, User, WebhookEventType
 from accounts.services import account_record_delete, facts_changed, validated_save
 from accounts.webhooks import outbox_emit
 from kam.unset import UNSET, Unset, given
 
 from . import categories, probabilities
+from .documents import document_check
 from .models import (
     AccountPlan,
     Action,
+    Contract,
+    ContractDocument,
     Objective,
     Opportunity,
     StageProbability,
@@ -627,3 +634,190 @@ def target_delete(*, user: User, target: Target) -> None:
         raise PermissionDenied(_("An approved target is deleted by a sales head or an admin."))
     target._history_user = user  # type: ignore[attr-defined]  # simple-history
     account_record_delete(user=user, record=target, account=target.account)
+
+
+# --- Contracts and their documents ------------------------------------------------------
+def _check_contract(contract: Contract, fields: dict[str, Any]) -> None:
+    """DESIGN's contract rules, each naming its field: the contract ends after it starts,
+    its notice date (end − notice days) falls inside it, the client's signatory is a
+    contact of the same account, and the tender it came from is that account's, and won."""
+    start = fields.get("start_date", contract.start_date)
+    end = fields.get("end_date", contract.end_date)
+    notice_days = fields.get("notice_days", contract.notice_days) or 0
+    account_id = contract.account_id
+    errors: dict[str, str] = {}
+    if start and end:
+        if end <= start:
+            errors["end_date"] = _("The contract ends on or before it starts.")
+        elif notice_days >= (end - start).days:
+            errors["notice_days"] = _(
+                "The notice period must end before the contract does: at most %(days)s days."
+            ) % {"days": (end - start).days - 1}
+    signatory = fields.get("client_signatory")
+    if signatory is not None and signatory.account_id != account_id:
+        errors["client_signatory"] = _("Their signatory must be a contact of this account.")
+    tender = fields.get("tender")
+    if tender is not None:
+        if tender.account_id != account_id:
+            errors["tender"] = _("The tender belongs to another account.")
+        elif tender.stage != Tender.Stage.WON:
+            errors["tender"] = _("A contract comes from a won tender.")
+    number = fields.get("number")
+    if (
+        number
+        and Contract.objects.filter(account_id=account_id, number=number)
+        .exclude(pk=contract.pk)
+        .exists()
+    ):
+        errors["number"] = _("This account already has a contract numbered %(number)s.") % {
+            "number": number
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    user: User,
+    account: Account,
+    number: str,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    kind: str | Unset = UNSET,
+    status: str | Unset = UNSET,
+    notice_days: int | Unset = UNSET,
+    auto_renewal: bool | Unset = UNSET,
+    annual_value: Decimal | None | Unset = UNSET,
+    currency: str | Unset = UNSET,
+    payment_terms: str | Unset = UNSET,
+    client_signatory: Contact | None | Unset = UNSET,
+    our_signatory: User | None | Unset = UNSET,
+    tender: Tender | None | Unset = UNSET,
+    notes: str | Unset = UNSET,
+) -> Contract:
+    """A contract of an account the user may change; currency defaults to the base one."""
+    fields = given(
+        number=number,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        kind=kind,
+        status=status,
+        notice_days=notice_days,
+        auto_renewal=auto_renewal,
+        annual_value=annual_value,
+        currency=currency,
+        payment_terms=payment_terms,
+        client_signatory=client_signatory,
+        our_signatory=our_signatory,
+        tender=tender,
+        notes=notes,
+    )
+    ensure_can_change_account(user=user, account=account)
+    fields.setdefault("currency", settings.BASE_CURRENCY)
+    contract = Contract(account=account)
+    _check_contract(contract, fields)
+    return validated_save(contract, fields)
+
+
+@transaction.atomic
+def contract_update(
+    *,
+    user: User,
+    contract: Contract,
+    account: Account | Unset = UNSET,
+    number: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    start_date: dt.date | Unset = UNSET,
+    end_date: dt.date | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    status: str | Unset = UNSET,
+    notice_days: int | Unset = UNSET,
+    auto_renewal: bool | Unset = UNSET,
+    annual_value: Decimal | None | Unset = UNSET,
+    currency: str | Unset = UNSET,
+    payment_terms: str | Unset = UNSET,
+    client_signatory: Contact | None | Unset = UNSET,
+    our_signatory: User | None | Unset = UNSET,
+    tender: Tender | None | Unset = UNSET,
+    notes: str | Unset = UNSET,
+) -> Contract:
+    """Change a contract; it stays with its account; the same rules as contract_create."""
+    fields = given(
+        account=account,
+        number=number,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        kind=kind,
+        status=status,
+        notice_days=notice_days,
+        auto_renewal=auto_renewal,
+        annual_value=annual_value,
+        currency=currency,
+        payment_terms=payment_terms,
+        client_signatory=client_signatory,
+        our_signatory=our_signatory,
+        tender=tender,
+        notes=notes,
+    )
+    ensure_can_change_account(user=user, account=contract.account)
+    if "account" in fields and fields.pop("account") != contract.account:
+        raise ValidationError({"account": _("A contract cannot move to another account.")})
+    # The stored row, not the instance: a bound ModelForm has already set the new values.
+    stored = Contract.objects.select_for_update().get(pk=contract.pk)
+    _check_contract(stored, fields)
+    return validated_save(contract, fields)
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    """Remove stored files once the rows that named them are gone for good."""
+
+    def remove() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
+@transaction.atomic
+def contract_delete(*, user: User, contract: Contract) -> None:
+    """Delete a contract with its documents (rows and files), as tenders are deleted:
+    by whoever may change its account; the history keeps the record of it."""
+    names = list(contract.documents.values_list("file", flat=True))
+    account_record_delete(user=user, record=contract, account=contract.account)
+    _delete_files_on_commit(names)
+
+
+@transaction.atomic
+def document_add(*, user: User, contract: Contract, file: UploadedFile) -> ContractDocument:
+    """Store a PDF, DOCX or XLSX under a contract the user may change (checked by name and
+    content, at most CONTRACT_DOCUMENT_MAX_BYTES); ValidationError naming `file` if not."""
+    ensure_can_change_account(user=user, account=contract.account)
+    name = PurePath((file.name or "").replace("\\", "/")).name[:255]
+    content_type = document_check(name=name, size=file.size or 0, stream=file)
+    document = ContractDocument(
+        contract=contract,
+        name=name,
+        content_type=content_type,
+        size=file.size or 0,
+        uploaded_by=user,
+    )
+    document.file.save(name, file, save=False)  # through STORAGES["default"]
+    try:
+        document.save()
+    except Exception:
+        default_storage.delete(document.file.name)
+        raise
+    return document
+
+
+@transaction.atomic
+def document_delete(*, user: User, document: ContractDocument) -> None:
+    """Remove a document (row now, file once committed) of a contract the user may change."""
+    ensure_can_change_account(user=user, account=document.contract.account)
+    name = document.file.name
+    document.delete()
+    _delete_files_on_commit([name])

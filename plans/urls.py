@@ -20,6 +20,26 @@ urlpatterns = [
     path("opportunities/new/", views.opportunity_create, name="opportunity-create"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity"),
     path("opportunities/<int:pk>/stage/", views.opportunity_stage, name="opportunity-stage"),
+    path("contracts/", views.contracts, name="contracts"),
+    path("contracts/new/", views.contract_create, name="contract-create"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("contracts/<int:pk>/edit/", views.contract_edit, name="contract-edit"),
+    path("contracts/<int:pk>/delete/", views.contract_delete, name="contract-delete"),
+    path(
+        "contracts/<int:pk>/documents/",
+        views.contract_document_upload,
+        name="contract-document-upload",
+    ),
+    path(
+        "contracts/<int:pk>/documents/<int:doc_id>/",
+        views.contract_document_download,
+        name="contract-document",
+    ),
+    path(
+        "contracts/<int:pk>/documents/<int:doc_id>/delete/",
+        views.contract_document_delete,
+        name="contract-document-delete",
+    ),
     path(
         "settings/stage-probabilities/",
         views.stage_probabilities,

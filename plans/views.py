@@ -1,4 +1,5 @@
-"""Pages of the plans app: account plans, tenders and the calendar (with its .ics feed)."""
+"""Pages of the plans app: account plans, tenders, opportunities, contracts (with their
+documents) and the calendar (with its .ics feed)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,8 +32,13 @@ from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import categories, probabilities, services
 from .calendar import calendar_ics, calendar_items, feed_token, feed_user
+from .documents import document_response
+from .documents import max_bytes as max_document_bytes
 from .forms import (
     ActionForm,
+    ContractDocumentForm,
+    ContractFilterForm,
+    ContractForm,
     ObjectiveForm,
     OpportunityFilterForm,
     OpportunityForm,
@@ -36,9 +49,12 @@ from .forms import (
     TenderForm,
     TenderStageForm,
 )
-from .models import AccountPlan, Action, Opportunity, Tender
+from .models import AccountPlan, Action, Contract, ContractDocument, Opportunity, Tender
 from .selectors import (
     action_scope,
+    contract_get,
+    contract_page_list,
+    document_scope,
     opportunity_get,
     opportunity_page_list,
     plan_get,
@@ -48,6 +64,8 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
+# Room for the multipart envelope around an uploaded file (boundaries, headers, the name).
+MULTIPART_SLACK = 64 * 1024
 CALENDAR_WEEKS = 4
 
 
@@ -586,3 +604,174 @@ def stage_probabilities(request: AuthenticatedHttpRequest) -> HttpResponse:
             "tender_fields": form.fields_of("tender"),
         },
     )
+
+
+# --- Contracts ----------------------------------------------------------------------------
+@page_view
+def contracts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The contracts a KAM holds (their accounts'), or every one for a head; by status,
+    renewing soon, a search."""
+    form = ContractFilterForm(request.GET or None)
+    filters: dict = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value drops that filter, not all of them
+        filters = form.cleaned_data
+    qs = contract_page_list(
+        user=request.user,
+        status=filters.get("status", ""),
+        renewing=bool(filters.get("renewing")),
+        q=filters.get("q", ""),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = list(page)
+    for contract in rows:
+        contract.renewing_now = contract.is_renewing(today)
+    return render(request, "plans/contracts.html", {"form": form, "page": page, "contracts": rows})
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def contract_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    accounts = _tender_accounts(request)
+    form = ContractForm(
+        request.POST or None,
+        accounts=accounts,
+        user=request.user,
+        initial={"account": request.GET.get("account")},
+    )
+    if request.method == "POST" and form.is_valid():
+        contract = save_with(form, services.contract_create, user=request.user)  # account: form
+        if contract is not None:
+            messages.success(request, _("Contract created. Attach its documents below."))
+            return redirect("plans:contract", pk=contract.pk)
+    return render(request, "plans/contract_form.html", {"form": form})
+
+
+def _contract_or_404(request: AuthenticatedHttpRequest, pk: int) -> Contract:
+    if parse_id(pk) is None:  # past 64 bits: no such row (the database would fail on it)
+        raise Http404
+    try:
+        return contract_get(user=request.user, pk=pk)
+    except Contract.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+def _contract_page(request, contract, *, document_form=None, status=200):
+    context = {
+        "contract": contract,
+        "account": contract.account,
+        "can_change": access.can_change_account(user=request.user, account=contract.account),
+        "documents": list(contract.documents.select_related("uploaded_by")),
+        "document_form": document_form or ContractDocumentForm(),
+        "max_bytes": max_document_bytes(),
+        "renewing": contract.is_renewing(),
+    }
+    return render(request, "plans/contract_detail.html", context, status=status)
+
+
+@page_view
+def contract_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _contract_page(request, _contract_or_404(request, pk))
+
+
+@page_view
+@require_http_methods(["GET", "POST"])
+def contract_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=contract.account)
+    form = ContractForm(request.POST or None, instance=contract, accounts=None, user=request.user)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_with(form, services.contract_update, user=request.user, contract=contract)
+    ):
+        messages.success(request, _("Contract saved."))
+        return redirect("plans:contract", pk=contract.pk)
+    return render(
+        request,
+        "plans/contract_form.html",
+        {
+            "form": form,
+            "contract": _contract_or_404(request, pk) if form.is_bound else contract,
+            "delete_url": reverse("plans:contract-delete", args=[contract.pk]),
+            "delete_question": _("Delete this contract and its documents?"),
+        },
+    )
+
+
+@page_view
+@require_POST
+def contract_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    contract = _contract_or_404(request, pk)
+    account_id = contract.account_id
+    services.contract_delete(user=request.user, contract=contract)
+    messages.success(request, _("Contract deleted."))
+    return redirect(reverse("accounts:detail", args=[account_id]) + "#contracts-h")
+
+
+@page_view
+@require_POST
+def contract_document_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Attach a document (the one file upload of the pages): too large a body is refused
+    before it is read, a wrong type or size beside the file field."""
+    contract = _contract_or_404(request, pk)
+    ensure_can_change_account(user=request.user, account=contract.account)
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    form = ContractDocumentForm(request.POST, request.FILES)
+    if declared > max_document_bytes() + MULTIPART_SLACK:
+        form = ContractDocumentForm()
+        form.add_error(
+            "file",
+            _("The file is %(size)s; the most accepted is %(max)s.")
+            % {"size": filesizeformat(declared), "max": filesizeformat(max_document_bytes())},
+        )
+        return _contract_page(request, contract, document_form=form, status=413)
+    if form.is_valid():
+        try:
+            services.document_add(
+                user=request.user, contract=contract, file=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Document attached."))
+            return redirect(reverse("plans:contract", args=[contract.pk]) + "#documents-h")
+    return _contract_page(request, contract, document_form=form, status=400)
+
+
+# Reads and bounds its own body (kam.middleware): the form post carries a file.
+contract_document_upload.max_body_bytes = "CONTRACT_DOCUMENT_MAX_BYTES"  # type: ignore[attr-defined]
+
+
+def _document_or_404(request: AuthenticatedHttpRequest, pk: int, doc_id: int) -> ContractDocument:
+    document = (
+        document_scope(user=request.user)
+        .select_related("contract__account")
+        .filter(contract_id=pk, pk=doc_id)
+        .first()
+        if parse_id(pk) is not None and parse_id(doc_id) is not None
+        else None
+    )
+    if document is None:  # another KAM's account: as if it did not exist
+        raise Http404
+    return document
+
+
+@page_view
+@require_GET
+def contract_document_download(
+    request: AuthenticatedHttpRequest, pk: int, doc_id: int
+) -> FileResponse:
+    return document_response(_document_or_404(request, pk, doc_id))
+
+
+@page_view
+@require_POST
+def contract_document_delete(
+    request: AuthenticatedHttpRequest, pk: int, doc_id: int
+) -> HttpResponse:
+    document = _document_or_404(request, pk, doc_id)
+    services.document_delete(user=request.user, document=document)
+    messages.success(request, _("Document removed."))
+    return redirect(reverse("plans:contract", args=[pk]) + "#documents-h")

@@ -89,6 +89,17 @@ class RevenueLine(TimeStamped):
         on_delete=models.PROTECT,
         related_name="revenue_lines",
     )
+    # The contract the line was sold under (the ERP sends its number; one of the line's
+    # account's contracts). Deleting the contract leaves the line, without it.
+    contract = models.ForeignKey(
+        "plans.Contract",
+        verbose_name=_("contract"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revenue_lines",
+        db_index=False,  # the partial index below: most lines carry no contract
+    )
 
     class Meta:
         ordering = ["-date", "id"]
@@ -121,6 +132,13 @@ class RevenueLine(TimeStamped):
                 name="revline_distributor_date",
             ),
             models.Index(fields=["currency", "date"]),
+            # Only lines sold under a contract; the contract's page sums them by year.
+            models.Index(
+                fields=["contract", "date"],
+                include=["amount_base"],
+                condition=Q(contract__isnull=False),
+                name="revline_contract_date",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,14 +6,19 @@ company-wide for everyone signed in; the run log is for sales heads and admins.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import ExtractYear
 
 from accounts import access
 from accounts.models import Account, User
 from accounts.selectors import account_get
+from plans.models import Contract
 from reports.metrics.periods import Period
 from reports.models import (
     AccountMetric,
@@ -95,4 +100,47 @@ def account_whitespace(*, user: User, account_pk: int, period: Period) -> dict:
         "period_end": end,
         "category_penetration": bought / len(categories) if categories else None,
         "categories": categories,
+    }
+
+
+def contract_revenue_by_year(*, contract: Contract) -> dict[str, Any]:
+    """Revenue brought under a contract (the ERP lines that name it), by calendar year,
+    against its annual value pro rata of the days it runs in each year. One query (the
+    caller has checked the user may see the contract). Revenue is in the base currency;
+    the comparison is only made when the contract's value is in it too."""
+    sums = dict(
+        RevenueLine.objects.filter(contract=contract)
+        .annotate(year=ExtractYear("date"))
+        .values_list("year")
+        .annotate(total=Sum("amount_base"))
+        .order_by()
+    )
+    comparable = contract.annual_value is not None and contract.currency == settings.BASE_CURRENCY
+    years = sorted(set(range(contract.start_date.year, contract.end_date.year + 1)) | set(sums))
+    rows: list[dict[str, Any]] = []
+    total = Decimal("0")
+    for year in years:
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        start, end = max(first, contract.start_date), min(last, contract.end_date)
+        days = max(0, (end - start).days + 1)
+        expected = None
+        if comparable and days:
+            assert contract.annual_value is not None
+            share = Decimal(days) / Decimal((last - first).days + 1)
+            expected = (contract.annual_value * share).quantize(Decimal("0.01"))
+        revenue = sums.get(year) or Decimal("0")
+        total += revenue
+        rows.append(
+            {
+                "year": year,
+                "revenue": revenue,
+                "expected": expected,
+                "ratio": float(revenue / expected) if expected else None,
+            }
+        )
+    return {
+        "rows": rows,
+        "total": total,
+        "comparable": comparable,
+        "base_currency": settings.BASE_CURRENCY,
     }

@@ -20,7 +20,7 @@ from accounts.models import (
     Survey,
     User,
 )
-from plans.models import AccountPlan, Action, Objective, Tender
+from plans.models import AccountPlan, Action, Contract, Objective, Tender
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 
@@ -156,6 +156,20 @@ class TenderFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Tender {n}")
     submission_deadline = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=20))
     estimated_value = Decimal("500000.00")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"K-{n:04d}")
+    title = factory.Sequence(lambda n: f"Supply agreement {n}")
+    status = Contract.Status.ACTIVE
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=300))
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=400))
+    notice_days = 30
+    annual_value = Decimal("1200000.00")
 
 
 class ProductCategoryFactory(factory.django.DjangoModelFactory):

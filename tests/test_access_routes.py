@@ -183,6 +183,17 @@ ROUTES: dict[str, Row] = {
     # Everyone who uses the pages reads the probabilities (heads change them: see
     # tests/plans/test_opportunity_pages.py).
     "plans:stage-probabilities": page(),
+    "plans:contracts": page(),
+    "plans:contract-create": page(),
+    "plans:contract": page("contract"),
+    "plans:contract-edit": page("contract", write_other=("post", 404)),
+    "plans:contract-delete": post_only("contract"),
+    "plans:contract-document-upload": post_only("contract"),
+    # The file: to whoever sees the account (another KAM's: 404), never to the ERP user.
+    "plans:contract-document": page("contract", params={"doc_id": "document"}),
+    "plans:contract-document-delete": Row(
+        POST_ONLY, params={"pk": "contract", "doc_id": "document"}, write_other=("post", 404)
+    ),
     # Authenticated by the secret in its URL, not by a session: anyone holding a valid
     # feed URL reads it (anonymous asks for kam_own's); a KAM's token with another id
     # is a 404; the integration user has no feed.
@@ -276,6 +287,13 @@ ROUTES: dict[str, Row] = {
         405,
         params={"pk": "target", "format": "json"},
         write_other=("post", 403),
+    ),
+    **api("contract", history=True),
+    # A contract's documents: listed and uploaded (multipart), one downloaded or deleted,
+    # by whoever sees the account; another KAM's are a 404.
+    "api:contract-documents": Row(API_RECORD, params={"pk": "contract"}, write_other=("post", 404)),
+    "api:contract-document": Row(
+        API_RECORD, params={"pk": "contract", "doc_id": "document"}, write_other=("delete", 404)
     ),
     # Read by whoever reads the KAMs' records; changed by heads (tests/plans/
     # test_opportunity_api.py).
@@ -539,7 +557,7 @@ def _fill(route: Route, values: dict[str, str]) -> str:
 OWNED_PARAMS = {
     "account", "contact", "interaction", "survey", "link", "event", "plan", "objective",
     "action", "tender", "opportunity", "line", "metric", "user", "job", "feed", "target",
-    "whitespace", "contact_link", "notification",
+    "whitespace", "contact_link", "notification", "contract", "document",
 }  # fmt: skip
 
 
@@ -577,6 +595,8 @@ def _portfolio(owner) -> dict[str, Any]:
         "tender": f.TenderFactory(account=account),
         "opportunity": f.OpportunityFactory(account=account, owner=owner),
         "target": f.TargetFactory(account=account),
+        "contract": (contract := f.ContractFactory(account=account)),
+        "document": _document(contract, owner),
         "line": f.RevenueLineFactory(account=account, category=category),
         "metric": f.AccountMetricFactory(account=account),
         "whitespace": WhiteSpaceCell.objects.create(
@@ -605,6 +625,15 @@ def _portfolio(owner) -> dict[str, Any]:
             user=owner, kind="daily", day=dt.date(2025, 12, 31)
         ),
     }
+
+
+def _document(contract, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plans.services import document_add
+
+    pdf = SimpleUploadedFile("signed.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    return document_add(user=owner, contract=contract, file=pdf)
 
 
 def _sign_in_records() -> dict:

@@ -20,6 +20,7 @@ from tests.factories import (
     AccountPlanFactory,
     ActionFactory,
     ContactFactory,
+    ContractFactory,
     DistributorFactory,
     DistributorLinkFactory,
     EventFactory,
@@ -138,6 +139,18 @@ ENDPOINTS = {
         make=lambda owner: OpportunityFactory(account=_account(owner), owner=owner),
         create=lambda owner: {"account": _account(owner).pk, "title": "Upsell", "value": "1000.00"},
         update={"title": "Upsell, second site"},
+    ),
+    "contracts": Endpoint(
+        "/api/v1/contracts/",
+        make=lambda owner: ContractFactory(account=_account(owner)),
+        create=lambda owner: {
+            "account": _account(owner).pk,
+            "number": "C-1",
+            "title": "Supply",
+            "start_date": "2026-01-01",
+            "end_date": "2026-12-31",
+        },
+        update={"title": "Supply, renewed"},
     ),
     "distributor-links": Endpoint(
         "/api/v1/distributor-links/",

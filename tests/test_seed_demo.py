@@ -27,7 +27,7 @@ from accounts.models import (
     Survey,
     User,
 )
-from plans.models import AccountPlan, Action, Target, Tender
+from plans.models import AccountPlan, Action, Contract, Target, Tender
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 pytestmark = pytest.mark.django_db
@@ -190,12 +190,26 @@ def test_foreign_currency_lines_use_the_rate_on_or_before_their_date(small_demo)
 def test_seeded_rows_pass_the_same_validation_as_user_input(small_demo):
     """Bulk inserts skip full_clean(); the demo must still be data a user could have entered."""
     models = [Account, Contact, Interaction, DistributorLink, Event, Survey, AccountPlan,
-              Action, Tender, RevenueLine, ExchangeRate]  # fmt: skip
+              Action, Tender, RevenueLine, ExchangeRate, Contract]  # fmt: skip
     for model in models:
         rows = list(model.objects.order_by("pk")[:40]) + list(model.objects.order_by("-pk")[:40])
         assert rows, model
         for row in rows:
             row.full_clean()
+
+
+def test_key_accounts_have_contracts_two_renewing_soon_one_with_its_document(small_demo):
+    from plans.selectors import renewing_ids
+
+    today = timezone.localdate()
+    contracts = Contract.objects.all()
+    assert contracts.count() == key_accounts().count()
+    renewing = Contract.objects.filter(pk__in=renewing_ids(contracts, on=today))
+    assert renewing.count() == 2
+    assert all(today < c.notice_date <= today + dt.timedelta(days=60) for c in renewing)
+    assert sum(c.documents.count() for c in renewing) == 1
+    # Their revenue since the start counts under them (the contract page's table).
+    assert RevenueLine.objects.filter(contract__isnull=False).exists()
 
 
 def fingerprint() -> list:

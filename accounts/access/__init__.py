@@ -13,10 +13,10 @@ Everything else asks here and never looks at a role itself:
 - scopes (querysets of what a user may see): `account_scope`, `account_ids_in_scope`; the
   KAMs' records — `contact_scope`, `contact_link_scope`, `interaction_scope`, `survey_scope`,
   `distributor_link_scope`, `event_scope`, `plan_scope`, `objective_scope`, `action_scope`,
-  `tender_scope`, `opportunity_scope`, `target_scope`, `whitespace_cell_scope`,
-  `matrix_scope` (generic: `records_scoped`); the numbers hanging under an account
-  (revenue lines, metric rows: `scoped`); `distributor_scope`, `user_scope`;
-  `holding_units` (a holding's subsidiaries the user sees);
+  `tender_scope`, `opportunity_scope`, `target_scope`, `contract_scope`, `document_scope`,
+  `whitespace_cell_scope`, `matrix_scope` (generic: `records_scoped`); the numbers hanging
+  under an account (revenue lines, metric rows: `scoped`); `distributor_scope`,
+  `user_scope`; `holding_units` (a holding's subsidiaries the user sees);
 - predicates: `can_use_pages`, `can_read_records`, `can_change_account` (and
   `ensure_can_change_account`), `can_change_event`, `can_assign`, ... ;
 - pages: the `page_view` decorator (every HTML view: pages, htmx partials, exports) and the
@@ -91,8 +91,10 @@ from .scopes import (
     can_restore,
     contact_link_scope,
     contact_scope,
+    contract_scope,
     distributor_link_scope,
     distributor_scope,
+    document_scope,
     ensure_can_change_account,
     event_scope,
     event_visible_prefetches,
@@ -168,6 +170,8 @@ __all__ = [
     "can_use_pages",
     "contact_link_scope",
     "contact_scope",
+    "contract_scope",
+    "document_scope",
     "distributor_link_scope",
     "distributor_scope",
     "ensure_can_change_account",

@@ -139,6 +139,18 @@ def target_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     return records_scoped(queryset, user=user, field="account")
 
 
+def contract_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """Contracts (plans.Contract) of the accounts the user sees; none for the ERP user
+    (it learns a contract's number from its own system, not from the KAMs' records)."""
+    return records_scoped(queryset, user=user, field="account")
+
+
+def document_scope(*, user: User, queryset: QuerySet) -> QuerySet:
+    """Contract documents (plans.ContractDocument), through their contract's account: the
+    file is served only to whoever may see the account (another KAM's is a 404)."""
+    return records_scoped(queryset, user=user, field="contract__account")
+
+
 def whitespace_cell_scope(*, user: User, queryset: QuerySet) -> QuerySet:
     """White-space cells (reports.WhiteSpaceCell: the KAM's estimate of a unit and a
     category) of the accounts the user sees; none for the ERP user."""

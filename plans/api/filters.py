@@ -6,7 +6,8 @@ import django_filters as df
 from django.utils import timezone
 
 from kam.api.base import DateTimeRangeFilter, IntegerFilter, KamFilterSet
-from plans.models import AccountPlan, Action, Objective, Opportunity, Tender
+from plans.models import AccountPlan, Action, Contract, Objective, Opportunity, Tender
+from plans.selectors import renewing_ids
 
 
 class AccountPlanFilter(KamFilterSet):
@@ -85,3 +86,29 @@ class OpportunityFilter(KamFilterSet):
     def filter_open(self, queryset, name, value):
         open_stages = {"stage__in": Opportunity.OPEN_STAGES}
         return queryset.filter(**open_stages) if value else queryset.exclude(**open_stages)
+
+
+class ContractFilter(KamFilterSet):
+    account = IntegerFilter(field_name="account_id")
+    account_owner = df.CharFilter(field_name="account__owner__username")
+    status = df.MultipleChoiceFilter(choices=Contract.Status.choices, distinct=False)
+    kind = df.MultipleChoiceFilter(choices=Contract.Kind.choices, distinct=False)
+    ends_after = df.DateFilter(
+        field_name="end_date", lookup_expr="gte", help_text="End on or after"
+    )
+    ends_before = df.DateFilter(
+        field_name="end_date", lookup_expr="lte", help_text="End on or before"
+    )
+    renewing = df.BooleanFilter(
+        method="filter_renewing",
+        help_text="Live and within 60 days before its notice date (end − notice days) "
+        "until its end (true), or not (false)",
+    )
+
+    class Meta:
+        model = Contract
+        fields: list[str] = []
+
+    def filter_renewing(self, queryset, name, value):
+        ids = renewing_ids(queryset, on=timezone.localdate())
+        return queryset.filter(pk__in=ids) if value else queryset.exclude(pk__in=ids)

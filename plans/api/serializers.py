@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.access import user_scope
+from accounts.access import contact_scope, user_scope
 from accounts.api.serializers import _account_field
-from accounts.models import User
+from accounts.models import Contact, User
 from kam.api.base import (
     KamModelSerializer,
     ScopedPrimaryKeyRelatedField,
     ScopedSlugRelatedField,
 )
 from plans import categories, probabilities, selectors
-from plans.models import AccountPlan, Action, Objective, Opportunity, Tender
+from plans.models import (
+    AccountPlan,
+    Action,
+    Contract,
+    ContractDocument,
+    Objective,
+    Opportunity,
+    Tender,
+)
 from plans.services import account_plan_completeness
 
 TIMESTAMPS = ["created_at", "updated_at"]
@@ -293,3 +302,79 @@ class StageProbabilitiesUpdateSerializer(serializers.Serializer):
     tender = serializers.DictField(
         child=serializers.IntegerField(min_value=0, max_value=100), required=False
     )
+
+
+class ContractDocumentSerializer(serializers.ModelSerializer):
+    """A stored document; `url` downloads it (served only to whoever sees the account)."""
+
+    uploaded_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContractDocument
+        fields = ["id", "name", "content_type", "size", "uploaded_by", "url", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, document: ContractDocument) -> str:
+        return reverse("api:contract-document", args=[document.contract_id, document.pk])
+
+
+class ContractDocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A PDF, DOCX or XLSX file (checked by its name and its content), "
+        "at most CONTRACT_DOCUMENT_MAX_BYTES (20 MB by default)"
+    )
+
+
+class ContractSerializer(KamModelSerializer):
+    """A contract; `notice_date` = end − notice days; `renewing`: live and from 60 days
+    before the notice date until the end (DESIGN)."""
+
+    account = _account_field()
+    client_signatory = ScopedPrimaryKeyRelatedField(
+        scope=contact_scope, queryset=Contact.objects.all(), required=False, allow_null=True
+    )
+    our_signatory = _owner_field()
+    tender = ScopedPrimaryKeyRelatedField(
+        scope=selectors.tender_scope, queryset=Tender.objects.all(), required=False, allow_null=True
+    )
+    notice_days = serializers.IntegerField(required=False, min_value=0, max_value=36500)
+    notice_date = serializers.DateField(read_only=True)
+    renewing = serializers.SerializerMethodField()
+    documents = ContractDocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "account",
+            "number",
+            "title",
+            "kind",
+            "status",
+            "start_date",
+            "end_date",
+            "notice_days",
+            "notice_date",
+            "renewing",
+            "auto_renewal",
+            "annual_value",
+            "currency",
+            "payment_terms",
+            "client_signatory",
+            "our_signatory",
+            "tender",
+            "notes",
+            "documents",
+            *TIMESTAMPS,
+        ]
+        read_only_fields = TIMESTAMPS
+        create_only_fields = ["account"]
+
+    def validate_currency(self, value: str) -> str:
+        return _currency(value)
+
+    def get_renewing(self, contract: Contract) -> bool:
+        return contract.is_renewing()

@@ -10,6 +10,16 @@ urlpatterns: list = [
         views.StageProbabilitiesView.as_view(),
         name="stage-probabilities",
     ),
+    path(
+        "contracts/<int:pk>/documents/",
+        views.ContractDocumentsView.as_view(),
+        name="contract-documents",
+    ),
+    path(
+        "contracts/<int:pk>/documents/<int:doc_id>/",
+        views.ContractDocumentView.as_view(),
+        name="contract-document",
+    ),
 ]
 
 
@@ -21,3 +31,4 @@ def register(router) -> None:
     router.register("tenders", views.TenderViewSet, basename="tender")
     router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
     router.register("targets", targets.TargetViewSet, basename="target")
+    router.register("contracts", views.ContractViewSet, basename="contract")

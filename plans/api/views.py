@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import StageProbabilitiesPermission
+from accounts.access import RolePermission, StageProbabilitiesPermission
 from accounts.api.history import HistoryMixin
 from kam.api.base import ServiceModelViewSet
-from plans import probabilities, selectors, services
+from kam.http import AuthenticatedRequest
+from plans import documents, probabilities, selectors, services
+from plans.models import Contract, ContractDocument
 
 from . import filters, serializers
 
@@ -135,3 +143,134 @@ class StageProbabilitiesView(APIView):
             for kind, percents in data.validated_data.items():
                 services.stage_probabilities_set(user=request.user, kind=kind, percents=percents)
         return Response(probabilities.stage_probabilities())
+
+
+class ContractViewSet(HistoryMixin, ServiceModelViewSet):
+    """Contracts of the accounts the caller sees, each with its documents (uploaded at
+    `…/{id}/documents/`). Deleting one deletes its documents too."""
+
+    selector = staticmethod(selectors.contract_list)
+    serializer_class = serializers.ContractSerializer
+    filterset_class = filters.ContractFilter
+    search_fields = ["number", "title", "account__name", "notes"]
+    ordering_fields = ["end_date", "start_date", "annual_value", "status", "created_at"]
+    ordering = ["end_date"]
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("documents__uploaded_by")
+
+    def create_object(self, data):
+        return services.contract_create(user=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.contract_update(user=self.request.user, contract=instance, **data)
+
+    def delete_object(self, instance):
+        services.contract_delete(user=self.request.user, contract=instance)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+# Room for the multipart envelope around the file (boundaries, headers, the file's name).
+MULTIPART_SLACK = 64 * 1024
+
+
+class _ContractDocumentsBase(GenericAPIView):
+    request: AuthenticatedRequest  # RolePermission admits signed-in users only
+    permission_classes = [RolePermission]  # signed in; not the ERP user
+    queryset = ContractDocument.objects.none()  # the schema's model; rows: the scopes
+    filter_backends: list = []
+    pagination_class = None
+
+    def contract(self, pk: int) -> Contract:
+        if pk >= 2**63:  # past 64 bits: no such row (the database would fail on it)
+            raise Http404
+        try:
+            return selectors.contract_scope(user=self.request.user).get(pk=pk)
+        except Contract.DoesNotExist as missing:  # another KAM's: as if it did not exist
+            raise Http404 from missing
+
+
+class ContractDocumentsView(_ContractDocumentsBase):
+    """A contract's documents: the list, and uploading one. The one endpoint of the API
+    that takes `multipart/form-data` (a `file` part); everything else speaks JSON."""
+
+    parser_classes = [MultiPartParser]
+    serializer_class = serializers.ContractDocumentSerializer
+    # Reads and bounds its own body (kam.middleware): a file is larger than a JSON body.
+    max_body_bytes = "CONTRACT_DOCUMENT_MAX_BYTES"
+
+    @extend_schema(
+        operation_id="v1_contracts_documents_list",
+        responses=serializers.ContractDocumentSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        """The contract's documents, newest first (a contract has a handful: one list)."""
+        contract = self.contract(pk)
+        rows = (
+            selectors.document_scope(user=self.request.user)
+            .filter(contract=contract)
+            .select_related("uploaded_by")
+            .order_by("-created_at", "-id")
+        )
+        return Response(serializers.ContractDocumentSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="v1_contracts_documents_create",
+        request={"multipart/form-data": serializers.ContractDocumentUploadSerializer},
+        responses={201: serializers.ContractDocumentSerializer},
+    )
+    def post(self, request, pk: int):
+        contract = self.contract(pk)
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > documents.max_bytes() + MULTIPART_SLACK:
+            raise PayloadTooLarge(
+                _("The file is too large; the most accepted is %(max)d bytes.")
+                % {"max": documents.max_bytes()}
+            )
+        upload = serializers.ContractDocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        document = services.document_add(
+            user=request.user, contract=contract, file=upload.validated_data["file"]
+        )
+        return Response(
+            serializers.ContractDocumentSerializer(document).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ContractDocumentView(_ContractDocumentsBase):
+    """One document: GET downloads the file (an attachment), DELETE removes it."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is the file, whatever the client says it accepts (errors stay JSON).
+        return super().perform_content_negotiation(request, force=True)
+
+    def document(self, pk: int, doc_id: int) -> ContractDocument:
+        contract = self.contract(pk)
+        if doc_id >= 2**63:
+            raise Http404
+        try:
+            return (
+                selectors.document_scope(user=self.request.user)
+                .select_related("contract__account")
+                .get(contract=contract, pk=doc_id)
+            )
+        except ContractDocument.DoesNotExist as missing:
+            raise Http404 from missing
+
+    @extend_schema(
+        operation_id="v1_contracts_documents_download",
+        responses={
+            (200, content_type): OpenApiTypes.BINARY for content_type in documents.TYPES.values()
+        },
+    )
+    def get(self, request, pk: int, doc_id: int):
+        return documents.document_response(self.document(pk, doc_id))
+
+    @extend_schema(operation_id="v1_contracts_documents_destroy", responses={204: None})
+    def delete(self, request, pk: int, doc_id: int):
+        services.document_delete(user=request.user, document=self.document(pk, doc_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import template
 from django.db.models import F
+from django.utils import timezone
 
 from accounts import access
 from plans import probabilities
-from plans.models import Action, Opportunity, Tender
+from plans.models import Action, Contract, Opportunity, Tender
 from plans.selectors import (
     account_plan_progress,
+    contracts_renewing,
     overdue_actions,
     plan_current_for_account,
     plan_facts_by_account,
@@ -105,4 +107,32 @@ def account_opportunities_panel(context, account):
         "account": account,
         "opportunities": open_ + closed,
         "can_change": context.get("can_change", False),
+    }
+
+
+@register.inclusion_tag("plans/panels/account_contracts.html", takes_context=True)
+def account_contracts_panel(context, account):
+    """The account's contracts: live and in negotiation first (by end), then the rest."""
+    today = timezone.localdate()
+    rows = list(Contract.objects.filter(account=account).order_by("end_date", "id"))
+    for row in rows:
+        row.renewing_now = row.is_renewing(today)
+    closed = (Contract.Status.EXPIRED, Contract.Status.TERMINATED)
+    return {
+        "account": account,
+        "contracts": [c for c in rows if c.status not in closed]
+        + [c for c in rows if c.status in closed][::-1],
+        "can_change": context.get("can_change", False),
+    }
+
+
+@register.inclusion_tag("plans/panels/renewing.html")
+def contracts_renewing_card(user):
+    """Home: the user's contracts renewing (DESIGN: from 60 days before the notice date
+    until the end), the nearest notice date first."""
+    rows = contracts_renewing(user=user)
+    return {
+        "contracts": rows[:ATTENTION_ROWS],
+        "count": len(rows),
+        "today": timezone.localdate(),
     }

@@ -54,4 +54,5 @@ class AlertSettingsForm(forms.ModelForm):
             "detractor_days",
             "share_percent",
             "tender_days",
+            "contract_notice_days",
         ]

@@ -69,6 +69,12 @@ class AlertSettings(models.Model):
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
+    contract_notice_days = models.PositiveSmallIntegerField(
+        _("contract notice date within days"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Remind the KAM when a live contract's notice date is this close."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,7 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Survey
-from plans.models import Action, Tender
+from plans.models import Action, Contract, Tender
 from reports.health.selectors import health_latest
 from reports.metrics.periods import TTM, ttm_latest
 from reports.models import AccountHealth, AccountMetric, AlertSettings
@@ -173,6 +173,30 @@ def action_overdue(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
         yield Hit(account_id, f"action:{pk}", {"title": description, "due": due.isoformat()})
 
 
+def contract_notice(as_of: dt.date, cfg: AlertSettings) -> Iterable[Hit]:
+    """A live contract whose notice date (end − notice days) falls within the next
+    `contract_notice_days` days. The notice date is part of the condition's key: the
+    reminder fires once per notice date (a second night finds it open), and a contract
+    whose end moves (a new notice date) is reminded again."""
+    until = as_of + dt.timedelta(days=cfg.contract_notice_days)
+    rows = Contract.objects.filter(
+        status__in=Contract.LIVE_STATUSES, end_date__gte=as_of
+    ).values_list("pk", "account_id", "number", "title", "end_date", "notice_days")
+    for pk, account_id, number, title, end, notice_days in rows:
+        notice = end - dt.timedelta(days=notice_days)
+        if as_of <= notice <= until:
+            yield Hit(
+                account_id,
+                f"contract:{pk}:{notice.isoformat()}",
+                {
+                    "number": number,
+                    "title": title,
+                    "notice": notice.isoformat(),
+                    "end": end.isoformat(),
+                },
+            )
+
+
 RULES: dict[str, Rule] = {
     rule.key: rule
     for rule in (
@@ -233,6 +257,15 @@ RULES: dict[str, Rule] = {
             _("Tender deadline soon"),
             _("%(account)s: the tender “%(title)s” closes on %(deadline)s."),
             tender_deadline,
+        ),
+        Rule(
+            "contract_notice",
+            _("Contract notice date soon"),
+            _(
+                "%(account)s: the contract %(number)s “%(title)s” must be renewed or "
+                "given notice by %(notice)s (it ends on %(end)s)."
+            ),
+            contract_notice,
         ),
         Rule(
             "action_overdue",

@@ -40,6 +40,7 @@ from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from . import bulk, names
 from .alerts import demo_alerts
+from .contracts import plant_contracts
 from .coverage import plant_coverage_stories
 from .health_story import plant_health_story
 from .matrix import plant_matrix
@@ -163,8 +164,8 @@ class DemoBuilder:
             self._users, self._reference_data, self._decide_accounts, self._accounts,
             self._contacts, self._distributors, self._revenue, self._interactions,
             self._account_plans_and_tenders, self._targets, self._events, self._surveys,
-            self._whitespace, self._coverage_stories, self._health_story, self._matrix,
-            self._alerts,
+            self._whitespace, self._contracts, self._coverage_stories, self._health_story,
+            self._matrix, self._alerts,
         ]  # fmt: skip
         for step in steps:
             started = time.perf_counter()
@@ -175,6 +176,9 @@ class DemoBuilder:
 
     def _targets(self) -> None:
         seed_targets(self)  # this year's targets of every key account (reports/demo/targets.py)
+
+    def _contracts(self) -> None:
+        plant_contracts(self)  # reports/demo/contracts.py: two renewing soon
 
     def _coverage_stories(self) -> None:
         plant_coverage_stories(self)  # a single-threaded key account, an unmet decider, links

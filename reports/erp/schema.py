@@ -117,6 +117,7 @@ class ErpLineItemSerializer(serializers.Serializer):
     cost = _decimal(MONEY, "in the line's currency", required=False, allow_null=True)
     quantity = _decimal(QUANTITY, required=False, allow_null=True)
     distributor = _ref(64, "distributor external_id")
+    contract = _ref(64, "number of a contract of the line's account (revenue under contract)")
 
 
 class ErpLinesSerializer(serializers.Serializer):

@@ -35,6 +35,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from accounts.models import Account, Distributor, Industry, Region, TimeStamped
+from plans.models import Contract
 from reports.models import ExchangeRate, ProductCategory, RevenueLine
 
 from .currency import MAX_BASE, RateBook, group_dates, revenue_lines_reconvert, to_base
@@ -414,6 +415,7 @@ LINE_COLUMNS = (
     "cost_base",
     "quantity",
     "distributor_id",
+    "contract_id",
 )
 
 
@@ -437,6 +439,7 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
     accounts = ids_by_key(Account, "external_id", lines.account)
     categories = ids_by_key(ProductCategory, "code", lines.category)
     distributors = ids_by_key(Distributor, "external_id", (d for d in lines.distributor if d))
+    contracts = _contract_ids(lines, accounts)
     base = settings.BASE_CURRENCY
     foreign = [(c, d) for c, d in zip(lines.currency, lines.date, strict=True) if c != base]
     book = RateBook(group_dates(foreign))  # no query without foreign lines
@@ -444,7 +447,19 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
     errors: list[ItemError] = []
     rows: list[tuple] = []
     get_account, get_category = accounts.get, categories.get
-    for i, key, account, category, date, amount, currency, cost, quantity, distributor in zip(
+    for (
+        i,
+        key,
+        account,
+        category,
+        date,
+        amount,
+        currency,
+        cost,
+        quantity,
+        distributor,
+        contract,
+    ) in zip(
         lines.index,
         lines.external_id,
         lines.account,
@@ -455,11 +470,17 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
         lines.cost,
         lines.quantity,
         lines.distributor,
+        lines.contract,
         strict=True,
     ):
         account_id = get_account(account)
         category_id = get_category(category)
         distributor_id = None if distributor is None else distributors.get(distributor)
+        contract_id = (
+            None
+            if contract is None or account_id is None
+            else contracts.get((account_id, contract))
+        )
         if currency == base:
             amount_base, cost_base = amount, cost
         else:
@@ -474,6 +495,7 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
             or category_id is None
             or amount_base is None
             or (distributor is not None and distributor_id is None)
+            or (contract is not None and contract_id is None)
             or (currency != base and _too_big(amount_base, cost_base))
         ):
             errors += _line_reference_errors(
@@ -490,6 +512,15 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
                 amount_base,
                 cost_base,
             )
+            if contract is not None and contract_id is None and account_id is not None:
+                errors.append(
+                    item_error(
+                        i,
+                        key,
+                        "contract",
+                        f'unknown contract "{contract}" for account "{account}"',
+                    )
+                )
             continue
         rows.append(
             (
@@ -504,9 +535,27 @@ def _resolve_lines(lines: ParsedLines) -> tuple[list[tuple], list[ItemError]]:
                 cost_base,
                 quantity,
                 distributor_id,
+                contract_id,
             )
         )
     return rows, errors
+
+
+def _contract_ids(lines: ParsedLines, accounts: dict[str, int]) -> dict[tuple[int, str], int]:
+    """{(account id, contract number): contract id} for the numbers the batch names (one
+    query, none when no line names a contract): a number is looked up in its line's
+    account only, so another client's contract of the same number is unknown here."""
+    wanted = {
+        (accounts[account], number)
+        for account, number in zip(lines.account, lines.contract, strict=True)
+        if number is not None and account in accounts
+    }
+    if not wanted:
+        return {}
+    rows = Contract.objects.filter(
+        account_id__in={a for a, _n in wanted}, number__in={n for _a, n in wanted}
+    ).values_list("account_id", "number", "pk")
+    return {(a, n): pk for a, n, pk in rows if (a, n) in wanted}
 
 
 def _too_big(amount_base: Decimal, cost_base: Decimal | None) -> bool:
@@ -557,7 +606,8 @@ CREATE TEMPORARY TABLE erp_stage_revenueline (
     cost numeric(16, 2),
     cost_base numeric(18, 2),
     quantity numeric(16, 4),
-    distributor_id bigint
+    distributor_id bigint,
+    contract_id bigint
 ) ON COMMIT DROP
 """
 _SET_EXCLUDED = ", ".join(f"{c} = EXCLUDED.{c}" for c in LINE_COLUMNS[1:])
@@ -632,7 +682,7 @@ def _copy_text(rows: list[tuple], suffix: str) -> str:
     per row; only the external id can hold characters COPY must escape (the currency is
     [A-Z]{3}, the rest are numbers and dates)."""
     out = []
-    for key, account, category, date, amount, currency, base, cost, cost_base, qty, dist in rows:
+    for key, account, category, date, amount, currency, base, cost, cost_base, qty, dist, k in rows:
         if "\\" in key or "\t" in key or "\n" in key or "\r" in key:
             key = (
                 key.replace("\\", "\\\\")
@@ -643,7 +693,8 @@ def _copy_text(rows: list[tuple], suffix: str) -> str:
         out.append(
             f"{key}\t{account}\t{category}\t{date}\t{amount}\t{currency}\t{base}\t"
             f"{_NULL if cost is None else cost}\t{_NULL if cost_base is None else cost_base}\t"
-            f"{_NULL if qty is None else qty}\t{_NULL if dist is None else dist}{suffix}\n"
+            f"{_NULL if qty is None else qty}\t{_NULL if dist is None else dist}\t"
+            f"{_NULL if k is None else k}{suffix}\n"
         )
     return "".join(out)
 

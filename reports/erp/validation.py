@@ -243,6 +243,7 @@ _LINE_COLUMNS = (
     "cost",
     "quantity",
     "distributor",
+    "contract",
 )
 LINE_FIELDS = frozenset(_LINE_COLUMNS[1:])
 
@@ -261,6 +262,7 @@ class ParsedLines:
     cost: list[Decimal | None]
     quantity: list[Decimal | None]
     distributor: list[str | None]
+    contract: list[str | None]  # a contract number of the line's account
 
 
 def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, list[ItemError]]:
@@ -270,7 +272,7 @@ def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, l
     number, ~3 µs); any doubt sends the item through `_line_errors`, which checks every
     field with the precise parsers and says what is wrong."""
     c = _Collector(key_field="external_id", allowed=LINE_FIELDS)
-    out = ParsedLines([], [], [], [], [], [], [], [], [], [])
+    out = ParsedLines([], [], [], [], [], [], [], [], [], [], [])
     dates: dict[str, dt.date] = {}
     currencies = {base_currency}
     money = _MONEY_FAST.fullmatch
@@ -283,7 +285,7 @@ def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, l
             key, account, category = get("external_id"), get("account"), get("category")
             amount, date = get("amount"), get("date")
             currency, cost, quantity = get("currency"), get("cost"), get("quantity")
-            distributor = get("distributor")
+            distributor, contract = get("distributor"), get("contract")
             if (
                 type(key) is str
                 and 0 < len(key) <= 64
@@ -308,6 +310,7 @@ def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, l
                 and (cost is None or (type(cost) is str and money(cost)))
                 and (quantity is None or (type(quantity) is str and qty(quantity)))
                 and (distributor is None or (type(distributor) is str and len(distributor) <= 64))
+                and (contract is None or (type(contract) is str and len(contract) <= 64))
                 and first_index.setdefault(key, i) == i
             ):
                 out.index.append(i)
@@ -320,6 +323,7 @@ def parse_lines(items: list[Any], *, base_currency: str) -> tuple[ParsedLines, l
                 out.cost.append(None if cost is None else Decimal(cost))
                 out.quantity.append(None if quantity is None else Decimal(quantity))
                 out.distributor.append(distributor or None)
+                out.contract.append(contract or None)
                 continue
         parsed = _line_errors(c, i, item, dates, base_currency)
         if parsed is not None:  # valid after all (a JSON number, trailing zeros, "eur")
@@ -381,6 +385,7 @@ def _line_errors(
         ("cost", MONEY.parse),
         ("quantity", QUANTITY.parse),
         ("distributor", optional_ref),
+        ("contract", optional_ref),
     ):
         raw = get(name)
         if raw is None:
@@ -402,6 +407,7 @@ def _line_errors(
         values["cost"],
         values["quantity"],
         values["distributor"],
+        values["contract"],
     )
 
 

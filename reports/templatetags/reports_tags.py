@@ -10,6 +10,7 @@ from django.utils import timezone
 from reports.metrics.periods import add_months, ttm_latest
 from reports.models import AccountMetric, PeriodKind
 from reports.selectors import account_whitespace as whitespace_of
+from reports.selectors import contract_revenue_by_year
 
 register = template.Library()
 CHART_MONTHS = 24
@@ -118,3 +119,10 @@ def account_health(context, account):
         },
         "can_tune": access.can_change_health_settings(user),
     }
+
+
+@register.inclusion_tag("reports/panels/contract_revenue.html")
+def contract_revenue(contract):
+    """The contract page's revenue under it (ERP lines that name it), by year, against
+    its annual value."""
+    return {"contract": contract, **contract_revenue_by_year(contract=contract)}
