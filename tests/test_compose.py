@@ -256,6 +256,7 @@ def passes(command: list[str], env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
+@pytest.mark.redis  # its health check asks the broker too: compose's redis, here REDIS_URL
 def test_web_service_migrates_collects_static_serves_and_passes_its_health_check(
     compose, service_env
 ):

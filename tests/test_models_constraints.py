@@ -67,7 +67,7 @@ DB_CASES = [
         "plan period order",
         lambda: f.AccountPlanFactory(period_start=D(2026, 12, 1), period_end=D(2026, 1, 1)),
     ),
-    ("plan revenue target >= 0", lambda: f.AccountPlanFactory(revenue_target=Decimal("-1"))),
+    ("target revenue >= 0", lambda: f.TargetFactory(revenue_target=Decimal("-1"))),
     ("tender won needs reason", lambda: f.TenderFactory(stage="won", outcome_reason="")),
     ("tender lost needs reason", lambda: f.TenderFactory(stage="lost", outcome_reason="")),
     ("tender estimate >= 0", lambda: f.TenderFactory(estimated_value=Decimal("-1"))),

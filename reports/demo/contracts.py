@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import OuterRef, Subquery
 
 from accounts.models import Account
 from plans.models import Contract
@@ -66,10 +67,13 @@ def plant_contracts(builder: DemoBuilder) -> None:
             )
         )
     contracts = builder._bulk(Contract, rows, "contracts")
-    for contract in contracts:
-        RevenueLine.objects.filter(
-            account_id=contract.account_id, date__gte=contract.start_date
-        ).update(contract=contract)
+    # Each account's lines since its contract started, in one UPDATE for all of them.
+    since = Contract.objects.filter(
+        account_id=OuterRef("account_id"), start_date__lte=OuterRef("date")
+    ).order_by("-start_date", "-pk")
+    RevenueLine.objects.filter(account_id__in=[c.account_id for c in contracts]).update(
+        contract=Subquery(since.values("pk")[:1])
+    )
     first = contracts[0] if contracts else None
     if first is not None and first.account.owner is not None:
         document_add(
