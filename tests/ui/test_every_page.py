@@ -1,18 +1,20 @@
 """Every page, at every width, in both languages, for the KAM and the sales head.
 
 Over the demo company (`seed_demo` with its nightly jobs, so every page has content) each
-test signs one person in, in one language, and visits every page of their menu plus the
-pages a person reaches from them: an account, a contact, a plan, a tender, the search
-results and the notifications. On each page it checks
+test signs one person in and, in English and in Russian, visits every page of their menu
+plus the pages a person reaches from them: an account, a contact, a plan, a tender, the
+search results and the notifications. On each page it checks
 
 - at 375 and 768 px (touch screens): no horizontal page scroll —
   `scrollWidth <= innerWidth` (wide tables scroll inside their own focusable region);
-- at 1280 and 375 px: axe-core (vendored from npm: `npm ci`, see package.json) finds no
+- at 1280 and 375 px: axe-core (from npm: `npm ci`, pinned in package.json) finds no
   violation of any impact;
+- that the page links the app icon and the web app manifest (and that they answer 200);
 
 and writes a full-page screenshot at 375, 768 and 1280 px to the screenshot folder
-(`every-<role>-<lang>-<width>-<page>.png`). Every problem of a run is collected and
-reported together, naming the page, the role, the language and the width.
+(`every-<role>-<lang>-<width>-<page>.jpg`: JPEG, twice as fast to take as PNG). Every
+problem of a run is collected and reported together, naming the page, the role, the
+language and the width.
 
 One browser, three contexts (one per width) reused for every page of a test.
 """
@@ -203,6 +205,17 @@ def test_every_page_fits_the_screen_and_passes_axe(
                         type="jpeg",
                         quality=70,
                     )
+        # What a phone fetches to add KAM to its home screen, and what browsers ask alone.
+        icons = [
+            pages[1280].get_attribute('link[rel="manifest"]', "href"),
+            pages[1280].get_attribute('link[rel="icon"]', "href"),
+            pages[1280].get_attribute('link[rel="apple-touch-icon"]', "href"),
+            "/favicon.ico",
+        ]
+        for href in icons:
+            answer = pages[1280].request.get(live_server.url + href)
+            if answer.status != 200:
+                problems.append(f"{href}: HTTP {answer.status}")
     finally:
         for context in contexts.values():
             context.close()
@@ -217,6 +230,11 @@ def audit(page, url: str, where: str, lang: str, width: int) -> list[str]:
     settle(page)
     assert page.locator("html").get_attribute("lang") == lang, where
     problems = []
+    links = page.eval_on_selector_all(
+        'link[rel="manifest"], link[rel="icon"]', "els => els.map(e => e.rel)"
+    )
+    if sorted(links) != ["icon", "manifest"]:
+        problems.append(f"{where}: links {links}, not the icon and the manifest")
     if width in OVERFLOW_WIDTHS:
         # On a touch screen Chromium zooms a too-wide page out and innerWidth grows with
         # it: compare with the screen's width.
