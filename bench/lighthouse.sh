@@ -40,13 +40,13 @@ from django.contrib.sessions.backends.db import SessionStore
 from accounts.models import User
 u = User.objects.get(username='$1'); s = SessionStore()
 s['_auth_user_id'] = str(u.pk); s['_auth_user_backend'] = 'django.contrib.auth.backends.ModelBackend'
-s['_auth_user_hash'] = u.get_session_auth_hash(); s.create(); print(s.session_key)"
+s['_auth_user_hash'] = u.get_session_auth_hash(); s.create(); print(s.session_key)" | tail -1
 }
 KAM=$(session a.ivanova)
 HEAD=$(session s.volkov)
 ACCOUNT=$($PY manage.py shell -c "
 from accounts.models import Account
-print(Account.objects.filter(owner__username='a.ivanova', is_key=True).order_by('-ttm_revenue').first().pk)")
+print(Account.objects.filter(owner__username='a.ivanova', is_key=True).order_by('-ttm_revenue').first().pk)" | tail -1)
 
 run() {  # name path session
   local cookie=()
