@@ -10,7 +10,7 @@ export SCREENSHOT_DIR := $(abspath $(SCREENSHOTS))
 
 .PHONY: help venv demo run test test-fast lint fmt migrate messages browser worker beat \
         bench-api bench-import bench-metrics bench-health bench-pages bench-dashboard \
-        bench-digests bench-matrix check-deploy clean
+        bench-digests bench-matrix check-deploy clean test-tools
 
 help:
 	@echo "make demo     set up (venv, migrate, demo data) and serve on http://$(HOST):$(PORT)"
@@ -46,7 +46,12 @@ demo: venv migrate
 run: venv
 	DEBUG=1 $(MANAGE) runserver $(HOST):$(PORT)
 
-test: venv browser
+# axe-core for the accessibility audit of tests/ui/test_every_page.py, pinned in
+# package-lock.json; installed once (the suite then runs offline).
+test-tools:
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
+
+test: venv browser test-tools
 	mkdir -p $(SCREENSHOTS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@echo "Screenshots of the UI tests: $(SCREENSHOT_DIR)"
@@ -92,7 +97,7 @@ bench-health: venv
 	$(PY) bench/health.py
 
 clean:
-	rm -rf $(VENV) staticfiles artifacts db.sqlite3
+	rm -rf $(VENV) staticfiles artifacts db.sqlite3 node_modules
 
 bench-dashboard: venv
 	$(PY) bench/dashboard.py

@@ -9,7 +9,7 @@ from accounts.auth_views import PasswordResetView
 from accounts.forms import SignInForm
 
 from .search import search
-from .views import healthz, livez
+from .views import favicon, healthz, livez
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Pages of a signed-in person: through accounts.access like every page (the rest of

@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -19,6 +19,19 @@ from kam.cache import CACHE_ERRORS
 
 API_PREFIX = "/api/"
 logger = logging.getLogger("kam.health")
+
+
+# What /favicon.ico answers: the app's PNG icon (every browser takes a PNG there). Pages
+# link static/favicon.svg; bots, feed readers and old browsers still ask this address.
+FAVICON = settings.BASE_DIR / "static" / "icons" / "icon-192.png"
+
+
+@require_GET
+def favicon(request):
+    """The icon at the address browsers try by themselves: a 200, never a 404 in the logs."""
+    response = FileResponse(FAVICON.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET

@@ -349,6 +349,7 @@ ROUTES: dict[str, Row] = {
     "healthz": Row(PUBLIC),
     "search": page(query={"q": "Client"}),
     "livez": Row(PUBLIC),
+    "favicon": Row(PUBLIC),
     "set_language": Row((302,) * len(ROLES)),  # a GET changes nothing: back to "/"
     "login": Row(PUBLIC),
     "logout": row(405, 405, 405, 405, 405, 405),  # POST only

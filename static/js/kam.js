@@ -42,4 +42,48 @@
       window.history.back();
     }
   });
+
+  // A table wider than its .table-wrap scrolls inside it (static/css/kam.css). Such a box
+  // is made a named, focusable region, so that a keyboard can reach and scroll it and a
+  // screen reader says which table it is; a box that does not scroll stays out of the Tab
+  // order. Checked on load, after htmx swaps a panel in, and when the window resizes.
+  function regionName(wrap) {
+    var table = wrap.querySelector("table");
+    var caption = table && table.querySelector("caption");
+    if (table && table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    if (caption && caption.textContent.trim()) return caption.textContent.trim();
+    // Else the heading of its card, marked as a table: the card itself may be a region
+    // named by the same heading, and two landmarks must not share a name.
+    var holder = wrap.closest("section, .card");
+    var heading = (holder && holder.querySelector("h2, h3")) || document.querySelector("main h1");
+    var name = heading ? heading.textContent.trim().replace(/\s+/g, " ") : document.title;
+    var pattern = document.body.dataset.tableRegion || "{name}";
+    return pattern.replace("{name}", name);
+  }
+  function markScrollingTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", regionName(wrap));
+        wrap.dataset.scrollRegion = "";
+      } else if (!scrolls && "scrollRegion" in wrap.dataset) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
+          wrap.removeAttribute(name);
+        });
+      }
+    });
+  }
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollingTables, 150);
+  });
+  document.addEventListener("htmx:afterSettle", markScrollingTables);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", markScrollingTables);
+  } else {
+    markScrollingTables();
+  }
 })();
