@@ -39,23 +39,23 @@ def test_kam_sets_a_target_and_sees_attainment_on_home(page: Page, live_server, 
     form.get_by_role("button", name="Save target").click()
     row = page.locator("#targets-table tbody tr").first
     expect(row).to_contain_text("Uralkhim Trade")
-    expect(row).to_contain_text("25 %")
+    expect(row).to_contain_text("25.0 %")
     expect(row).to_contain_text("Draft")
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
     page.screenshot(path=screenshot_dir / "targets-kam-1280.png", full_page=True)
 
     page.goto(f"{live_server.url}/")
     card = page.locator("#target-card")
-    expect(card.locator("#target-attainment")).to_have_text("25 %")
-    expect(card.locator("#target-amount")).to_have_text("1,200,000")
-    expect(card.locator("#target-actual")).to_have_text("300,000")
+    expect(card.locator("#target-attainment")).to_have_text("25.0 %")
+    expect(card.locator("#target-amount")).to_have_text("1,200,000\xa0₽")
+    expect(card.locator("#target-actual")).to_have_text("300,000\xa0₽")
     page.screenshot(path=screenshot_dir / "targets-home-1280.png", full_page=True)
     card.screenshot(path=screenshot_dir / "targets-card-1280.png")
 
     page.set_viewport_size(PHONE)
     page.reload()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    expect(page.locator("#target-card #target-attainment")).to_have_text("25 %")
+    expect(page.locator("#target-card #target-attainment")).to_have_text("25.0 %")
     page.screenshot(path=screenshot_dir / "targets-home-375.png", full_page=True)
     page.goto(f"{live_server.url}/targets/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
