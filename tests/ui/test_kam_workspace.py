@@ -190,9 +190,11 @@ def test_kam_plans_with_an_objective_and_an_action_and_completes_it(
     page.get_by_label("Title").fill("Grow Client 001 in 2027")
     page.get_by_label("Period start").fill("2027-01-01")
     page.get_by_label("Period end").fill("2027-12-31")
-    page.get_by_label("Revenue target").fill("2500000")
+    # No revenue target to type: the plan's is the sum of the account's targets for 2027.
+    expect(page.get_by_label("Revenue target")).to_have_count(0)
     page.get_by_role("button", name="Create plan").click()
     expect(page.get_by_role("heading", name=re.compile("Grow Client 001"))).to_be_visible()
+    expect(page.locator("#plan-revenue-target")).to_contain_text("—")  # none set for 2027
     expect(page.locator("#completeness")).to_contain_text("objectives")
 
     page.get_by_text("Add an objective").click()
