@@ -26,8 +26,33 @@ ZIP_PARTS = {".docx": "word/", ".xlsx": "xl/"}
 ACCEPT = ",".join(TYPES)  # the file input's `accept`
 
 
+# Room for the multipart envelope around the file (boundaries, headers, the file's name).
+MULTIPART_SLACK = 64 * 1024
+
+
 def max_bytes() -> int:
     return settings.CONTRACT_DOCUMENT_MAX_BYTES
+
+
+def _too_large(size: int) -> ValidationError:
+    return ValidationError(
+        {
+            "file": _("The file is %(size)s; the most accepted is %(max)s.")
+            % {"size": filesizeformat(size), "max": filesizeformat(max_bytes())}
+        }
+    )
+
+
+def upload_length_check(content_length: str | None) -> None:
+    """Refuse an upload by its declared Content-Length, before its body is read: a body
+    larger than the largest document and its multipart envelope cannot hold one (the upload
+    views bound their own bodies, kam.middleware). ValidationError naming `file`."""
+    try:
+        declared = int(content_length or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes() + MULTIPART_SLACK:
+        raise _too_large(declared)
 
 
 def _sniff(stream: IO[bytes], extension: str) -> bool:
@@ -60,12 +85,7 @@ def document_check(*, name: str, size: int, stream: IO[bytes]) -> str:
             }
         )
     if size > max_bytes():
-        raise ValidationError(
-            {
-                "file": _("The file is %(size)s; the most accepted is %(max)s.")
-                % {"size": filesizeformat(size), "max": filesizeformat(max_bytes())}
-            }
-        )
+        raise _too_large(size)
     if size == 0:
         raise ValidationError({"file": _("The file is empty.")})
     if not _sniff(stream, extension):

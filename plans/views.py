@@ -18,7 +18,6 @@ from django.http import (
     HttpResponseBadRequest,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +31,7 @@ from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import categories, probabilities, services
 from .calendar import calendar_ics, calendar_items, feed_token, feed_user
-from .documents import document_response
+from .documents import document_response, upload_length_check
 from .documents import max_bytes as max_document_bytes
 from .forms import (
     ActionForm,
@@ -64,8 +63,6 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
-# Room for the multipart envelope around an uploaded file (boundaries, headers, the name).
-MULTIPART_SLACK = 64 * 1024
 CALENDAR_WEEKS = 4
 
 
@@ -717,16 +714,15 @@ def contract_document_upload(request: AuthenticatedHttpRequest, pk: int) -> Http
     before it is read, a wrong type or size beside the file field."""
     contract = _contract_or_404(request, pk)
     ensure_can_change_account(user=request.user, account=contract.account)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    form = ContractDocumentForm(request.POST, request.FILES)
-    if declared > max_document_bytes() + MULTIPART_SLACK:
-        form = ContractDocumentForm()
-        form.add_error(
-            "file",
-            _("The file is %(size)s; the most accepted is %(max)s.")
-            % {"size": filesizeformat(declared), "max": filesizeformat(max_document_bytes())},
-        )
+    try:
+        upload_length_check(request.META.get("CONTENT_LENGTH"))
+    except ValidationError as error:  # not read: the error beside an empty file field
+        form = ContractDocumentForm(data={})
+        form.is_valid()
+        form.errors.clear()  # not "required": what was sent is too large
+        add_service_errors(form, error)
         return _contract_page(request, contract, document_form=form, status=413)
+    form = ContractDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.document_add(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -174,10 +174,6 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-# Room for the multipart envelope around the file (boundaries, headers, the file's name).
-MULTIPART_SLACK = 64 * 1024
-
-
 class _ContractDocumentsBase(GenericAPIView):
     request: AuthenticatedRequest  # RolePermission admits signed-in users only
     permission_classes = [RolePermission]  # signed in; not the ERP user
@@ -225,12 +221,10 @@ class ContractDocumentsView(_ContractDocumentsBase):
     )
     def post(self, request, pk: int):
         contract = self.contract(pk)
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > documents.max_bytes() + MULTIPART_SLACK:
-            raise PayloadTooLarge(
-                _("The file is too large; the most accepted is %(max)d bytes.")
-                % {"max": documents.max_bytes()}
-            )
+        try:
+            documents.upload_length_check(request.META.get("CONTENT_LENGTH"))
+        except ValidationError as error:
+            raise PayloadTooLarge(error.message_dict["file"][0]) from None
         upload = serializers.ContractDocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         document = services.document_add(

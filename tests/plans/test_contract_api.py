@@ -137,3 +137,12 @@ def test_oversized_and_wrong_type_uploads_are_refused_naming_the_field(kam, cont
     )
     assert as_json.status_code == 415
     assert ContractDocument.objects.count() == 1
+
+
+@override_settings(CONTRACT_DOCUMENT_MAX_BYTES=1000)
+def test_an_upload_too_large_to_hold_a_document_is_a_413_problem(kam, contract):
+    response = upload(client_for(kam), contract, "huge.pdf", PDF + b"0" * (1000 + 70 * 1024))
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert "the most accepted is 1000" in response.json()["detail"]
+    assert not ContractDocument.objects.exists()

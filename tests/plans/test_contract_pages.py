@@ -191,3 +191,13 @@ def test_calendar_and_ics_feed_show_the_renewal_dates(kam_user, other_kam, clien
     end = events[f"contract-end-{contract.pk}-{contract.end_date.isoformat()}@kam"]
     assert end.decoded("DTSTART") == contract.end_date
     assert len(events) == 2
+
+
+@override_settings(CONTRACT_DOCUMENT_MAX_BYTES=1000)
+def test_an_upload_too_large_to_hold_a_document_is_refused_before_it_is_read(kam_user, mine):
+    # Past the largest document and its multipart envelope: answered from the declared length.
+    body = SimpleUploadedFile("huge.pdf", PDF + b"0" * (1000 + 70 * 1024))
+    response = signed_in(kam_user).post(f"/contracts/{mine.pk}/documents/", {"file": body})
+    assert response.status_code == 413
+    assert "the most accepted is 1000" in response.content.decode()
+    assert not ContractDocument.objects.exists()
