@@ -282,4 +282,6 @@ class TargetFilterForm(forms.Form):
         ],
     )
     q = forms.CharField(label=_("Account"), required=False, max_length=200)
-    account = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    account = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import access
 from accounts.access import page_view
 from accounts.models import Account
-from kam.forms import save_with
+from kam.forms import parse_id, save_with
 from kam.http import AuthenticatedHttpRequest, redirect_back
 from plans import selectors as plan_selectors
 from plans import services as plan_services
@@ -125,6 +125,8 @@ def targets(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _target_or_404(request: AuthenticatedHttpRequest, pk: int) -> Target:
+    if parse_id(pk) is None:  # past 64 bits: no such row (the database would fail on it)
+        raise Http404
     try:
         return plan_selectors.target_list(user=request.user).get(pk=pk)
     except Target.DoesNotExist as missing:

@@ -177,3 +177,10 @@ def test_accounts_export_sorts_by_attainment_too(client, head_user, world):
     body = b"".join(response.streaming_content if response.streaming else [response.content])
     text = body.decode("utf-8-sig")
     assert text.index("Mine") < text.index("Theirs")
+
+
+def test_ids_past_64_bits_are_not_found_or_ignored_not_a_500(client, kam_user, world):
+    client.force_login(kam_user)
+    huge = 2**64
+    assert client.get(reverse("reports:target", args=[huge])).status_code == 404
+    assert client.get(reverse("reports:targets"), {"account": huge}).status_code == 200
