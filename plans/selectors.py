@@ -338,24 +338,15 @@ def renewing_ids(queryset: QuerySet[Contract], *, on: dt.date) -> list[int]:
 
 
 def contract_page_list(
-    *,
-    user: User,
-    mine: bool = False,
-    status: str = "",
-    renewing: bool = False,
-    account: Account | None = None,
-    q: str = "",
+    *, user: User, status: str = "", renewing: bool = False, q: str = ""
 ) -> QuerySet[Contract]:
-    """The contracts page: visible contracts (a KAM's own accounts' with `mine`)."""
+    """The contracts page: the contracts the user sees (a KAM's accounts', every one for a
+    head), by status, renewing today, or a number, title or account name."""
     qs = contract_scope(user=user).select_related("account")
-    if mine:
-        qs = qs.filter(Q(account__owner_id=user.pk) | Q(account__team=user)).distinct()
     if status:
         qs = qs.filter(status=status)
     if renewing:
         qs = qs.filter(pk__in=renewing_ids(qs, on=timezone.localdate()))
-    if account is not None:
-        qs = qs.filter(account=account)
     if q:
         qs = qs.filter(
             Q(number__icontains=q) | Q(title__icontains=q) | Q(account__name__icontains=q)
