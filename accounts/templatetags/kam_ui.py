@@ -12,6 +12,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import get_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -203,3 +204,54 @@ def relday(value) -> str:
     if n > 1:
         return ngettext("in %(n)d day", "in %(n)d days", n) % {"n": n}
     return ngettext("%(n)d day ago", "%(n)d days ago", -n) % {"n": -n}
+
+
+@register.simple_tag(takes_context=True)
+def work_item(context, kind: str, pk: int, status: str, title: str, url: str, changed=False):
+    """A next step or an action, closed or reopened in place (home, calendar, timeline,
+    plan): its Done / Cancel buttons while open, its state and Undo once closed.
+
+    Built here rather than by an included template: a busy KAM's calendar holds a thousand
+    of them, and the include cost most of the page's server time."""
+    request = context.get("request")
+    target = f"work-{kind}-{pk}"
+    hidden = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="next" value="{}">'
+        '<input type="hidden" name="fragment" value="item">',
+        context.get("csrf_token", ""),
+        request.get_full_path() if request else "",
+    )
+    form = (
+        '<form method="post" action="{url}" hx-post="{url}" hx-target="#{target}" '
+        'hx-swap="outerHTML" class="inline-form">{hidden}{buttons}</form>'
+    )
+    if status == "open":
+        buttons = format_html(
+            '<button type="submit" name="status" value="done" class="small" '
+            'aria-label="{}">{}</button>'
+            '<button type="submit" name="status" value="cancelled" class="small secondary" '
+            'aria-label="{}">{}</button>',
+            _("Mark “%(title)s” done") % {"title": title},
+            _("Done"),
+            _("Cancel “%(title)s”") % {"title": title},
+            _("Cancel"),
+        )
+        body = format_html(form, url=url, target=target, hidden=hidden, buttons=buttons)
+    else:
+        badge = format_html(
+            '<span class="badge state-{}">{}</span>',
+            status,
+            _("Done") if status == "done" else _("Cancelled"),
+        )
+        buttons = format_html(
+            '<button type="submit" name="status" value="open" class="link small" '
+            'aria-label="{}">{}</button>',
+            _("Undo: reopen “%(title)s”") % {"title": title},
+            _("Undo"),
+        )
+        body = badge + format_html(form, url=url, target=target, hidden=hidden, buttons=buttons)
+    if changed:
+        said = {"open": _("Reopened."), "done": _("Marked done.")}.get(status, _("Cancelled."))
+        body += format_html('<span class="visually-hidden" role="status">{}</span>', said)
+    return format_html('<span class="work-state" id="{}">{}</span>', target, body)
