@@ -8,6 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/<int:pk>/", views.account_detail, name="detail"),
+    path("accounts/<int:pk>/panels/<slug:name>/", views.account_panel, name="panel"),
     path("accounts/<int:pk>/edit/", views.account_edit, name="edit"),
     path("accounts/<int:pk>/log/", views.interaction_log, name="log"),
     path("accounts/<int:pk>/relationships/", views.relationship_map, name="relationship-map"),

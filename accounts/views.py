@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,7 +32,7 @@ from kam.http import AuthenticatedHttpRequest, redirect_back
 
 from . import access, services
 from .access import ensure_can_change_account, page_view
-from .coverage import AccountCoverage, account_coverage, contact_coverage
+from .coverage import account_coverage, contact_coverage
 from .forms import (
     AccountForm,
     AccountPickForm,
@@ -45,10 +46,10 @@ from .forms import (
     SurveyForm,
 )
 from .models import Account, AuditEvent, Contact, Event, Interaction
+from .panels import org_chart_with_coverage, panel_context
 from .relationship_map import relationship_drawing
 from .selectors import (
     SOFT_DELETED_KINDS,
-    OrgNode,
     account_home_list,
     account_list,
     account_timeline,
@@ -56,7 +57,6 @@ from .selectors import (
     contact_link_list,
     contact_list,
     contact_neighbours,
-    contact_org_chart,
     contact_timeline,
     deleted_entries,
     deleted_record_ids,
@@ -75,7 +75,6 @@ from .templatetags.kam_ui import UNDO_TAG
 
 PAGE_SIZE = 25
 ATTENTION_ROWS = 5
-SURVEY_ROWS = 5
 MANY_ACCOUNTS = 12  # more than this to pick from: a multiple select, not checkboxes
 
 
@@ -126,54 +125,39 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @page_view
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The header, the numbers, the revenue chart and the health card; the panels below
+    arrive after the page (`account_panel`)."""
     account = _account_or_404(request, pk)
-    can_change = access.can_change_account(user=request.user, account=account)
-    org_chart, coverage = _org_chart_with_coverage(request, account)
+    contacts_shown = contact_list(user=request.user).filter(account=account).count()
     services.audit_record(
         user=request.user,
         action=AuditEvent.Action.VIEW_ACCOUNT,
         account_id=account.pk,
-        details={"contacts_shown": _count_nodes(org_chart)},
+        details={"contacts_shown": contacts_shown},
     )
     context = {
         "account": account,
-        "can_change": can_change,
+        "can_change": access.can_change_account(user=request.user, account=account),
         "subsidiaries": list(
             access.account_scope(user=request.user).filter(parent=account).order_by("name")
         ),
         "team": list(account.team.order_by("last_name", "username")),
-        "org_chart": org_chart,
-        "coverage": coverage,
-        "has_contacts": bool(org_chart),
-        "timeline": account_timeline(user=request.user, account=account),
-        "distributor_links": list(
-            account.distributor_links.select_related("distributor").order_by(
-                "status", "distributor__name"
-            )
-        ),
-        "surveys": list(
-            survey_list(user=request.user)
-            .filter(account=account)
-            .order_by("-date", "-pk")[:SURVEY_ROWS]
-        ),
-        "log_form": InteractionForm(account=account) if can_change else None,
     }
     return render(request, "accounts/account_detail.html", context)
 
 
-def _org_chart_with_coverage(
-    request: AuthenticatedHttpRequest, account: Account
-) -> tuple[list[OrgNode], AccountCoverage]:
-    """The org chart with, beside each person, who on our side covers them."""
-    org_chart = contact_org_chart(user=request.user, account=account)
-    coverage = account_coverage(user=request.user, account=account)
-    by_contact = coverage.by_contact
-    stack = list(org_chart)
-    while stack:
-        node = stack.pop()
-        node.coverage = by_contact.get(node.contact.pk)
-        stack.extend(node.children)
-    return org_chart, coverage
+@page_view
+def account_panel(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
+    """One panel of the account page (accounts/panels.py): the fragment htmx swaps in, or,
+    opened as a link, the panel on a page of its own."""
+    account = _account_or_404(request, pk)
+    context = panel_context(request, account, name)
+    if context is None:
+        raise Http404
+    body = render_to_string(context["panel"].template, context, request=request)
+    if request.htmx:
+        return HttpResponse(body)
+    return render(request, "accounts/account_panel.html", context | {"body": body})
 
 
 @page_view
@@ -195,10 +179,6 @@ def relationship_map(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "can_change": access.can_change_account(user=request.user, account=account),
     }
     return render(request, "accounts/relationship_map.html", context)
-
-
-def _count_nodes(nodes) -> int:
-    return sum(1 + _count_nodes(node.children) for node in nodes)
 
 
 @page_view
@@ -237,7 +217,7 @@ def interaction_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     ):
         if inline:
-            org_chart, coverage = _org_chart_with_coverage(request, account)
+            org_chart, coverage = org_chart_with_coverage(user=request.user, account=account)
             context = {
                 "account": account,
                 "log_form": InteractionForm(account=account),

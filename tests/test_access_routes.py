@@ -143,6 +143,8 @@ ROUTES: dict[str, Row] = {
     "accounts:log": page("account", write_other=("post", 404)),
     "accounts:log-pick": page(),
     "accounts:relationship-map": page("account"),
+    # One panel of the account page (the timeline: every role that sees the page sees it).
+    "accounts:panel": page("account", params={"name": "timeline"}),
     "accounts:next-step": post_only("interaction"),
     "accounts:interaction-undo": post_only("interaction"),
     "accounts:contact-create": page("account", write_other=("post", 404)),

@@ -262,7 +262,7 @@ def can_change_account(*, user: User, account: Account) -> bool:
     any; the ERP user none."""
     if not can_change_seen_accounts(user):  # signed in and not the ERP user
         return False
-    if user.is_head_or_admin:
+    if user.is_head_or_admin or account.owner_id == user.pk:
         return True
     return account_scope(user=user).filter(pk=account.pk).exists()
 

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.html import format_html
@@ -255,3 +256,33 @@ def work_item(context, kind: str, pk: int, status: str, title: str, url: str, ch
         said = {"open": _("Reopened."), "done": _("Marked done.")}.get(status, _("Cancelled."))
         body += format_html('<span class="visually-hidden" role="status">{}</span>', said)
     return format_html('<span class="work-state" id="{}">{}</span>', target, body)
+
+
+@register.simple_tag
+def lazy_panel(account, name: str) -> str:
+    """Where panel `name` of the account page (accounts/panels.py) arrives after the page:
+    "Loading…" while htmx fetches it; without scripts, a link to it on a page of its own.
+    A whole card, or the box it fills inside a card of the page."""
+    from accounts.panels import PANELS  # the panels' module reads forms and selectors
+
+    panel = PANELS[name]
+    url = reverse("accounts:panel", args=[account.pk, name])
+    note = format_html(
+        '<p class="muted"><span class="lazy-wait">{}</span>'
+        '<a class="lazy-open" href="{}">{}</a></p>',
+        _("Loading…"),
+        url,
+        _("Open “%(label)s”") % {"label": panel.label},
+    )
+    fetch = format_html('aria-busy="true" hx-get="{}" hx-trigger="load" hx-swap="outerHTML"', url)
+    if panel.box:
+        return format_html('<div id="{}" class="lazy-panel" {}>{}</div>', panel.box, fetch, note)
+    return format_html(
+        '<section class="card lazy-panel" aria-labelledby="lazy-{}-h" {}>'
+        '<h2 id="lazy-{}-h">{}</h2>{}</section>',
+        name,
+        fetch,
+        name,
+        panel.label,
+        note,
+    )

@@ -15,6 +15,7 @@ from accounts.models import AuditEvent, DistributorLink, Event, Interaction, Sur
 from accounts.selectors import contact_list
 from plans.calendar import calendar_items
 from tests import factories as f
+from tests.account_page import account_page
 from tests.conftest import field_errors
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_deleted_rows_are_hidden_from_pages_timeline_calendar_and_api(
     kam_client, kam_user, api_client_for, deleted_everything
 ):
     account, gone = deleted_everything["account"], deleted_everything["gone"]
-    html = kam_client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    html = account_page(kam_client, account.pk)
     for text in ("Kept talk", "Kept survey", "Kept Distrib", "Kept Expo"):
         assert text in html
     for text in ("Gone talk", "Gone survey", "Gone Distrib", "Gone Expo"):
@@ -264,7 +265,7 @@ def test_recently_deleted_lists_the_last_30_days_filtered_by_account(
     assert kam_client.post(_restore_url("interaction", old.pk)).status_code == 404  # too old
     assert len(kam_client.get(reverse("accounts:recently-deleted")).context["entries"]) == 5
     # The account page links to it, for that account; the menu (a KAM's too) to the page.
-    page = kam_client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    page = account_page(kam_client, account.pk)
     assert f"{reverse('accounts:recently-deleted')}?account={account.pk}" in page
     assert f'href="{reverse("accounts:recently-deleted")}"' in page
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, ContactLink
+from tests.account_page import account_page
 from tests.factories import AccountFactory, ContactFactory, InteractionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def story(kam_user):
 
 
 def test_org_chart_shows_who_covers_each_person_and_the_gaps(kam_client, story):
-    html = kam_client.get(reverse("accounts:detail", args=[story["account"].pk])).content.decode()
+    html = account_page(kam_client, story["account"].pk)
     assert "3 relationship gaps" in html
     assert "Petr Buyer was in 4 of the 4 interactions" in html
     assert "Olga Boss (decision maker, never met)" in html
@@ -100,7 +101,7 @@ def test_the_map_costs_the_same_queries_whatever_the_size(kam_client, kam_user, 
 
 def test_coverage_speaks_russian(kam_client, story, settings):
     kam_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
-    page = kam_client.get(reverse("accounts:detail", args=[story["account"].pk])).content.decode()
+    page = account_page(kam_client, story["account"].pk)
     assert "3 пробела в отношениях" in page
     assert "Одна нить" in page and "Нет чемпиона" in page and "ЛПР без встреч" in page
     assert "Petr Buyer участвовал(а) в 4 из 4 взаимодействий" in page

@@ -12,6 +12,7 @@ from django.utils import timezone
 from plans.models import Contract, ContractDocument
 from plans.services import document_add
 from tests import factories as f
+from tests.account_page import account_page
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -132,8 +133,8 @@ def test_account_page_shows_contracts_and_home_shows_renewing(kam_user, mine):
         account=mine.account, number="RN-1", end_date=today + dt.timedelta(days=40), notice_days=20
     )
     client = signed_in(kam_user)
-    account_page = client.get(f"/accounts/{mine.account_id}/").content.decode()
-    assert 'id="contracts-h"' in account_page and "OWN-1" in account_page
+    panels = account_page(client, mine.account_id)
+    assert 'id="contracts-h"' in panels and "OWN-1" in panels
     home = client.get("/").content.decode()
     card = home.split('id="renewing-card"')[1].split("</div>\n</div>")[0]
     assert renewing.number in card and "OWN-1" not in card

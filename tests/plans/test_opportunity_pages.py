@@ -11,6 +11,7 @@ from django.test import Client
 
 from plans.models import Opportunity, StageProbability
 from tests import factories as f
+from tests.account_page import account_page
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,7 @@ def test_create_through_the_form(kam_user, mine):
 
 def test_account_page_lists_its_opportunities(kam_user, mine):
     f.OpportunityFactory(account=mine, title="Renewal 2027", stage="proposal", value=Decimal(1000))
-    body = _client(kam_user).get(f"/accounts/{mine.pk}/").content.decode()
+    body = account_page(_client(kam_user), mine.pk)
     assert "Renewal 2027" in body
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from plans import services
 from plans.models import Target
 from tests import factories as f
+from tests.account_page import account_page
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -102,7 +103,7 @@ def test_account_page_shows_target_against_actual_with_quarters(client, kam_user
     for quarter, amount in [(1, 500000), (2, 500000), (3, 500000), (4, 500000)]:
         f.TargetFactory(account=world["mine"], year=year, quarter=quarter, revenue_target=amount)
     client.force_login(kam_user)
-    html = _html(client.get(reverse("accounts:detail", args=[world["mine"].pk])))
+    html = account_page(client, world["mine"].pk)
     panel = html[html.index('id="account-targets"') :]
     panel = panel[: panel.index("</section>")]
     assert "2,000,000" in panel and "250,000" in panel

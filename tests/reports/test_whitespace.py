@@ -20,6 +20,7 @@ from reports.models import WhiteSpaceCell
 from reports.portfolio.whitespace import whitespace_matrix
 from reports.services import whitespace_cell_save, whitespace_opportunity_create
 from tests import factories as f
+from tests.account_page import account_page
 from tests.conftest import field_errors
 from tests.service_checks import assert_refused_naming
 
@@ -332,8 +333,8 @@ def test_page_shows_units_categories_and_totals(holding, kam_user):
     for text in ("C level 3", "Steel", "Pipes", "Holding total", 'tabindex="0"', "depth-3"):
         assert text in html
     assert "Retired" not in html  # inactive category
-    account_page = client.get(f"/accounts/{h['root'].pk}/").content.decode()
-    assert f"/accounts/{h['root'].pk}/whitespace/" in account_page
+    panels = account_page(client, h["root"].pk)
+    assert f"/accounts/{h['root'].pk}/whitespace/" in panels
 
 
 # --- the API --------------------------------------------------------------------------------
