@@ -412,7 +412,6 @@ def forecast(request: AuthenticatedHttpRequest) -> HttpResponse:
     level = request.GET.get("level", levels[0])
     if level not in levels:
         level = levels[0]
-    company = fc.forecast(user=request.user, period=period, level=fc.COMPANY, as_of=today)
     table = fc.forecast(user=request.user, period=period, level=level, as_of=today)
     history_level = fc.COMPANY if head else fc.OWNER
     history = forecast_history(user=request.user, period=period, level=history_level)
@@ -441,7 +440,7 @@ def forecast(request: AuthenticatedHttpRequest) -> HttpResponse:
             "level": level,
             "levels": [(code, fc.LEVEL_LABELS[code]) for code in levels],
             "head": head,
-            "company": company.rows[0] if company.rows else None,
+            "company": table.total,  # the company's forecast (any level's total is)
             "result": table,
             "rows": table.rows[:FORECAST_ROWS],
             "more_rows": max(0, len(table.rows) - FORECAST_ROWS),

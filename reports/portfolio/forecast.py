@@ -188,6 +188,23 @@ def actual_lines(period: Period, as_of: dt.date) -> Q | None:
     return Q(date__gte=period.start, date__lte=actual_end)
 
 
+def lines_within(windows: list[tuple[dt.date, dt.date]]) -> Q:
+    """Revenue lines dated inside any of the windows (first day, last day): windows that
+    touch merge into one range of dates — which the (date, account) index answers — where
+    an OR of overlapping ranges would take a full scan. The sums' own filters pick each
+    window's lines out of it."""
+    merged: list[list[dt.date]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    wanted = Q(pk__in=[])
+    for start, end in merged:
+        wanted |= Q(date__gte=start, date__lte=end)
+    return wanted
+
+
 def recent_lines(as_of: dt.date) -> Q:
     """The revenue lines of the run-rate window (run_rate_window), as a filter."""
     rr_start, rr_end = run_rate_window(as_of)
@@ -217,7 +234,10 @@ def _revenue(
     lines = _within(RevenueLine.objects.all(), accounts)
     actual = actual_lines(period, as_of) or Q(pk__in=[])
     recent = recent_lines(as_of)
-    wanted = recent | actual if actual_end >= period.start else recent
+    windows = [run_rate_window(as_of)]
+    if actual_end >= period.start:
+        windows.append((period.start, actual_end))
+    wanted = lines_within(windows)
     rows = (
         _group(lines.filter(wanted), level)
         .annotate(
@@ -326,7 +346,7 @@ def _targets(accounts: QuerySet | None, *, period: Period, level: str) -> dict[A
     which, amount = period_target(period)
     targets = _within(Target.objects.all(), accounts).filter(which)
     rows = _group(targets, level).annotate(t=Sum(amount)).values_list("k", "t").order_by()
-    return {k: money(t) for k, t in rows if t is not None}
+    return {k: t for k, t in rows if t is not None}
 
 
 def forecast_labels(level: str, keys: set, accounts: QuerySet | None = None) -> dict[Any, str]:
@@ -389,20 +409,22 @@ def forecast(
                 run_rate=run_rate(recent, period, as_of),
                 opportunities=money(opps.get(key, ZERO)),
                 tenders=money(tends.get(key, ZERO)),
-                target=targets.get(key),
+                target=money(targets[key]) if key in targets else None,
             )
         )
     rows.sort(key=lambda r: (-r.forecast, r.label))
+    # The total from the unrounded sums: the company's own forecast, to the kopeck, at
+    # every level (the page shows it without asking the database a second time).
     total = ForecastRow(
         None,
         _("Total"),
-        actual=sum((r.actual for r in rows), ZERO),
-        run_rate=sum((r.run_rate for r in rows), ZERO),
-        opportunities=sum((r.opportunities for r in rows), ZERO),
-        tenders=sum((r.tenders for r in rows), ZERO),
-        target=sum((r.target for r in rows if r.target is not None), ZERO)
-        if any(r.target is not None for r in rows)
-        else None,
+        actual=money(sum((actual for actual, _recent in revenue.values()), ZERO)),
+        run_rate=run_rate(
+            sum((recent for _actual, recent in revenue.values()), ZERO), period, as_of
+        ),
+        opportunities=money(sum(opps.values(), ZERO)),
+        tenders=money(sum(tends.values(), ZERO)),
+        target=money(sum(targets.values(), ZERO)) if targets else None,
     )
     return Forecast(
         period=period,

@@ -54,11 +54,13 @@ from .forecast import (
     actual_lines,
     forecast_labels,
     forecast_scope,
+    lines_within,
     money,
     months_left,
     period_target,
     recent_lines,
     run_rate,
+    run_rate_window,
 )
 
 # The account's column each level groups by.
@@ -136,7 +138,7 @@ def _sums(
         lines = lines.filter(account_id__in=subset.values("pk"))
         targets = targets.filter(account_id__in=subset.values("pk"))
     recent = recent_lines(as_of)
-    wanted = Q(pk__in=[])
+    windows = [run_rate_window(as_of)]
     sums: dict[str, Any] = {}
     target_sums: dict[str, Any] = {}
     wanted_targets = Q(pk__in=[])
@@ -148,11 +150,14 @@ def _sums(
         )
         targeted = Q(account_id__in=Target.objects.filter(which).values("account_id"))
         sums[f"r{i}"] = Sum("amount_base", filter=recent & targeted, default=ZERO)
-        wanted |= recent & targeted
         actual = actual_lines(period, as_of)
         if actual is not None:
-            wanted |= actual & targeted
+            windows.append((period.start, min(as_of, period.end)))
             sums[f"p{i}"] = Sum("amount_base", filter=actual & targeted, default=ZERO)
+    # Every line a sum may count, in one pass: the windows' dates, the targeted accounts.
+    wanted = lines_within(windows) & Q(
+        account_id__in=Target.objects.filter(wanted_targets).values("account_id")
+    )
     actuals: dict[tuple, dict[str, Decimal]] = defaultdict(dict)
     recents: dict[tuple, dict[str, Decimal]] = defaultdict(dict)
     for row in _grouped(lines.filter(wanted), fields, **sums):

@@ -166,6 +166,16 @@ def test_head_sees_every_kam_and_the_company(world):
     }
 
 
+@pytest.mark.parametrize("period", ["2026", "2026-Q2", "2026-Q4"])
+@pytest.mark.parametrize("level", [fc.OWNER, fc.REGION, fc.ACCOUNT])
+def test_every_levels_total_is_the_companys_forecast_to_the_kopeck(world, level, period):
+    """The forecast page shows the table's total as the company's figures."""
+    table = fc.forecast(user=world["head"], period=parse_period(period), level=level, as_of=AS_OF)
+    company = _company(world["head"], period).rows[0]
+    fields = ("actual", "run_rate", "opportunities", "tenders", "forecast", "target")
+    assert [getattr(table.total, f) for f in fields] == [getattr(company, f) for f in fields]
+
+
 def test_kam_gets_no_row_of_another_kams_account(world):
     rows = fc.forecast(
         user=world["kam2"], period=parse_period("2026"), level=fc.ACCOUNT, as_of=AS_OF
