@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 
 register = template.Library()
 
@@ -71,13 +71,25 @@ def trend(growth) -> str:
 PCT_DIGITS = 1  # decimals of a percentage unless a page asks for others
 
 
+_SEPARATORS: dict[str | None, tuple[str, str]] = {}
+
+
 def _separators() -> tuple[str, str]:
-    return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+    """The active language's (thousands, decimal) separators, looked up once a language:
+    a large table formats thousands of figures."""
+    language = get_language()
+    found = _SEPARATORS.get(language)
+    if found is None:
+        found = _SEPARATORS[language] = (
+            get_format("THOUSAND_SEPARATOR"),
+            get_format("DECIMAL_SEPARATOR"),
+        )
+    return found
 
 
-def _localize(text: str, *, grouping: bool) -> str:
+def _localize(text: str, *, grouping: bool, separators: tuple[str, str] | None = None) -> str:
     """Python's "1,234.5" in the active language's separators (no grouping: "1234.5")."""
-    thousands, decimal = _separators()
+    thousands, decimal = separators or _separators()
     return (
         text.replace(",", "\x00")
         .replace(".", decimal)
@@ -85,11 +97,13 @@ def _localize(text: str, *, grouping: bool) -> str:
     )
 
 
-def figure(value, digits: int = 0, *, grouping: bool = True) -> str:
+def figure(
+    value, digits: int = 0, *, grouping: bool = True, separators: tuple[str, str] | None = None
+) -> str:
     """A number rounded half up to `digits` decimals, in the active language's format."""
     exact = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return _localize(f"{rounded:,f}", grouping=grouping)
+    return _localize(f"{rounded:,f}", grouping=grouping, separators=separators)
 
 
 def ratio_figure(value, digits: int = PCT_DIGITS, *, grouping: bool = True) -> str:
@@ -112,9 +126,20 @@ def money(value, currency: str | None = None) -> str:
     """An amount in whole units with its currency, the one way money is shown (pages, PDF):
     "48,897,776 ₽" in English, "48 897 776 ₽" in Russian; `currency` is an ISO code
     (the base currency when not given)."""
-    if value is None or value == "":
-        return "—"
-    return f"{figure(value)}\u00a0{currency_sign(currency)}"
+    return money_formatter()(value, currency)
+
+
+def money_formatter(separators: tuple[str, str] | None = None):
+    """`money` with the active language's separators looked up once, for a table that
+    shows thousands of amounts (the white-space matrix)."""
+    separators = separators or _separators()
+
+    def formatted(value, currency: str | None = None) -> str:
+        if value is None or value == "":
+            return "—"
+        return f"{figure(value, separators=separators)}\u00a0{currency_sign(currency)}"
+
+    return formatted
 
 
 @register.filter

@@ -232,10 +232,20 @@ def whitespace_matrix(*, user: User, account_pk: int, period: Period | None = No
         .values_list("account_id", "category_id", "total")
         .order_by()
     }
+    # Plain rows, not model instances: the largest holding has a thousand entered cells.
     entered = {
-        (row.account_id, row.category_id): row
-        for row in WhiteSpaceCell.objects.filter(account_id__in=unit_ids).select_related(
-            "updated_by"
+        (row["account_id"], row["category_id"]): row
+        for row in WhiteSpaceCell.objects.filter(account_id__in=unit_ids).values(
+            "account_id",
+            "category_id",
+            "status",
+            "competitor",
+            "potential",
+            "note",
+            "updated_at",
+            "updated_by__username",
+            "updated_by__first_name",
+            "updated_by__last_name",
         )
     }
     opportunities = open_opportunities(unit_ids=unit_ids)
@@ -246,14 +256,14 @@ def whitespace_matrix(*, user: User, account_pk: int, period: Period | None = No
             cell = Cell(unit.pk, category.pk, unit.name, category.name, bought.get(key) or ZERO)
             if (row := entered.get(key)) is not None:
                 cell.status, cell.competitor, cell.potential = (
-                    row.status,
-                    row.competitor,
-                    row.potential,
+                    row["status"],
+                    row["competitor"],
+                    row["potential"],
                 )
-                cell.note, cell.updated_at = row.note, row.updated_at
-                if row.updated_by is not None:
-                    who = row.updated_by
-                    cell.updated_by = who.get_full_name() or who.username
+                cell.note, cell.updated_at = row["note"], row["updated_at"]
+                if row["updated_by__username"] is not None:
+                    full = f"{row['updated_by__first_name']} {row['updated_by__last_name']}"
+                    cell.updated_by = full.strip() or row["updated_by__username"]
             cell.opportunities = opportunities.get(key, [])
             cell.total()
             unit.cells.append(cell)
