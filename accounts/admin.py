@@ -123,6 +123,21 @@ class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):
     pass
 
 
+class ReadOnlyMixin:
+    """Admins read these here (scoped, with history where the model keeps one); they are
+    written by the ERP, the nightly jobs, or their own pages through the services, whose
+    rules (approvals, date order, uploads' checks) the admin's forms would bypass."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class SoftDeleteAdmin(ScopedHistoryAdmin):
     """Deleting here only marks the rows deleted, through the same service as the pages
     (restorable from "Recently deleted"; the nightly purge removes them after retention)."""

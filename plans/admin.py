@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin import SCOPED_CHOICES, ScopedHistoryAdmin, ScopedInline
+from accounts.admin import SCOPED_CHOICES, ReadOnlyMixin, ScopedHistoryAdmin, ScopedInline
 
 from . import selectors
-from .models import AccountPlan, Action, Objective, Opportunity, StageProbability, Tender
+from .models import (
+    AccountPlan,
+    Action,
+    Contract,
+    Objective,
+    Opportunity,
+    StageProbability,
+    Target,
+    Tender,
+)
 
 SCOPED_CHOICES["plan"] = lambda user: selectors.account_plan_list(user=user).order_by()
 SCOPED_CHOICES["objective"] = lambda user: selectors.objective_list(user=user)
@@ -91,3 +100,43 @@ class StageProbabilityAdmin(ScopedHistoryAdmin):
     list_display = ["kind", "stage", "percent", "updated_by", "updated_at"]
     list_filter = ["kind"]
     readonly_fields = ["updated_by"]
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyMixin, ScopedHistoryAdmin):
+    """Read here; written on the contract pages (dates in order, documents checked)."""
+
+    list_display = [
+        "number",
+        "title",
+        "account",
+        "kind",
+        "status",
+        "start_date",
+        "end_date",
+        "annual_value",
+        "currency",
+    ]
+    list_filter = ["status", "kind", "currency"]
+    list_select_related = ["account"]
+    search_fields = ["number", "title", "account__name"]
+    date_hierarchy = "end_date"
+
+
+@admin.register(Target)
+class TargetAdmin(ReadOnlyMixin, ScopedHistoryAdmin):
+    """Read here, with every change in its history; set and approved on the targets pages."""
+
+    list_display = [
+        "account",
+        "year",
+        "quarter",
+        "revenue_target",
+        "margin_target",
+        "status",
+        "approved_by",
+        "changed_after_approval",
+    ]
+    list_filter = ["status", "year", "changed_after_approval"]
+    list_select_related = ["account", "approved_by"]
+    search_fields = ["account__name"]

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access
-from accounts.admin import ScopedAdmin, ScopedHistoryAdmin
+from accounts.admin import ReadOnlyMixin, ScopedAdmin, ScopedHistoryAdmin
 
 from .models import (
     AccountHealth,
@@ -37,15 +37,8 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, ScopedAdmin):
+    pass
 
 
 @admin.register(ProductCategory)

@@ -410,6 +410,9 @@ ADMIN_MODELS = {
     "plans_tender": ("tender", True),
     "plans_opportunity": ("opportunity", True),
     "plans_stageprobability": ("stage_probability", True),
+    # Read here; written on their pages through the services (approval, date order).
+    "plans_contract": ("contract", False),
+    "plans_target": ("target", False),
     "reports_productcategory": ("category", True),
     "reports_exchangerate": ("rate", False),  # from the ERP: read-only
     "reports_revenueline": ("line", False),
@@ -449,6 +452,8 @@ ADMIN_HISTORIES = (
     "plans_tender",
     "plans_opportunity",
     "plans_stageprobability",
+    "plans_contract",
+    "plans_target",
     "accounts_interaction",
     "accounts_survey",
     "accounts_event",
