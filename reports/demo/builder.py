@@ -313,6 +313,14 @@ class DemoBuilder:
                     plan.team = [rng.choice([k for k in all_kams if k != plan.owner])]
             elif rng.random() < 0.9:
                 plan.owner = rng.choice(kams)
+        # Every KAM signs in to key accounts of their own, whatever the draw (a small demo
+        # may leave one without): they take one from the KAM who has the most.
+        for kam in all_kams:
+            keys_of = Counter(p.owner for p in plans if p.key)
+            if not keys_of[kam]:
+                richest = max(all_kams, key=lambda k: (keys_of[k], k))
+                if keys_of[richest] > 1:
+                    next(p for p in plans if p.key and p.owner == richest).owner = kam
 
         # Groups: a key holding with subsidiaries, one of them key itself.
         keys = [p for p in plans if p.key]
