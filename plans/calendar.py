@@ -23,6 +23,7 @@ from icalendar import Event as VEvent
 from accounts import access
 from accounts.models import Interaction, User
 from accounts.selectors import event_list
+from kam.http import url_pattern
 
 from .models import Action, Contract, Tender
 
@@ -60,6 +61,10 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
     """
     today = timezone.localdate()
     items: list[CalendarItem] = []
+    # One reverse() a kind of link, not two a row: a busy KAM has a thousand rows.
+    plan_url, action_url = url_pattern("plans:plan"), url_pattern("plans:action-toggle")
+    account_url, step_url = url_pattern("accounts:detail"), url_pattern("accounts:next-step")
+    tender_url = url_pattern("plans:tender")
     # Plain rows, not model instances: a busy KAM has hundreds of entries in a month.
     mine = Action.objects.filter(owner=user, status=Action.Status.OPEN, due__lte=end)
     actions = (
@@ -77,10 +82,10 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 today if overdue else due,
                 description,
                 account_name,
-                reverse("plans:plan", args=[plan_id]),
+                plan_url.format(plan_id),
                 overdue=overdue,
                 due=due,
-                close_url=reverse("plans:action-toggle", args=[pk]),
+                close_url=action_url.format(pk),
                 pk=pk,
             )
         )
@@ -109,10 +114,10 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 today if overdue else due,
                 next_step,
                 account_name,
-                reverse("accounts:detail", args=[account_id]),
+                account_url.format(account_id),
                 overdue=overdue,
                 due=due,
-                close_url=reverse("accounts:next-step", args=[pk]),
+                close_url=step_url.format(pk),
                 pk=pk,
             )
         )
@@ -136,7 +141,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 at.date(),
                 title,
                 account_name,
-                reverse("plans:tender", args=[pk]),
+                tender_url.format(pk),
                 at=at,
             )
         )

@@ -5,8 +5,13 @@ from __future__ import annotations
 from django import template
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from accounts import access
+from accounts.templatetags.kam_ui import day, work_item
 from plans import probabilities
 from plans.models import Action, Contract, Opportunity, Tender
 from plans.selectors import (
@@ -136,3 +141,36 @@ def contracts_renewing_card(user):
         "count": len(rows),
         "today": timezone.localdate(),
     }
+
+
+@register.simple_tag(takes_context=True)
+def calendar_item(context, item) -> SafeString:
+    """One entry of the calendar page (plans.calendar.CalendarItem): its kind, its link, the
+    overdue badge, when and for whom, the note, and Done / Cancel where it closes.
+
+    Written out here rather than in the template: a busy KAM's month has a thousand."""
+    title = format_html('<a href="{}">{}</a>', item.url, item.title) if item.url else item.title
+    badge = (
+        format_html(' <span class="badge overdue">{}</span>', _("overdue")) if item.overdue else ""
+    )
+    when = [time_format(item.at, "TIME_FORMAT")] if item.at else []
+    meta = format_html("{}{}", " · ".join(when + [""]) if when else "", item.account_name)
+    if item.overdue:
+        meta += format_html(" · {}", _("due %(date)s") % {"date": day(item.due)})
+    if item.until and item.until != item.day:
+        meta += format_html(" · {} {}", _("until"), day(item.until))
+    note = format_html('<div class="small muted">{}</div>', item.note) if item.note else ""
+    close = (
+        work_item(context, item.kind, item.pk, "open", item.title, item.close_url)
+        if item.close_url
+        else ""
+    )
+    return format_html(
+        '<li><span class="kind-tag">{}</span> {}{} <span class="small muted">{}</span>{}{}</li>',
+        item.kind_label,
+        title,
+        badge,
+        meta,
+        note,
+        close,
+    )

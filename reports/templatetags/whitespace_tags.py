@@ -13,11 +13,11 @@ from html import escape as _html_escape
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from accounts.templatetags.kam_ui import money_formatter
+from kam.http import url_pattern
 from reports.portfolio.whitespace import (
     BOUGHT,
     COMPETITOR,
@@ -38,16 +38,11 @@ def escape(text: Any) -> str:
     return _html_escape(str(text), quote=True)
 
 
-def _url_pattern(name: str) -> str:
-    """A page's URL with `{}` for the id: one reverse() for a thousand links."""
-    return reverse(name, args=[987654321]).replace("987654321", "{}")
-
-
 class _Text:
     """The page's words in the active language and its link patterns, looked up once."""
 
     def __init__(self) -> None:
-        self.opportunity_url = _url_pattern("plans:opportunity")
+        self.opportunity_url = url_pattern("plans:opportunity")
         self.money = money_formatter()
         self.state = {
             BOUGHT: gettext("Bought"),
@@ -131,7 +126,7 @@ def ws_body(context: Any, matrix: Matrix, url: str) -> SafeString:
     """The table's rows: per unit its name, its cells and its totals."""
     t, can_change = _Text(), matrix.can_change
     level = gettext("level %(d)s")
-    detail = _url_pattern("accounts:detail")
+    detail = url_pattern("accounts:detail")
     rows = []
     for unit in matrix.units:
         hidden = (
