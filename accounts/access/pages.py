@@ -7,9 +7,11 @@ from functools import cached_property, wraps
 from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
 
@@ -21,13 +23,22 @@ def page_view(
 ) -> Callable:
     """The decorator of every HTML view (pages, htmx partials, exports).
 
-    Anonymous visitors go to the login page; the integration user gets 403 (it is an API
-    client); `allow`, if given, is a further predicate (say `can_assign` for a head-only
-    page) whose refusal is a 403 too. `@page_view` or `@page_view(allow=can_assign)`.
+    Anonymous visitors go to the login page — the whole window when htmx asked (a lazy
+    panel, a Done button after the session ended), not a login form swapped into the
+    panel; the integration user gets 403 (it is an API client); `allow`, if given, is a
+    further predicate (say `can_assign` for a head-only page) whose refusal is a 403 too.
+    `@page_view` or `@page_view(allow=can_assign)`.
     """
 
     def decorate(func: Callable) -> Callable:
         @wraps(func)
+        def signed_in(request: HttpRequest, *args: Any, **kwargs: Any):
+            htmx = getattr(request, "htmx", None)
+            if htmx and not request.user.is_authenticated:
+                back = htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(redirect_to_login(back).url)
+            return wrapper(request, *args, **kwargs)
+
         @login_required
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any):
             # login_required has let only signed-in users through; the rules take a User.
@@ -38,7 +49,7 @@ def page_view(
                 raise PermissionDenied(_("This page is for sales heads and admins."))
             return func(request, *args, **kwargs)
 
-        return wrapper
+        return signed_in
 
     return decorate(view) if view is not None else decorate
 

@@ -120,6 +120,21 @@ def test_org_chart_nests_reports_and_flags_unmet_decision_makers(kam_client, kam
     assert response.content.decode().count("not met in 90 days") >= 2
 
 
+def test_a_panel_asked_for_after_the_session_ended_sends_the_window_to_the_login(kam_user):
+    """htmx swaps what it gets: a login form inside the org chart's box would be a trap."""
+    account = AccountFactory(owner=kam_user)
+    page = reverse("accounts:detail", args=[account.pk])
+    response = Client().get(
+        reverse("accounts:panel", args=[account.pk, "org-chart"]),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"},
+    )
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={page}"
+    # Without htmx the browser is sent to the login page as before.
+    plain = Client().get(reverse("accounts:panel", args=[account.pk, "org-chart"]))
+    assert plain.status_code == 302 and plain["Location"].startswith(reverse("login"))
+
+
 @pytest.mark.parametrize(
     "name,args",
     [("accounts:detail", None), ("accounts:log", None), ("accounts:contact-create", None)],
