@@ -5,8 +5,9 @@
 #
 #   LIGHTHOUSE_DIR=/tmp/lh bench/lighthouse.sh        # once: npm i -E lighthouse@12.2.3 there
 #
-# Needs Debian's Chromium (/usr/bin/chromium). Uses its own SQLite database and static
-# folder under $WORK (default /tmp/kam-lighthouse); prints one line of scores a page and
+# Needs Debian's Chromium (/usr/bin/chromium); bench/lighthouse_run.mjs runs each page with
+# the session in the browser's cookie jar (the htmx panels' requests carry it too). Uses its
+# own SQLite database and static folder under $WORK (default /tmp/kam-lighthouse); prints one line of scores a page and
 # leaves the JSON reports in $WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,13 +50,8 @@ from accounts.models import Account
 print(Account.objects.filter(owner__username='a.ivanova', is_key=True).order_by('-ttm_revenue').first().pk)" | tail -1)
 
 run() {  # name path session
-  local cookie=()
-  [ -n "$3" ] && cookie=(--extra-headers="{\"Cookie\":\"sessionid=$3\"}")
-  CHROME_PATH=/usr/bin/chromium "$LIGHTHOUSE_DIR/node_modules/.bin/lighthouse" \
-    "http://127.0.0.1:$PORT$2" "${cookie[@]}" --quiet \
-    --chrome-flags="--headless=new --no-sandbox --disable-gpu" \
-    --only-categories=performance,accessibility,best-practices \
-    --output=json --output-path="$WORK/$1.json"
+  LIGHTHOUSE_DIR="$LIGHTHOUSE_DIR" node bench/lighthouse_run.mjs \
+    "http://127.0.0.1:$PORT$2" "$3" "$WORK/$1.json"
   node -e "
 const r = require('$WORK/$1.json'); const c = r.categories; const a = r.audits;
 const failed = Object.values(a).filter(x => x.score === 0 && r.categories.accessibility.auditRefs.some(ref => ref.id === x.id)).map(x => x.id);
