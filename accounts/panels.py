@@ -1,7 +1,7 @@
 """The account page's panels that arrive after the page (htmx, `hx-trigger="load"`).
 
-The account page answers with what a KAM reads first — the header, the numbers, the
-revenue chart, the health card — and each panel below it comes from
+The account page answers with what a KAM reads first — the header and the numbers — and
+each panel below them (the revenue chart and the health card first) comes from
 `accounts:panel` (one request a panel, scoped like the page). A browser without scripts
 gets a link to the panel on a page of its own. Each entry: the panel's heading (shown
 while it loads), the template that draws it, what it needs from the database, and whether
@@ -80,9 +80,12 @@ class Panel:
     build: Builder = field(default=_nothing)
     changers_only: bool = False
     box: str = ""  # the id of the box it fills inside a card of the page; "" = a whole card
+    anchor: str = ""  # a whole card's id, which links to the page aim at (…/#health)
 
 
 PANELS: dict[str, Panel] = {
+    "revenue": Panel(_("Revenue by month, 24 months"), "accounts/panels/revenue.html"),
+    "health": Panel(_("Account health"), "accounts/panels/health.html", anchor="health"),
     "org-chart": Panel(_("Org chart"), "accounts/_org_chart.html", _org_chart, box="org-chart"),
     "log": Panel(
         _("Log an interaction"), "accounts/_log_form.html", _log, changers_only=True, box="log-form"

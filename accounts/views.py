@@ -125,7 +125,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @page_view
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The header, the numbers, the revenue chart and the health card; the panels below
+    """The header and the numbers; the revenue chart, the health card and the panels below
     arrive after the page (`account_panel`)."""
     account = _account_or_404(request, pk)
     contacts_shown = contact_list(user=request.user).filter(account=account).count()

@@ -302,9 +302,11 @@ def lazy_panel(account, name: str) -> str:
     fetch = format_html('aria-busy="true" hx-get="{}" hx-trigger="load" hx-swap="outerHTML"', url)
     if panel.box:
         return format_html('<div id="{}" class="lazy-panel" {}>{}</div>', panel.box, fetch, note)
+    anchor = format_html(' id="{}"', panel.anchor) if panel.anchor else ""
     return format_html(
-        '<section class="card lazy-panel" aria-labelledby="lazy-{}-h" {}>'
+        '<section class="card lazy-panel"{} aria-labelledby="lazy-{}-h" {}>'
         '<h2 id="lazy-{}-h">{}</h2>{}</section>',
+        anchor,
         name,
         fetch,
         name,

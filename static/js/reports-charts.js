@@ -70,7 +70,7 @@
   // An account's revenue by month (reports/panels/account_revenue.html).
   function revenue() {
     var d = data("revenue-data"), canvas = document.getElementById("revenue-chart");
-    if (!d || !canvas || !window.Chart) return;
+    if (!d || !canvas || !window.Chart || Chart.getChart(canvas)) return;
     var fmt = new Intl.NumberFormat(document.documentElement.lang, { maximumFractionDigits: 0 });
     new Chart(canvas, {
       type: "bar",
@@ -108,7 +108,7 @@
   // An account's health score by day (reports/panels/account_health.html).
   function health() {
     var d = data("health-data"), canvas = document.getElementById("health-chart");
-    if (!d || !canvas || !window.Chart) return;
+    if (!d || !canvas || !window.Chart || Chart.getChart(canvas)) return;
     new Chart(canvas, {
       type: "line",
       data: { labels: d.labels,
@@ -118,6 +118,13 @@
                  scales: { y: { min: 0, max: 100 } } }
     });
   }
+
+  // The account page's revenue chart and health card arrive after the page (htmx panels):
+  // drawn when they are swapped in (each once: a chart already on its canvas stays).
+  document.addEventListener("htmx:afterSettle", function () {
+    revenue();
+    health();
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     forecast();
