@@ -7,8 +7,8 @@
 #
 # Needs Debian's Chromium (/usr/bin/chromium); bench/lighthouse_run.mjs runs each page with
 # the session in the browser's cookie jar (the htmx panels' requests carry it too). Uses its
-# own SQLite database and static folder under $WORK (default /tmp/kam-lighthouse); prints one line of scores a page and
-# leaves the JSON reports in $WORK.
+# own SQLite database and static folder under $WORK (default /tmp/kam-lighthouse); prints
+# one line of scores a page and leaves the JSON reports in $WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIGHTHOUSE_DIR=${LIGHTHOUSE_DIR:-/tmp/kam-lighthouse-npm}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
@@ -153,6 +152,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
         .filter(Q(ends_on__gte=start) | Q(ends_on__isnull=True, starts_on__gte=start))
         .order_by("starts_on")
     )
+    event_url = url_pattern("accounts:event")
     for event in events:
         items.append(
             CalendarItem(
@@ -161,7 +161,7 @@ def calendar_items(*, user: User, start: dt.date, end: dt.date) -> list[Calendar
                 max(event.starts_on, start),
                 event.name,
                 event.location,
-                reverse("accounts:event", args=[event.pk]),
+                event_url.format(event.pk),
                 until=event.ends_on,
             )
         )
@@ -178,9 +178,10 @@ def _contract_items(*, user: User, start: dt.date, end: dt.date) -> list[Calenda
         "pk", "number", "title", "end_date", "notice_days", "auto_renewal", "account__name"
     )
     items = []
+    contract_url = url_pattern("plans:contract")
     for pk, number, title, end_date, notice_days, auto_renewal, account_name in rows:
         notice = end_date - dt.timedelta(days=notice_days)
-        url = reverse("plans:contract", args=[pk])
+        url = contract_url.format(pk)
         renewal = (
             _("It renews by itself unless notice is given.")
             if auto_renewal

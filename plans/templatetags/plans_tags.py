@@ -153,8 +153,8 @@ def calendar_item(context, item) -> SafeString:
     badge = (
         format_html(' <span class="badge overdue">{}</span>', _("overdue")) if item.overdue else ""
     )
-    when = [time_format(item.at, "TIME_FORMAT")] if item.at else []
-    meta = format_html("{}{}", " · ".join(when + [""]) if when else "", item.account_name)
+    when = f"{time_format(item.at, 'TIME_FORMAT')} · " if item.at else ""
+    meta = format_html("{}{}", when, item.account_name)
     if item.overdue:
         meta += format_html(" · {}", _("due %(date)s") % {"date": day(item.due)})
     if item.until and item.until != item.day:

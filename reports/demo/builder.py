@@ -315,12 +315,15 @@ class DemoBuilder:
                 plan.owner = rng.choice(kams)
         # Every KAM signs in to key accounts of their own, whatever the draw (a small demo
         # may leave one without): they take one from the KAM who has the most.
+        keys_of = Counter(p.owner for p in plans if p.key)
         for kam in all_kams:
-            keys_of = Counter(p.owner for p in plans if p.key)
-            if not keys_of[kam]:
-                richest = max(all_kams, key=lambda k: (keys_of[k], k))
-                if keys_of[richest] > 1:
-                    next(p for p in plans if p.key and p.owner == richest).owner = kam
+            richest = max(all_kams, key=lambda k: (keys_of[k], k))
+            if keys_of[kam] or keys_of[richest] < 2:
+                continue
+            given = next(p for p in plans if p.key and p.owner == richest)
+            given.owner, given.team = kam, [k for k in given.team if k != kam]
+            keys_of[richest] -= 1
+            keys_of[kam] += 1
 
         # Groups: a key holding with subsidiaries, one of them key itself.
         keys = [p for p in plans if p.key]
