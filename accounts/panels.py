@@ -20,10 +20,10 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from . import access
+from . import access, services
 from .coverage import AccountCoverage, account_coverage
 from .forms import InteractionForm
-from .models import Account
+from .models import Account, AuditEvent
 from .selectors import OrgNode, account_timeline, contact_org_chart, survey_list
 
 SURVEY_ROWS = 5
@@ -46,6 +46,13 @@ def org_chart_with_coverage(*, user, account: Account) -> tuple[list[OrgNode], A
 
 def _org_chart(request, account: Account) -> dict:
     org_chart, coverage = org_chart_with_coverage(user=request.user, account=account)
+    # The panel that shows the account's people records that they were shown.
+    services.audit_record(
+        user=request.user,
+        action=AuditEvent.Action.VIEW_ACCOUNT,
+        account_id=account.pk,
+        details={"panel": "org-chart", "contacts_shown": len(coverage.contacts)},
+    )
     return {"org_chart": org_chart, "coverage": coverage}
 
 

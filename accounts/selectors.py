@@ -59,6 +59,16 @@ def account_get(*, user: User, pk: int) -> Account:
     return account_list(user=user).get(pk=pk)
 
 
+def account_with_subsidiaries(*, user: User, pk: int) -> tuple[Account, list[Account]]:
+    """A visible account and its visible direct subsidiaries by name, in one query (the
+    account page's header), or Account.DoesNotExist."""
+    rows = list(account_list(user=user).filter(Q(pk=pk) | Q(parent_id=pk)).order_by("name"))
+    account = next((row for row in rows if row.pk == pk), None)
+    if account is None:
+        raise Account.DoesNotExist
+    return account, [row for row in rows if row is not account]
+
+
 def account_subtree(*, root_pk: int) -> dict[int, int]:
     """The account `root_pk` and its subsidiaries to any depth: {id: depth}, root 0, in
     walk order (each parent before its subsidiaries, siblings by name). Not scoped: the

@@ -53,6 +53,7 @@ from .selectors import (
     account_home_list,
     account_list,
     account_timeline,
+    account_with_subsidiaries,
     assignable_user_list,
     contact_link_list,
     contact_list,
@@ -127,20 +128,18 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The header and the numbers; the revenue chart, the health card and the panels below
     arrive after the page (`account_panel`)."""
-    account = _account_or_404(request, pk)
-    contacts_shown = contact_list(user=request.user).filter(account=account).count()
+    try:
+        account, subsidiaries = account_with_subsidiaries(user=request.user, pk=pk)
+    except Account.DoesNotExist:
+        raise Http404 from None
+    # The people are shown (and recorded as shown) by the org chart's panel.
     services.audit_record(
-        user=request.user,
-        action=AuditEvent.Action.VIEW_ACCOUNT,
-        account_id=account.pk,
-        details={"contacts_shown": contacts_shown},
+        user=request.user, action=AuditEvent.Action.VIEW_ACCOUNT, account_id=account.pk
     )
     context = {
         "account": account,
         "can_change": access.can_change_account(user=request.user, account=account),
-        "subsidiaries": list(
-            access.account_scope(user=request.user).filter(parent=account).order_by("name")
-        ),
+        "subsidiaries": subsidiaries,
         "team": list(account.team.order_by("last_name", "username")),
     }
     return render(request, "accounts/account_detail.html", context)

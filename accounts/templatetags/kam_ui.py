@@ -13,9 +13,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
+
+from kam.http import per_urlconf, url_pattern
 
 register = template.Library()
 
@@ -284,32 +287,42 @@ def work_item(context, kind: str, pk: int, status: str, title: str, url: str, ch
 
 
 @register.simple_tag
-def lazy_panel(account, name: str) -> str:
+def url_for(name: str, pk=None) -> str:
+    """`{% url name %}` or `{% url name pk %}` (a page that takes one id) from the address
+    or pattern cached by kam.http: the same address without a reverse() a link. For the
+    frame of every page and the account page's header."""
+    if pk is None:
+        return per_urlconf(("url", name), lambda: reverse(name))
+    return url_pattern(name).format(int(pk))
+
+
+@register.simple_tag
+def lazy_panel(account, name: str) -> SafeString:
     """Where panel `name` of the account page (accounts/panels.py) arrives after the page:
     "Loading…" while htmx fetches it; without scripts, a link to it on a page of its own.
-    A whole card, or the box it fills inside a card of the page."""
+    A whole card, or the box it fills inside a card of the page.
+
+    Thirteen of them frame every account page: each written once a process (per
+    language), with the account's id left open."""
+    html = per_urlconf(("lazy_panel", get_language(), name), lambda: _lazy_panel_html(name))
+    return mark_safe(html.replace("987654321", str(int(account.pk))))  # noqa: S308 - escaped
+
+
+def _lazy_panel_html(name: str) -> str:
     from accounts.panels import PANELS  # the panels' module reads forms and selectors
 
     panel = PANELS[name]
-    url = reverse("accounts:panel", args=[account.pk, name])
-    note = format_html(
-        '<p class="muted"><span class="lazy-wait">{}</span>'
-        '<a class="lazy-open" href="{}">{}</a></p>',
-        _("Loading…"),
-        url,
-        _("Open “%(label)s”") % {"label": panel.label},
+    url = escape(reverse("accounts:panel", args=[987654321, name]))
+    open_label = escape(_("Open “%(label)s”") % {"label": panel.label})
+    note = (
+        f'<p class="muted"><span class="lazy-wait">{escape(_("Loading…"))}</span>'
+        f'<a class="lazy-open" href="{url}">{open_label}</a></p>'
     )
-    fetch = format_html('aria-busy="true" hx-get="{}" hx-trigger="load" hx-swap="outerHTML"', url)
+    fetch = f'aria-busy="true" hx-get="{url}" hx-trigger="load" hx-swap="outerHTML"'
     if panel.box:
-        return format_html('<div id="{}" class="lazy-panel" {}>{}</div>', panel.box, fetch, note)
-    anchor = format_html(' id="{}"', panel.anchor) if panel.anchor else ""
-    return format_html(
-        '<section class="card lazy-panel"{} aria-labelledby="lazy-{}-h" {}>'
-        '<h2 id="lazy-{}-h">{}</h2>{}</section>',
-        anchor,
-        name,
-        fetch,
-        name,
-        panel.label,
-        note,
+        return f'<div id="{panel.box}" class="lazy-panel" {fetch}>{note}</div>'
+    anchor = f' id="{panel.anchor}"' if panel.anchor else ""
+    return (
+        f'<section class="card lazy-panel"{anchor} aria-labelledby="lazy-{name}-h" {fetch}>'
+        f'<h2 id="lazy-{name}-h">{escape(str(panel.label))}</h2>{note}</section>'
     )

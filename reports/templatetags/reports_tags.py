@@ -20,9 +20,9 @@ TIER_HISTORY_QUARTERS = 8
 def _ttm_row(account) -> AccountMetric | None:
     # Two panels of one page read it: fetch once per account object.
     if not hasattr(account, "_ttm_metric"):
-        account._ttm_metric = AccountMetric.objects.filter(
-            account=account, period_kind=PeriodKind.TTM
-        ).first()
+        # One ttm row an account (period "ttm" and account are unique together): no order.
+        rows = AccountMetric.objects.filter(account=account, period_kind=PeriodKind.TTM)
+        account._ttm_metric = next(iter(rows.order_by()[:1]), None)
     return account._ttm_metric
 
 

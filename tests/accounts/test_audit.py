@@ -25,20 +25,25 @@ def test_opening_an_account_page_and_a_contact_is_recorded(kam_client, kam_user)
     boss = f.ContactFactory(account=account)
     f.ContactFactory(account=account, reports_to=boss)
     assert kam_client.get(reverse("accounts:detail", args=[account.pk])).status_code == 200
+    # The page's people arrive in its org chart panel, which records that they were shown.
+    org_chart = reverse("accounts:panel", args=[account.pk, "org-chart"])
+    assert kam_client.get(org_chart, headers={"HX-Request": "true"}).status_code == 200
     assert kam_client.get(reverse("accounts:contact-edit", args=[boss.pk])).status_code == 200
     assert _trail() == [
         ("kam1", "view_account", account.pk),
+        ("kam1", "view_account", account.pk),
         ("kam1", "view_contacts", account.pk),
     ]
-    opened, contact = AuditEvent.objects.order_by("pk")
-    assert opened.user == kam_user and opened.details == {"contacts_shown": 2}
+    opened, shown, contact = AuditEvent.objects.order_by("pk")
+    assert opened.user == kam_user and opened.details == {}
+    assert shown.details == {"panel": "org-chart", "contacts_shown": 2}
     assert contact.details == {"contact": boss.pk}
     # Saving the contact is a change (kept in its history), not another look.
     kam_client.post(
         reverse("accounts:contact-edit", args=[boss.pk]),
         {"name": "Boss", "decision_role": "user", "influence": 3, "attitude": "neutral"},
     )
-    assert AuditEvent.objects.count() == 2
+    assert AuditEvent.objects.count() == 3
 
 
 def test_another_kams_account_is_a_404_and_not_recorded(kam_client, other_kam):

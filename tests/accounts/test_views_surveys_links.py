@@ -377,10 +377,10 @@ def test_account_page_with_surveys_and_links_runs_a_bounded_number_of_queries(
         SurveyFactory(account=account, contact=contact, date=dt.date(2025, 1, 1 + i), nps=i % 11)
         DistributorLinkFactory(account=account, share_of_volume=i)
     counts = account_page_queries(kam_client, account.pk)
-    # The same whatever n: the page 10 at most (session, user, account, the audit row and
-    # its count of people, subsidiaries, team, numbers, bell), and each of the 13 panels
-    # that arrive after it 9 at most (3 of them the session, the user, the account).
-    assert counts["page"] <= 10 and len(counts) == 14
+    # The same whatever n: the page 7 at most (session, user, the account with its
+    # subsidiaries, the audit row, team, numbers, bell), and each of the 13 panels that
+    # arrive after it 9 at most (3 of them the session, the user, the account).
+    assert counts["page"] <= 7 and len(counts) == 14
     assert max(counts.values()) <= 12 and max(v for k, v in counts.items() if k != "page") <= 9
     html = account_page(kam_client, account.pk)
     surveys = html[html.index('id="surveys"') :]
