@@ -22,6 +22,7 @@ from plans.services import action_save, actions_add_for_owners
 from reports.models import AlertFiring, AlertSettings, Notification
 
 from .rules import RULES, Hit, Rule
+from .selectors import forget_unread_counts
 
 logger = logging.getLogger("kam.alerts")
 
@@ -116,9 +117,10 @@ def _fire_all(
             firings = AlertFiring.objects.bulk_create(
                 [_firing(rule=rule, hit=hit, account=account, as_of=as_of) for hit, account in hits]
             )
-            Notification.objects.bulk_create(
+            notifications = Notification.objects.bulk_create(
                 [n for f in firings for n in _notifications(rule=rule, firing=f, heads=heads)]
             )
+            forget_unread_counts(n.recipient_id for n in notifications)
             if rule.action is not None:
                 _add_actions(rule=rule, accounts=[f.account for f in firings], as_of=as_of)
             return len(firings)
@@ -139,7 +141,10 @@ def _fire(
         with transaction.atomic():
             firing = _firing(rule=rule, hit=hit, account=account, as_of=as_of)
             firing.save()
-            Notification.objects.bulk_create(_notifications(rule=rule, firing=firing, heads=heads))
+            notifications = Notification.objects.bulk_create(
+                _notifications(rule=rule, firing=firing, heads=heads)
+            )
+            forget_unread_counts(n.recipient_id for n in notifications)
             if rule.action is not None:
                 _add_action(rule=rule, account=account, as_of=as_of)
     except IntegrityError:
@@ -248,16 +253,19 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        forget_unread_counts([user.pk])
     return notification
 
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user read; returns how many."""
-    return (
+    marked = (
         notification_scope(user=user, queryset=Notification.objects.all())
         .filter(read_at__isnull=True)
         .update(read_at=timezone.now())
     )
+    forget_unread_counts([user.pk])
+    return marked
 
 
 @transaction.atomic

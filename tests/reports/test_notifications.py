@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,7 +11,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from reports.alerts import services
 from reports.alerts.selectors import notification_unread_count
+from reports.alerts.services import alerts_evaluate
 from reports.models import Notification
 from tests import factories as f
 
@@ -120,6 +124,41 @@ def test_the_bell_costs_one_query(people):
     with CaptureQueriesContext(connection) as queries:
         assert notification_unread_count(user=kam) == 5
     assert len(queries) == 1
+
+
+def test_the_bell_count_is_kept_until_the_persons_notifications_change(
+    people, django_capture_on_commit_callbacks
+):
+    """The bell is in the frame of every page: its count comes from the cache until a
+    service changes the person's notifications (read, all read), then counts again."""
+    kam, other, _head = people
+    first = note(kam)
+    note(kam)
+    note(other)
+    assert notification_unread_count(user=kam) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_unread_count(user=kam) == 2
+    assert len(queries) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_mark_read(user=kam, notification_id=first.pk)
+    assert notification_unread_count(user=kam) == 1
+    assert notification_unread_count(user=other) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notifications_mark_all_read(user=kam)
+    assert notification_unread_count(user=kam) == 0
+    assert notification_unread_count(user=other) == 1  # another person's bell is theirs
+
+
+def test_new_notifications_ring_the_bell_at_once(people, django_capture_on_commit_callbacks):
+    """The nightly rules write notifications in bulk: the bells of those told count again."""
+    kam, other, _head = people
+    f.ActionFactory(plan__account__owner=kam, due=dt.date(2026, 3, 1))
+    assert notification_unread_count(user=kam) == 0
+    assert notification_unread_count(user=other) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_evaluate(as_of=dt.date(2026, 3, 5), rules=["action_overdue"])
+    assert notification_unread_count(user=kam) == 1
+    assert notification_unread_count(user=other) == 0
 
 
 def test_the_bell_is_on_every_page(people, client):
