@@ -47,6 +47,9 @@ def redirect_back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(target)
 
 
+# An id no row has, reversed into an address and replaced afterwards: a link pattern.
+ID_SLOT = "987654321"
+
 _per_urlconf: WeakKeyDictionary[URLResolver, dict[tuple, Any]] = WeakKeyDictionary()
 
 
@@ -66,5 +69,5 @@ def url_pattern(name: str) -> str:
     the frame of every account page (the `url_for` tag)."""
     return per_urlconf(
         ("url_pattern", name),
-        lambda: reverse(name, args=[987654321]).replace("987654321", "{}"),
+        lambda: reverse(name, args=[ID_SLOT]).replace(ID_SLOT, "{}"),
     )

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
-from kam.http import per_urlconf, url_pattern
+from kam.http import ID_SLOT, per_urlconf, url_pattern
 
 register = template.Library()
 
@@ -305,14 +305,14 @@ def lazy_panel(account, name: str) -> SafeString:
     Thirteen of them frame every account page: each written once a process (per
     language), with the account's id left open."""
     html = per_urlconf(("lazy_panel", get_language(), name), lambda: _lazy_panel_html(name))
-    return mark_safe(html.replace("987654321", str(int(account.pk))))  # noqa: S308 - escaped
+    return mark_safe(html.replace(ID_SLOT, str(int(account.pk))))  # noqa: S308 - escaped
 
 
 def _lazy_panel_html(name: str) -> str:
     from accounts.panels import PANELS  # the panels' module reads forms and selectors
 
     panel = PANELS[name]
-    url = escape(reverse("accounts:panel", args=[987654321, name]))
+    url = escape(reverse("accounts:panel", args=[ID_SLOT, name]))
     open_label = escape(_("Open “%(label)s”") % {"label": panel.label})
     note = (
         f'<p class="muted"><span class="lazy-wait">{escape(_("Loading…"))}</span>'
